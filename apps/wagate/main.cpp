@@ -1,0 +1,45 @@
+// wagate: one binary, subcommands. Only wiring here; see src/wagate/app and src/wagate/sandbox.
+#include <curl/curl.h>
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "wagate/app/serve_command.hpp"
+#include "wagate/sandbox/sandbox_main.hpp"
+
+namespace {
+void Usage() {
+  std::cout << "usage: wagate <command> [options]\n\n"
+               "commands:\n"
+               "  serve     run the gateway (wagate serve --help)\n"
+               "  sandbox   run the local WhatsApp Cloud API simulator (wagate sandbox --help)\n"
+               "  version   print the version\n";
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    Usage();
+    return 2;
+  }
+  std::string command = argv[1];
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  int rc = 2;
+  if (command == "serve") {
+    rc = wagate::app::RunServe(std::vector<std::string>(argv + 2, argv + argc));
+  } else if (command == "sandbox") {
+    rc = wagate::sandbox::RunSandbox(argc - 1, argv + 1);
+  } else if (command == "version" || command == "--version") {
+    std::cout << "wagate 0.1.0\n";
+    rc = 0;
+  } else if (command == "help" || command == "--help" || command == "-h") {
+    Usage();
+    rc = 0;
+  } else {
+    std::cerr << "wagate: unknown command '" << command << "'\n";
+    Usage();
+  }
+  curl_global_cleanup();
+  return rc;
+}

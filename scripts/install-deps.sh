@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages wagate needs to build, test and benchmark (only the missing ones).
+set -euo pipefail
+PACKAGES=(
+  build-essential cmake pkg-config git python3 curl ca-certificates
+  libboost-dev libboost-system-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
+  libphonenumber-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
+  nginx-light wrk sqlite3
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing: ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian starts the system nginx on install; wagate's benchmark runs its own private instance.
+if command -v service >/dev/null 2>&1; then $SUDO service nginx stop >/dev/null 2>&1 || true; fi

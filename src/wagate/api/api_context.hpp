@@ -1,0 +1,30 @@
+// What the API handlers work with: the operations and registries, wired by the composition root.
+#pragma once
+
+#include <atomic>
+
+#include "wagate/core/clock.hpp"
+#include "wagate/engine/dispatcher.hpp"
+#include "wagate/inbound/processor.hpp"
+#include "wagate/messaging/send_service.hpp"
+#include "wagate/metrics/registry.hpp"
+#include "wagate/store/database.hpp"
+#include "wagate/tenancy/admin_service.hpp"
+
+namespace wagate::api {
+
+struct ApiContext {
+  store::Database& db;
+  tenancy::AdminService& admin;
+  tenancy::KeyRegistry& keys;
+  tenancy::OutletRegistry& outlets;
+  messaging::SendService& sender;
+  engine::Dispatcher& dispatcher;
+  inbound::Processor& processor;
+  metrics::Registry& metrics;
+  const core::Clock& clock;
+  int64_t sync_wait_ms = 60000;
+  std::atomic<bool> ready{false};
+};
+
+}  // namespace wagate::api

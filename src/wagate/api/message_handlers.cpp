@@ -1,0 +1,172 @@
+// Sending and reading messages.
+#include "wagate/api/auth.hpp"
+#include "wagate/api/routes.hpp"
+#include "wagate/core/phone.hpp"
+#include "wagate/core/time_format.hpp"
+#include "wagate/http/json_fields.hpp"
+#include "wagate/http/responses.hpp"
+#include "wagate/store/message_repo.hpp"
+
+namespace wagate::api {
+namespace {
+
+using http::Json;
+
+Json OptTime(const std::optional<int64_t>& ms) { return ms ? Json(core::FormatIso8601(*ms)) : Json(nullptr); }
+
+Json ErrorJson(const std::optional<store::GraphError>& e) {
+  if (!e) return nullptr;
+  return {{"code", e->code}, {"title", e->title}, {"details", e->details}};
+}
+
+Json StatusJson(const store::MessageRecord& m) {
+  // A retry pending keeps the last error visible; a sent message shows none.
+  bool show_error = m.status == core::MessageStatus::kFailed || m.status == core::MessageStatus::kQueued;
+  return {{"message_id", m.id},
+          {"status", core::ToString(m.status)},
+          {"whatsapp_message_id", m.wamid ? Json(*m.wamid) : Json(nullptr)},
+          {"sent_at", OptTime(m.sent_at)},
+          {"delivered_at", OptTime(m.delivered_at)},
+          {"read_at", OptTime(m.read_at)},
+          {"failed_at", OptTime(m.failed_at)},
+          {"error", show_error ? ErrorJson(m.error) : Json(nullptr)}};
+}
+
+Json MessageJson(const store::MessageRecord& m) {
+  Json j = StatusJson(m);
+  j["tenant_id"] = m.tenant_id;
+  j["outlet_id"] = m.outlet_id;
+  j["conversation_id"] = m.conversation_id ? Json(*m.conversation_id) : Json(nullptr);
+  j["to"] = m.to_number;
+  j["message_type"] = m.message_type;
+  j["message"] = m.body_text ? Json(*m.body_text) : Json(nullptr);
+  j["attempts"] = m.attempts;
+  j["created_at"] = core::FormatIso8601(m.created_at);
+  return j;
+}
+
+struct ParsedSend {
+  messaging::SendCommand cmd;
+  bool async = false;
+};
+
+core::Result<ParsedSend> ParseSend(const tenancy::Principal& who, const http::Request& req) {
+  auto body = http::ParseJsonObject(req.body);
+  if (!body) return body.error();
+  http::FieldReader f(*body);
+  ParsedSend p;
+  auto tenant_id = f.String("tenant_id", who.is_admin, 64, 1);
+  p.cmd.outlet_id = f.String("outlet_id", true, 64, 1).value_or("");
+  p.cmd.conversation_id = f.String("conversation_id", false, 256);
+  auto to = f.String("to", true, 64, 1);
+  p.cmd.message_type = f.String("message_type", false, 32).value_or("text");
+  if (f.ok() && p.cmd.message_type != "text") {
+    return core::Error::Invalid("unsupported_message_type",
+                                "message_type '" + p.cmd.message_type + "' is not supported; use \"text\"");
+  }
+  p.cmd.text = f.String("message", true, 4096, 1).value_or("");
+  p.async = f.Bool("async").value_or(false);
+  if (!f.ok()) return f.error();
+  p.cmd.tenant_id = tenant_id.value_or(who.tenant_id);
+  auto e164 = core::NormalizePhoneNumber(*to);
+  if (!e164) {
+    return core::Error::Invalid("invalid_phone_number",
+                                "field 'to' is not a valid phone number: use the international format with the "
+                                "country code, e.g. +628123456789");
+  }
+  p.cmd.to = *e164;
+  if (req.Header("prefer").find("respond-async") != std::string_view::npos) p.async = true;
+  return p;
+}
+
+Json SendFailedDetails(const std::string& id, const engine::Outcome& o) {
+  return {{"message_id", id}, {"attempts", o.attempts}, {"graph_code", o.error.code},
+          {"graph_title", o.error.title}, {"graph_details", o.error.details}};
+}
+
+void Send(ApiContext& ctx, http::Request& req, http::Responder respond) {
+  auto who = Authenticate(ctx, req);
+  if (!who) return respond(http::ErrorResponse(who.error()));
+  auto parsed = ParseSend(*who, req);
+  if (!parsed) return respond(http::ErrorResponse(parsed.error()));
+
+  if (parsed->async) {
+    ctx.sender.Accept(*who, std::move(parsed->cmd), [respond](core::Result<store::MessageRecord> r) {
+      if (!r) return respond(http::ErrorResponse(r.error()));
+      respond(http::JsonResponse(202, {{"message_id", r->id}, {"status", "queued"}}));
+    });
+    return;
+  }
+  int64_t deadline = ctx.clock.NowMs() + ctx.sync_wait_ms;
+  ctx.sender.Accept(
+      *who, std::move(parsed->cmd),
+      [respond](core::Result<store::MessageRecord> r) {
+        if (!r) respond(http::ErrorResponse(r.error()));  // accepted: the outcome answers
+      },
+      [respond, &ctx](const std::string& id, std::optional<engine::Outcome> o) {
+        if (!o) {  // still going after sync_wait_ms: answer with where it stands
+          auto m = ctx.db.Read([&](store::Connection& c) { return store::message_repo::Get(c, id); });
+          respond(http::JsonResponse(202, {{"message_id", id}, {"status", m ? core::ToString(m->status) : "queued"}}));
+          return;
+        }
+        if (o->sent) {
+          respond(http::JsonResponse(200, {{"message_id", id}, {"whatsapp_message_id", o->wamid},
+                                           {"status", "sent"}, {"sent_at", core::FormatIso8601(o->sent_at_ms)}}));
+          return;
+        }
+        std::string msg = "the message could not be sent: " +
+                          (o->error.code ? "(#" + std::to_string(o->error.code) + ") " : std::string()) + o->error.title;
+        respond(http::ErrorResponse(500, "send_failed", msg, SendFailedDetails(id, *o)));
+      },
+      deadline);
+}
+
+// Loads a message the caller may see; another tenant's message is "not found".
+core::Result<store::MessageRecord> VisibleMessage(ApiContext& ctx, const http::Request& req) {
+  auto who = Authenticate(ctx, req);
+  if (!who) return who.error();
+  auto m = ctx.db.Read([&](store::Connection& c) { return store::message_repo::Get(c, req.params.at("id")); });
+  if (!m || !who->CanSee(m->tenant_id)) return core::Error::NotFound("message");
+  return *m;
+}
+
+void List(ApiContext& ctx, http::Request& req, http::Responder respond) {
+  auto who = Authenticate(ctx, req);
+  if (!who) return respond(http::ErrorResponse(who.error()));
+  store::message_repo::ListFilter filter;
+  filter.tenant_id = who->is_admin ? req.Query("tenant_id") : std::optional<std::string>(who->tenant_id);
+  filter.outlet_id = req.Query("outlet_id");
+  filter.status = req.Query("status");
+  if (filter.status && !core::ParseMessageStatus(*filter.status)) {
+    return respond(http::ErrorResponse(400, "invalid_field", "query 'status' is not a message status"));
+  }
+  if (auto limit = req.Query("limit")) {
+    char* end = nullptr;
+    long n = std::strtol(limit->c_str(), &end, 10);
+    if (limit->empty() || *end != '\0' || n < 1 || n > 500) {
+      return respond(http::ErrorResponse(400, "invalid_field", "query 'limit' must be an integer from 1 to 500"));
+    }
+    filter.limit = n;
+  }
+  auto list = ctx.db.Read([&](store::Connection& c) { return store::message_repo::List(c, filter); });
+  Json out = Json::array();
+  for (const auto& m : list) out.push_back(MessageJson(m));
+  respond(http::JsonResponse(200, {{"messages", out}}));
+}
+
+}  // namespace
+
+void RegisterMessageRoutes(http::Router& router, ApiContext& ctx) {
+  router.Add("POST", "/api/v1/messages/send", [&ctx](http::Request& r, http::Responder p) { Send(ctx, r, std::move(p)); });
+  router.Add("GET", "/api/v1/messages", [&ctx](http::Request& r, http::Responder p) { List(ctx, r, std::move(p)); });
+  router.Add("GET", "/api/v1/messages/{id}", [&ctx](http::Request& req, http::Responder respond) {
+    auto m = VisibleMessage(ctx, req);
+    respond(m ? http::JsonResponse(200, MessageJson(*m)) : http::ErrorResponse(m.error()));
+  });
+  router.Add("GET", "/api/v1/messages/{id}/status", [&ctx](http::Request& req, http::Responder respond) {
+    auto m = VisibleMessage(ctx, req);
+    respond(m ? http::JsonResponse(200, StatusJson(*m)) : http::ErrorResponse(m.error()));
+  });
+}
+
+}  // namespace wagate::api

@@ -1,0 +1,12 @@
+#include "wagate/api/routes.hpp"
+
+namespace wagate::api {
+
+void RegisterRoutes(http::Router& router, ApiContext& ctx) {
+  RegisterAdminRoutes(router, ctx);
+  RegisterMessageRoutes(router, ctx);
+  RegisterWebhookRoutes(router, ctx);
+  RegisterOpsRoutes(router, ctx);
+}
+
+}  // namespace wagate::api

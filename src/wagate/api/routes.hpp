@@ -1,0 +1,17 @@
+// The gateway's route table: every endpoint registered in one place.
+#pragma once
+
+#include "wagate/api/api_context.hpp"
+#include "wagate/http/router.hpp"
+
+namespace wagate::api {
+
+void RegisterRoutes(http::Router& router, ApiContext& ctx);
+
+// Per resource (one file each).
+void RegisterAdminRoutes(http::Router& router, ApiContext& ctx);
+void RegisterMessageRoutes(http::Router& router, ApiContext& ctx);
+void RegisterWebhookRoutes(http::Router& router, ApiContext& ctx);
+void RegisterOpsRoutes(http::Router& router, ApiContext& ctx);
+
+}  // namespace wagate::api

@@ -1,0 +1,149 @@
+#include "wagate/app/serve_command.hpp"
+
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include "wagate/api/api_context.hpp"
+#include "wagate/api/routes.hpp"
+#include "wagate/config/loader.hpp"
+#include "wagate/core/log.hpp"
+#include "wagate/http/server.hpp"
+#include "wagate/metrics/registry.hpp"
+
+extern char** environ;
+
+namespace wagate::app {
+namespace {
+
+std::map<std::string, std::string> Environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    size_t eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return env;
+}
+
+void PrintHelp() {
+  std::cout << "usage: wagate serve [--listen HOST:PORT] [--data DIR] [--graph-url URL] [--admin-key KEY]\n"
+               "                    [--config FILE] [--ready-file PATH] [--log-level LEVEL] [--set KEY=VALUE]...\n\n"
+               "Settings (TOML file keys; [section] tables for dotted names; each also from its env var):\n"
+            << config::DescribeKeys();
+}
+
+// Counts requests and their latency per route (the route pattern, never the raw path: bounded labels).
+http::RequestObserver HttpMetrics(metrics::Registry& m) {
+  return [&m](const http::Request& req, int status, double secs) {
+    std::string route = req.route.empty() ? "unmatched" : req.route;
+    m.GetCounter("wagate_http_requests_total", "HTTP requests by route, method and status",
+                 "route=\"" + metrics::EscapeLabel(route) + "\",method=\"" + req.method + "\",code=\"" +
+                     std::to_string(status) + "\"")
+        ->Inc();
+    m.GetHistogram("wagate_http_request_duration_seconds", "HTTP request latency by route",
+                   "route=\"" + metrics::EscapeLabel(route) + "\"")
+        ->Observe(secs);
+  };
+}
+
+}  // namespace
+
+int RunServe(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      PrintHelp();
+      return 0;
+    }
+  }
+  auto loaded = config::LoadSettings(args, Environment());
+  if (!loaded) {
+    std::cerr << "wagate serve: " << loaded.error().message << "\n";
+    return 2;
+  }
+  config::Settings& s = *loaded;
+  core::LogLevel level;
+  if (core::ParseLogLevel(s.log_level, &level)) core::SetLogLevel(level);
+  if (s.admin_key.empty()) core::LogWarn("app", "no admin key set: the admin API is disabled (set --admin-key)");
+
+  std::error_code ec;
+  std::filesystem::create_directories(s.data_dir, ec);
+  if (ec) {
+    std::cerr << "wagate serve: cannot create data_dir '" << s.data_dir << "': " << ec.message() << "\n";
+    return 2;
+  }
+  auto master = security::LoadOrCreateMasterKey(s.master_key, s.data_dir);
+  if (!master) {
+    std::cerr << "wagate serve: " << master.error().message << "\n";
+    return 2;
+  }
+  security::SecretBox box(*master);
+
+  BlockStopSignals();
+  auto db = store::Database::Open({s.data_dir + "/wagate.db", 4, 512});
+  if (!db) {
+    std::cerr << "wagate serve: " << db.error().message << "\n";
+    return 1;
+  }
+  core::SystemClock clock;
+  metrics::Registry metrics;
+  tenancy::OutletRegistry outlets(box);
+  tenancy::KeyRegistry keys(s.admin_key);
+  tenancy::AdminService admin(**db, box, outlets, keys, clock);
+  if (core::Status st = admin.LoadRegistries(); !st.ok()) {
+    std::cerr << "wagate serve: " << st.error().message << "\n";
+    return 1;
+  }
+  graph::Client graph({s.graph_url, s.graph_version, s.engine_graph_timeout_ms, 3000});
+  engine::OutcomeWaiters waiters(clock);
+  engine::EngineSettings es;
+  es.workers = static_cast<int>(s.engine_workers);
+  es.retry = {s.engine_retry_max_attempts, s.engine_retry_base_delay_ms, s.engine_retry_jitter};
+  es.in_doubt_timeout_ms = s.engine_in_doubt_timeout_ms;
+  es.in_doubt_policy = s.engine_in_doubt_policy == "resend" ? engine::InDoubtPolicy::kResend
+                                                            : engine::InDoubtPolicy::kMarkUnknown;
+  engine::Dispatcher dispatcher(es, **db, outlets, graph, clock, waiters, metrics);
+  inbound::Processor processor(**db, clock, metrics);
+  messaging::SendService sender(**db, outlets, dispatcher, waiters, clock);
+
+  api::ApiContext ctx{**db, admin, keys, outlets, sender, dispatcher, processor, metrics, clock, s.engine_sync_wait_ms};
+  metrics.AddGauge("wagate_queue_depth", "Messages waiting in the engine (queued, retrying, in doubt)",
+                   [&] { return static_cast<double>(dispatcher.QueueDepth()); });
+  metrics.AddGauge("wagate_sends_in_flight", "Graph requests in flight", [&] { return static_cast<double>(dispatcher.InFlight()); });
+  metrics.AddGauge("wagate_store_pending_writes", "Jobs waiting for the store's writer",
+                   [&] { return static_cast<double>((*db)->PendingWrites()); });
+  metrics.AddGauge("wagate_sync_waiters", "Synchronous senders waiting", [&] { return static_cast<double>(waiters.Size()); });
+
+  http::Router router;
+  api::RegisterRoutes(router, ctx);
+  http::HttpServer server({s.listen_host, s.listen_port, static_cast<int>(s.http_io_threads),
+                           static_cast<int>(s.http_worker_threads), static_cast<size_t>(s.http_max_body_bytes)},
+                          router, HttpMetrics(metrics));
+
+  processor.Start();
+  dispatcher.Start();
+  auto bound = server.Start();
+  if (!bound) {
+    std::cerr << "wagate serve: " << bound.error().message << "\n";
+    dispatcher.Stop();
+    processor.Stop();
+    return 1;
+  }
+  ctx.ready = true;
+  core::LogInfo("app", "wagate is serving", {{"address", *bound}, {"graph_url", s.graph_url}, {"data_dir", s.data_dir}});
+  if (!s.ready_file.empty() && !WriteReadyFile(s.ready_file, *bound)) {
+    core::LogError("app", "cannot write the ready file", {{"path", s.ready_file}});
+  }
+
+  WaitForStopSignal();
+  core::LogInfo("app", "stopping");
+  ctx.ready = false;
+  server.Stop();
+  dispatcher.Stop();
+  processor.Stop();
+  (*db)->Stop();
+  core::LogInfo("app", "stopped");
+  return 0;
+}
+
+}  // namespace wagate::app

@@ -1,0 +1,232 @@
+#include "wagate/config/loader.hpp"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <functional>
+#include <limits>
+#include <sstream>
+
+namespace wagate::config {
+namespace {
+
+using Setter = std::function<std::string(const std::string& value, Settings& s)>;  // "" or an error
+
+struct Key {
+  std::string name;  // "engine.workers"
+  std::string help;
+  Setter set;
+};
+
+std::string EnvName(const std::string& key) {
+  std::string env = "WAGATE_";
+  for (char c : key) env.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return env;
+}
+
+Setter Int(int64_t Settings::*field, int64_t min, int64_t max) {
+  return [=](const std::string& v, Settings& s) -> std::string {
+    int64_t n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || p != v.data() + v.size() || n < min || n > max) {
+      return "must be an integer from " + std::to_string(min) + " to " + std::to_string(max) + " (got '" + v + "')";
+    }
+    s.*field = n;
+    return "";
+  };
+}
+
+Setter Str(std::string Settings::*field, bool non_empty = false) {
+  return [=](const std::string& v, Settings& s) -> std::string {
+    if (non_empty && v.empty()) return "must not be empty";
+    s.*field = v;
+    return "";
+  };
+}
+
+Setter OneOf(std::string Settings::*field, std::vector<std::string> allowed) {
+  return [=](const std::string& v, Settings& s) -> std::string {
+    for (const auto& a : allowed) {
+      if (a == v) {
+        s.*field = v;
+        return "";
+      }
+    }
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    return "must be one of " + list + " (got '" + v + "')";
+  };
+}
+
+std::string SetListen(const std::string& v, Settings& s) {
+  size_t colon = v.rfind(':');
+  if (colon == std::string::npos || colon == 0) return "must be HOST:PORT, e.g. 127.0.0.1:8080 (got '" + v + "')";
+  int64_t port = 0;
+  std::string p = v.substr(colon + 1);
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+  if (ec != std::errc() || end != p.data() + p.size() || port < 0 || port > 65535) {
+    return "has an invalid port (got '" + v + "')";
+  }
+  std::string host = v.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  s.listen_host = host;
+  s.listen_port = static_cast<uint16_t>(port);
+  return "";
+}
+
+std::string SetUrl(const std::string& v, Settings& s) {
+  if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) return "must start with http:// or https:// (got '" + v + "')";
+  std::string url = v;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  s.graph_url = url;
+  return "";
+}
+
+std::string SetJitter(const std::string& v, Settings& s) {
+  try {
+    size_t used = 0;
+    double d = std::stod(v, &used);
+    if (used != v.size() || d < 0 || d > 1) throw std::invalid_argument("range");
+    s.engine_retry_jitter = d;
+    return "";
+  } catch (...) {
+    return "must be a number from 0 to 1 (got '" + v + "')";
+  }
+}
+
+const std::vector<Key>& Keys() {
+  static const std::vector<Key> kKeys = {
+      {"listen", "address to serve on, HOST:PORT (port 0 = any free port)", SetListen},
+      {"data_dir", "directory of the SQLite database and the generated master key", Str(&Settings::data_dir, true)},
+      {"graph_url", "Cloud API base URL (the sandbox's URL for local runs)", SetUrl},
+      {"graph_version", "Graph API version segment", Str(&Settings::graph_version, true)},
+      {"admin_key", "the admin API key", Str(&Settings::admin_key)},
+      {"master_key", "64 hex chars encrypting secrets at rest (default: generated in data_dir)", Str(&Settings::master_key)},
+      {"log_level", "debug, info, warn or error", OneOf(&Settings::log_level, {"debug", "info", "warn", "error"})},
+      {"ready_file", "file written with HOST:PORT once serving", Str(&Settings::ready_file)},
+      {"http.max_body_bytes", "largest request body accepted (413 beyond)", Int(&Settings::http_max_body_bytes, 1024, 64 << 20)},
+      {"http.io_threads", "socket threads", Int(&Settings::http_io_threads, 1, 64)},
+      {"http.worker_threads", "handler threads", Int(&Settings::http_worker_threads, 1, 256)},
+      {"engine.workers", "concurrent requests to Graph", Int(&Settings::engine_workers, 1, 1024)},
+      {"engine.sync_wait_ms", "longest a synchronous send waits for its outcome", Int(&Settings::engine_sync_wait_ms, 100, 600000)},
+      {"engine.retry_max_attempts", "attempts per message, the first included", Int(&Settings::engine_retry_max_attempts, 1, 20)},
+      {"engine.retry_base_delay_ms", "first retry delay; doubles each time", Int(&Settings::engine_retry_base_delay_ms, 1, 3600000)},
+      {"engine.retry_jitter", "± fraction of each retry delay", SetJitter},
+      {"engine.graph_timeout_ms", "deadline of one Graph request", Int(&Settings::engine_graph_timeout_ms, 100, 120000)},
+      {"engine.in_doubt_timeout_ms", "how long an in-doubt send waits for a status webhook", Int(&Settings::engine_in_doubt_timeout_ms, 0, 86400000)},
+      {"engine.in_doubt_policy", "mark_unknown or resend", OneOf(&Settings::engine_in_doubt_policy, {"mark_unknown", "resend"})},
+  };
+  return kKeys;
+}
+
+std::string Apply(const std::string& key, const std::string& value, Settings& s, const std::string& source) {
+  for (const Key& k : Keys()) {
+    if (k.name != key) continue;
+    std::string err = k.set(value, s);
+    return err.empty() ? "" : source + ": setting '" + key + "' " + err;
+  }
+  return source + ": unknown setting '" + key + "'";
+}
+
+std::string TomlScalar(const toml::node& node, bool* ok) {
+  *ok = true;
+  if (auto v = node.as_string()) return v->get();
+  if (auto v = node.as_integer()) return std::to_string(v->get());
+  if (auto v = node.as_floating_point()) {
+    std::ostringstream ss;
+    ss << v->get();
+    return ss.str();
+  }
+  if (auto v = node.as_boolean()) return v->get() ? "true" : "false";
+  *ok = false;
+  return "";
+}
+
+std::string ApplyToml(const toml::table& table, const std::string& prefix, Settings& s, const std::string& file) {
+  for (const auto& [k, node] : table) {
+    std::string key = prefix + std::string(k.str());
+    if (const toml::table* sub = node.as_table()) {
+      if (std::string err = ApplyToml(*sub, key + ".", s, file); !err.empty()) return err;
+      continue;
+    }
+    bool ok = false;
+    std::string value = TomlScalar(node, &ok);
+    if (!ok) return file + ": setting '" + key + "' must be a string, number or boolean";
+    if (std::string err = Apply(key, value, s, file); !err.empty()) return err;
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string DescribeKeys() {
+  std::string out;
+  for (const Key& k : Keys()) out += "  " + k.name + " (env " + EnvName(k.name) + "): " + k.help + "\n";
+  return out;
+}
+
+core::Result<Settings> LoadSettings(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+  Settings s;
+  auto fail = [](const std::string& msg) { return core::Error::Invalid("invalid_config", msg); };
+  // Flags are collected first so --config is known before anything is applied.
+  std::string config_file;
+  std::vector<std::pair<std::string, std::string>> flag_values;
+  static const std::map<std::string, std::string> kFlagKeys = {
+      {"--listen", "listen"}, {"--data", "data_dir"}, {"--graph-url", "graph_url"},
+      {"--admin-key", "admin_key"}, {"--ready-file", "ready_file"}, {"--log-level", "log_level"}};
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    std::string value;
+    bool has_inline = false;
+    if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_inline = true;
+    }
+    auto next = [&]() -> std::optional<std::string> {
+      if (has_inline) return value;
+      if (i + 1 >= args.size()) return std::nullopt;
+      return args[++i];
+    };
+    if (arg == "--config") {
+      auto v = next();
+      if (!v) return fail("--config needs a file");
+      config_file = *v;
+    } else if (arg == "--set") {
+      auto v = next();
+      if (!v || v->find('=') == std::string::npos) return fail("--set needs KEY=VALUE");
+      flag_values.emplace_back(v->substr(0, v->find('=')), v->substr(v->find('=') + 1));
+    } else if (auto it = kFlagKeys.find(arg); it != kFlagKeys.end()) {
+      auto v = next();
+      if (!v) return fail(arg + " needs a value");
+      flag_values.emplace_back(it->second, *v);
+    } else {
+      return fail("unknown option '" + args[i] + "' (see wagate serve --help)");
+    }
+  }
+  if (config_file.empty()) {
+    if (auto it = env.find("WAGATE_CONFIG"); it != env.end()) config_file = it->second;
+  }
+  if (!config_file.empty()) {
+    toml::table table;
+    try {
+      table = toml::parse_file(config_file);
+    } catch (const toml::parse_error& e) {
+      std::ostringstream ss;
+      ss << config_file << ": " << e.description() << " (line " << e.source().begin.line << ")";
+      return fail(ss.str());
+    }
+    if (std::string err = ApplyToml(table, "", s, config_file); !err.empty()) return fail(err);
+  }
+  for (const Key& k : Keys()) {
+    auto it = env.find(EnvName(k.name));
+    if (it == env.end()) continue;
+    if (std::string err = Apply(k.name, it->second, s, "environment " + it->first); !err.empty()) return fail(err);
+  }
+  for (const auto& [key, value] : flag_values) {
+    if (std::string err = Apply(key, value, s, "command line"); !err.empty()) return fail(err);
+  }
+  return s;
+}
+
+}  // namespace wagate::config

@@ -1,0 +1,34 @@
+// Every setting of `wagate serve`, with its default. Filled by config/loader from file, env, flags.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace wagate::config {
+
+struct Settings {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  std::string data_dir = "./data";
+  std::string graph_url = "https://graph.facebook.com";
+  std::string graph_version = "v24.0";
+  std::string admin_key;
+  std::string master_key;  // 64 hex chars; empty = generated into data_dir/master.key
+  std::string log_level = "info";
+  std::string ready_file;  // written with "host:port" once serving
+
+  int64_t http_max_body_bytes = 1 << 20;
+  int64_t http_io_threads = 2;
+  int64_t http_worker_threads = 8;
+
+  int64_t engine_workers = 16;
+  int64_t engine_sync_wait_ms = 60000;
+  int64_t engine_retry_max_attempts = 4;
+  int64_t engine_retry_base_delay_ms = 1000;
+  double engine_retry_jitter = 0.2;
+  int64_t engine_graph_timeout_ms = 10000;
+  int64_t engine_in_doubt_timeout_ms = 60000;
+  std::string engine_in_doubt_policy = "mark_unknown";
+};
+
+}  // namespace wagate::config

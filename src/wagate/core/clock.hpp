@@ -1,0 +1,44 @@
+// Time source injected into everything that schedules, paces or stamps, so tests move time by hand.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+namespace wagate::core {
+
+using Clock_ = std::chrono::system_clock;
+using TimePoint = std::chrono::system_clock::time_point;
+using Millis = std::chrono::milliseconds;
+
+// Milliseconds since the Unix epoch: the unit stored in the database and printed in logs.
+inline int64_t ToUnixMs(TimePoint t) {
+  return std::chrono::duration_cast<Millis>(t.time_since_epoch()).count();
+}
+inline TimePoint FromUnixMs(int64_t ms) { return TimePoint(Millis(ms)); }
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual TimePoint Now() const = 0;
+  int64_t NowMs() const { return ToUnixMs(Now()); }
+};
+
+class SystemClock final : public Clock {
+ public:
+  TimePoint Now() const override { return std::chrono::system_clock::now(); }
+};
+
+// Thread-safe fake: tests set and advance it explicitly.
+class FakeClock final : public Clock {
+ public:
+  explicit FakeClock(int64_t start_ms = 1'700'000'000'000) : now_ms_(start_ms) {}
+  TimePoint Now() const override { return FromUnixMs(now_ms_.load()); }
+  void Advance(Millis d) { now_ms_ += d.count(); }
+  void SetMs(int64_t ms) { now_ms_ = ms; }
+
+ private:
+  std::atomic<int64_t> now_ms_;
+};
+
+}  // namespace wagate::core

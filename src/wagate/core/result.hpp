@@ -1,0 +1,59 @@
+// Failures as values: Error carries the code that tells the caller what to do.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace wagate::core {
+
+// ErrorKind decides the HTTP status in exactly one place (http/errors.cpp).
+enum class ErrorKind {
+  kInvalidInput,    // 400
+  kUnauthorized,    // 401
+  kForbidden,       // 403
+  kNotFound,        // 404
+  kConflict,        // 409
+  kTooLarge,        // 413
+  kQuotaExceeded,   // 429
+  kUnavailable,     // 503
+  kInternal,        // 500
+};
+
+struct Error {
+  ErrorKind kind = ErrorKind::kInternal;
+  std::string code;     // snake_case, stable, part of the API contract
+  std::string message;  // plain words for a human
+
+  static Error Invalid(std::string code, std::string message) {
+    return {ErrorKind::kInvalidInput, std::move(code), std::move(message)};
+  }
+  static Error NotFound(std::string what) {
+    return {ErrorKind::kNotFound, "not_found", std::move(what) + " not found"};
+  }
+  static Error Internal(std::string message) {
+    return {ErrorKind::kInternal, "internal_error", std::move(message)};
+  }
+};
+
+template <typename T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T& value() { return std::get<0>(v_); }
+  const T& value() const { return std::get<0>(v_); }
+  T& operator*() { return value(); }
+  T* operator->() { return &value(); }
+  const Error& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+struct Ok {};
+using Status = Result<Ok>;
+
+}  // namespace wagate::core

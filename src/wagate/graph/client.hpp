@@ -1,0 +1,42 @@
+// Cloud API client (libcurl): POST /{version}/{phone_number_id}/messages with the outlet's token.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "wagate/graph/error_classifier.hpp"
+#include "wagate/store/records.hpp"
+
+namespace wagate::graph {
+
+struct ClientSettings {
+  std::string base_url = "https://graph.facebook.com";
+  std::string version = "v24.0";
+  int64_t timeout_ms = 10000;
+  int64_t connect_timeout_ms = 3000;
+};
+
+struct SendResult {
+  Verdict verdict = Verdict::kRetry;
+  int http_status = 0;          // 0: no answer (connection error or timeout)
+  std::string wamid;            // when accepted
+  store::GraphError error;      // Meta's code/title/details, or ours for transport errors
+  std::optional<int64_t> retry_after_ms;  // from a Retry-After header
+};
+
+// Thread-safe: each calling thread keeps its own curl handle (and so its own keep-alive connection).
+class Client final {
+ public:
+  explicit Client(ClientSettings settings) : settings_(std::move(settings)) {}
+  SendResult SendMessage(const std::string& phone_number_id, const std::string& access_token,
+                         const std::string& body) const;
+
+ private:
+  ClientSettings settings_;
+};
+
+// Parses a Graph answer (exposed for tests): success body → wamid, error body → code/title/details.
+SendResult InterpretResponse(int http_status, const std::string& body);
+
+}  // namespace wagate::graph

@@ -1,0 +1,87 @@
+#include "wagate/graph/webhook_payload.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace wagate::graph {
+namespace {
+
+using nlohmann::json;
+
+std::string StringField(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return {};
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
+  return {};
+}
+
+void ParseStatus(const json& st, WebhookPayload* out) {
+  if (!st.is_object()) return;
+  std::string name = StringField(st, "status");
+  out->status_names.push_back(name);
+  std::optional<core::MessageStatus> status;
+  if (name == "sent") status = core::MessageStatus::kSent;
+  else if (name == "delivered") status = core::MessageStatus::kDelivered;
+  else if (name == "read" || name == "played") status = core::MessageStatus::kRead;
+  else if (name == "failed") status = core::MessageStatus::kFailed;
+  std::string wamid = StringField(st, "id");
+  if (!status || wamid.empty()) return;
+  store::message_repo::StatusEvent e;
+  e.wamid = wamid;
+  e.status = *status;
+  std::string ts = StringField(st, "timestamp");
+  try {
+    e.at_ms = ts.empty() ? 0 : std::stoll(ts) * 1000;
+  } catch (...) {
+    e.at_ms = 0;
+  }
+  std::string callback = StringField(st, "biz_opaque_callback_data");
+  if (!callback.empty()) e.message_id = callback;
+  auto errors = st.find("errors");
+  if (errors != st.end() && errors->is_array() && !errors->empty() && (*errors)[0].is_object()) {
+    const json& err = (*errors)[0];
+    store::GraphError ge;
+    if (err.contains("code") && err["code"].is_number_integer()) ge.code = err["code"].get<int64_t>();
+    ge.title = StringField(err, "title");
+    if (ge.title.empty()) ge.title = StringField(err, "message");
+    if (err.contains("error_data") && err["error_data"].is_object()) ge.details = StringField(err["error_data"], "details");
+    e.error = ge;
+  }
+  out->statuses.push_back(std::move(e));
+}
+
+}  // namespace
+
+std::optional<WebhookPayload> ParseWebhookPayload(std::string_view body) {
+  json root = json::parse(body, nullptr, false);
+  if (!root.is_object() || StringField(root, "object") != "whatsapp_business_account") return std::nullopt;
+  auto entries = root.find("entry");
+  if (entries == root.end() || !entries->is_array()) return std::nullopt;
+  WebhookPayload out;
+  for (const json& entry : *entries) {
+    if (!entry.is_object()) continue;
+    std::string waba = StringField(entry, "id");
+    if (!waba.empty()) out.waba_ids.insert(waba);
+    auto changes = entry.find("changes");
+    if (changes == entry.end() || !changes->is_array()) continue;
+    for (const json& change : *changes) {
+      if (!change.is_object()) continue;
+      auto value = change.find("value");
+      if (value == change.end() || !value->is_object()) continue;
+      auto meta = value->find("metadata");
+      if (meta != value->end() && meta->is_object()) {
+        std::string pnid = StringField(*meta, "phone_number_id");
+        if (!pnid.empty()) out.phone_number_ids.insert(pnid);
+      }
+      auto statuses = value->find("statuses");
+      if (statuses != value->end() && statuses->is_array()) {
+        for (const json& st : *statuses) ParseStatus(st, &out);
+      }
+      auto messages = value->find("messages");
+      if (messages != value->end() && messages->is_array()) out.inbound_messages += messages->size();
+    }
+  }
+  return out;
+}
+
+}  // namespace wagate::graph

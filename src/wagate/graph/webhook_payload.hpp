@@ -1,0 +1,26 @@
+// Parsing Meta's webhook envelope (untrusted input): who it is for, and the status events in it.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wagate/store/message_repo.hpp"
+
+namespace wagate::graph {
+
+struct WebhookPayload {
+  std::set<std::string> phone_number_ids;  // from every entry[].changes[].value.metadata
+  std::set<std::string> waba_ids;          // entry[].id, for changes without metadata
+  std::vector<store::message_repo::StatusEvent> statuses;  // every status of every entry/change
+  size_t inbound_messages = 0;
+  std::vector<std::string> status_names;   // raw names, for metrics ("sent", "played", …)
+};
+
+// nullopt when the body is not a whatsapp_business_account envelope. Unknown or malformed parts of
+// an otherwise valid envelope are skipped, never fatal.
+std::optional<WebhookPayload> ParseWebhookPayload(std::string_view body);
+
+}  // namespace wagate::graph

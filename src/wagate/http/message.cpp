@@ -1,0 +1,61 @@
+#include "wagate/http/message.hpp"
+
+#include <atomic>
+#include <cctype>
+
+namespace wagate::http {
+
+struct Responder::State {
+  Fn fn;
+  std::atomic<bool> done{false};
+};
+
+Responder::Responder(Fn fn) : state_(std::make_shared<State>()) { state_->fn = std::move(fn); }
+
+void Responder::operator()(Response response) const {
+  if (state_->done.exchange(true)) return;
+  Fn fn = std::move(state_->fn);
+  fn(std::move(response));
+}
+
+std::string_view Request::Header(std::string_view lower_name) const {
+  for (const auto& [name, value] : headers) {
+    if (name == lower_name) return value;
+  }
+  return {};
+}
+
+std::string UrlDecode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '+') {
+      out.push_back(' ');
+    } else if (c == '%' && i + 2 < in.size() &&
+               std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> Request::Query(std::string_view name) const {
+  std::string_view q = query;
+  while (!q.empty()) {
+    size_t amp = q.find('&');
+    std::string_view pair = q.substr(0, amp);
+    size_t eq = pair.find('=');
+    std::string key = UrlDecode(pair.substr(0, eq));
+    if (key == name) return eq == std::string_view::npos ? std::string() : UrlDecode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    q.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+}  // namespace wagate::http

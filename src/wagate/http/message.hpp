@@ -1,0 +1,53 @@
+// Plain HTTP request/response values: what handlers see. No networking types leak past the server.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace wagate::http {
+
+struct Request {
+  std::string method;  // "GET", "POST", …
+  std::string path;    // decoded path without the query
+  std::string query;   // raw query string (no '?')
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+  std::map<std::string, std::string> params;  // path parameters filled by the router ("{id}")
+  std::string route;                           // the matched route pattern, for metrics
+
+  // Case-insensitive header lookup; empty when absent.
+  std::string_view Header(std::string_view lower_name) const;
+  // Decoded query parameter.
+  std::optional<std::string> Query(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+// Completes a request. Callable from any thread, exactly once (later calls are ignored).
+class Responder {
+ public:
+  using Fn = std::function<void(Response)>;
+  explicit Responder(Fn fn);
+  void operator()(Response response) const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+using Handler = std::function<void(Request&, Responder)>;
+
+std::string UrlDecode(std::string_view in);
+
+}  // namespace wagate::http

@@ -1,0 +1,37 @@
+#include "wagate/http/responses.hpp"
+
+namespace wagate::http {
+
+Response JsonResponse(int status, const Json& body) {
+  Response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return r;
+}
+
+Response ErrorResponse(int status, std::string_view code, std::string_view message, const Json& details) {
+  Json err = {{"code", code}, {"message", message}};
+  if (!details.is_null()) err["details"] = details;
+  return JsonResponse(status, Json{{"error", err}});
+}
+
+int StatusFor(core::ErrorKind kind) {
+  switch (kind) {
+    case core::ErrorKind::kInvalidInput: return 400;
+    case core::ErrorKind::kUnauthorized: return 401;
+    case core::ErrorKind::kForbidden: return 403;
+    case core::ErrorKind::kNotFound: return 404;
+    case core::ErrorKind::kConflict: return 409;
+    case core::ErrorKind::kTooLarge: return 413;
+    case core::ErrorKind::kQuotaExceeded: return 429;
+    case core::ErrorKind::kUnavailable: return 503;
+    case core::ErrorKind::kInternal: return 500;
+  }
+  return 500;
+}
+
+Response ErrorResponse(const core::Error& error, const Json& details) {
+  return ErrorResponse(StatusFor(error.kind), error.code, error.message, details);
+}
+
+}  // namespace wagate::http

@@ -1,0 +1,221 @@
+#include "wagate/http/server.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "wagate/core/log.hpp"
+#include "wagate/http/responses.hpp"
+
+namespace wagate::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+struct HttpServer::Impl {
+  ServerSettings settings;
+  const Router& router;
+  RequestObserver observer;
+  net::io_context ioc;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  tcp::acceptor acceptor{ioc};
+  net::thread_pool workers;
+  std::vector<std::thread> io_threads;
+  bool started = false;
+  bool stopped = false;
+
+  Impl(ServerSettings s, const Router& r, RequestObserver o)
+      : settings(std::move(s)), router(r), observer(std::move(o)),
+        workers(static_cast<size_t>(std::max(1, settings.worker_threads))) {}
+
+  void Accept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, HttpServer::Impl* server) : stream_(std::move(socket)), server_(server) {}
+
+  void Start() {
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::ReadHeader, shared_from_this()));
+  }
+
+ private:
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->body_limit(server_->settings.max_body_bytes);
+    parser_->header_limit(64 * 1024);
+    stream_.expires_after(server_->settings.idle_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, size_t) {
+    if (ec) return OnReadError(ec);
+    auto& req = parser_->get();
+    // Tell clients that wait for it (curl with large bodies) to go on sending the body.
+    if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+      bhttp::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, size_t) {
+        if (wec) return self->Close();
+        self->ReadBody();
+      });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit) {
+      keep_alive_ = false;
+      return Write(ErrorResponse(413, "payload_too_large",
+                                 "the request body is larger than " +
+                                     std::to_string(server_->settings.max_body_bytes) + " bytes"));
+    }
+    if (ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category() && ec != bhttp::error::end_of_stream &&
+        ec != bhttp::error::partial_message) {
+      keep_alive_ = false;
+      return Write(ErrorResponse(400, "bad_request", "malformed HTTP request"));
+    }
+    Close();
+  }
+
+  void OnRead(beast::error_code ec, size_t) {
+    if (ec) return OnReadError(ec);
+    stream_.expires_never();  // a handler may take long (synchronous sends); no timer while it runs
+    bhttp::request<bhttp::string_body> raw = parser_->release();
+    keep_alive_ = raw.keep_alive();
+    auto request = std::make_shared<Request>();
+    request->method = std::string(raw.method_string());
+    std::string_view target(raw.target().data(), raw.target().size());
+    size_t q = target.find('?');
+    request->path = UrlDecode(target.substr(0, q));
+    if (q != std::string_view::npos) request->query = std::string(target.substr(q + 1));
+    for (const auto& field : raw.base()) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request->headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    request->body = std::move(raw.body());
+    auto start = std::chrono::steady_clock::now();
+    auto self = shared_from_this();
+    Responder responder([self, request, start](Response response) {
+      if (self->server_->observer) {
+        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        self->server_->observer(*request, response.status, secs);
+      }
+      net::post(self->stream_.get_executor(),
+                [self, response = std::move(response)]() mutable { self->Write(std::move(response)); });
+    });
+    net::post(server_->workers, [this, self, request, responder]() {
+      try {
+        server_->router.Dispatch(*request, responder);
+      } catch (const std::exception& e) {
+        core::LogError("http.server", "handler threw", {{"route", request->route}, {"error", e.what()}});
+        responder(ErrorResponse(500, "internal_error", "internal error"));
+      }
+    });
+  }
+
+  void Write(Response response) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(response.status), 11);
+    res->set(bhttp::field::server, "wagate");
+    res->set(bhttp::field::content_type, response.content_type);
+    for (auto& [name, value] : response.headers) res->set(name, value);
+    res->body() = std::move(response.body);
+    res->keep_alive(keep_alive_);
+    res->prepare_payload();
+    stream_.expires_after(std::chrono::seconds(30));
+    bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+      if (ec || !self->keep_alive_) return self->Close();
+      self->ReadHeader();
+    });
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  HttpServer::Impl* server_;
+  bool keep_alive_ = true;
+};
+
+}  // namespace
+
+void HttpServer::Impl::Accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+      core::LogWarn("http.server", "accept failed", {{"error", ec.message()}});
+    } else {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<Session>(std::move(socket), this)->Start();
+    }
+    Accept();
+  });
+}
+
+HttpServer::HttpServer(ServerSettings settings, const Router& router, RequestObserver observer)
+    : impl_(std::make_unique<Impl>(std::move(settings), router, std::move(observer))) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+core::Result<std::string> HttpServer::Start() {
+  beast::error_code ec;
+  auto address = net::ip::make_address(impl_->settings.host, ec);
+  if (ec) return core::Error::Invalid("invalid_config", "listen address '" + impl_->settings.host + "' is not an IP address");
+  tcp::endpoint endpoint(address, impl_->settings.port);
+  auto& acc = impl_->acceptor;
+  acc.open(endpoint.protocol(), ec);
+  if (!ec) acc.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(endpoint, ec);
+  if (!ec) acc.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return core::Error::Internal("cannot listen on " + impl_->settings.host + ":" +
+                                 std::to_string(impl_->settings.port) + ": " + ec.message());
+  }
+  impl_->work.emplace(impl_->ioc.get_executor());
+  impl_->Accept();
+  for (int i = 0; i < std::max(1, impl_->settings.io_threads); ++i) {
+    impl_->io_threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+  impl_->started = true;
+  auto bound = acc.local_endpoint();
+  return bound.address().to_string() + ":" + std::to_string(bound.port());
+}
+
+void HttpServer::Stop() {
+  if (!impl_->started || impl_->stopped) return;
+  impl_->stopped = true;
+  net::post(impl_->ioc, [this] {
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+  });
+  impl_->work.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->io_threads) t.join();
+  impl_->workers.stop();
+  impl_->workers.join();
+}
+
+}  // namespace wagate::http

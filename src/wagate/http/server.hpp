@@ -1,0 +1,46 @@
+// HTTP/1.1 server (Boost.Beast): keep-alive, body limit, handlers run off the I/O threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "wagate/core/result.hpp"
+#include "wagate/http/router.hpp"
+
+namespace wagate::http {
+
+struct ServerSettings {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;           // 0 = any free port
+  int io_threads = 2;
+  int worker_threads = 8;         // run handlers; they may block briefly (SQLite reads)
+  size_t max_body_bytes = 1 << 20;
+  std::chrono::seconds idle_timeout{75};
+};
+
+// Called once per answered request (metrics, access logs); on any thread.
+using RequestObserver = std::function<void(const Request&, int status, double seconds)>;
+
+// Threads: `io_threads` run the sockets; handlers run on a pool of `worker_threads`.
+class HttpServer final {
+ public:
+  HttpServer(ServerSettings settings, const Router& router, RequestObserver observer = nullptr);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts serving; returns the bound "host:port".
+  core::Result<std::string> Start();
+  // Stops accepting, closes connections, joins the threads. Idempotent.
+  void Stop();
+
+  struct Impl;  // public only so the connection code in server.cpp can name it
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wagate::http

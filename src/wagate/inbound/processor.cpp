@@ -1,0 +1,96 @@
+#include "wagate/inbound/processor.hpp"
+
+#include <future>
+
+#include "wagate/core/log.hpp"
+#include "wagate/graph/webhook_payload.hpp"
+#include "wagate/store/message_repo.hpp"
+#include "wagate/store/webhook_journal.hpp"
+
+namespace wagate::inbound {
+
+namespace journal = store::webhook_journal;
+namespace repo = store::message_repo;
+
+Processor::Processor(store::Database& db, const core::Clock& clock, metrics::Registry& metrics)
+    : db_(db), clock_(clock), metrics_(metrics) {}
+
+Processor::~Processor() { Stop(); }
+
+void Processor::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void Processor::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Processor::Notify() {
+  {
+    std::lock_guard lock(mu_);
+    pending_ = true;
+  }
+  cv_.notify_one();
+}
+
+void Processor::CountEvent(const std::string& type) {
+  metrics_.GetCounter("wagate_webhook_events_total", "Webhook events applied, by type", "type=\"" + type + "\"")->Inc();
+}
+
+size_t Processor::ProcessBatch() {
+  auto entries = db_.Read([](store::Connection& c) { return journal::Unprocessed(c, 0, 256); });
+  if (entries.empty()) return 0;
+  struct Parsed {
+    int64_t journal_id;
+    std::vector<repo::StatusEvent> statuses;
+  };
+  std::vector<Parsed> parsed;
+  for (const auto& e : entries) {
+    auto payload = graph::ParseWebhookPayload(e.body);
+    Parsed p{e.id, {}};
+    if (payload) {
+      p.statuses = std::move(payload->statuses);
+      for (const auto& name : payload->status_names) CountEvent(name.empty() ? "status_unnamed" : name);
+      for (size_t i = 0; i < payload->inbound_messages; ++i) CountEvent("message");
+    }
+    parsed.push_back(std::move(p));
+  }
+  int64_t now = clock_.NowMs();
+  auto applied = std::make_shared<size_t>(0);
+  core::Status s = db_.WriteAndWait([&parsed, now, applied](store::Connection& c) -> core::Status {
+    for (const auto& p : parsed) {
+      for (const auto& st : p.statuses) {
+        if (repo::ApplyStatus(c, st, now) == repo::ApplyResult::kApplied) ++*applied;
+      }
+      journal::MarkProcessed(c, p.journal_id);
+    }
+    return core::Ok{};
+  });
+  if (!s.ok()) {
+    core::LogError("inbound", "could not apply webhooks", {{"error", s.error().message}});
+    return 0;
+  }
+  return entries.size();
+}
+
+void Processor::Run() {
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || pending_; });
+      if (stopping_) return;
+      pending_ = false;
+    }
+    try {
+      while (ProcessBatch() > 0) {
+      }
+    } catch (const std::exception& e) {
+      core::LogError("inbound", "webhook processing failed", {{"error", e.what()}});
+    }
+  }
+}
+
+}  // namespace wagate::inbound

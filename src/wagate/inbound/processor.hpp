@@ -1,0 +1,40 @@
+// Applies journaled webhooks: every status of every entry/change, in journal order, exactly once
+// (the journal row is marked processed in the same transaction that applies it).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "wagate/core/clock.hpp"
+#include "wagate/metrics/registry.hpp"
+#include "wagate/store/database.hpp"
+
+namespace wagate::inbound {
+
+// One background thread; Notify() from any thread.
+class Processor final {
+ public:
+  Processor(store::Database& db, const core::Clock& clock, metrics::Registry& metrics);
+  ~Processor();
+  void Start();
+  void Stop();
+  void Notify();
+  // Runs one batch now; returns how many journal entries it applied (used by Start and tests).
+  size_t ProcessBatch();
+
+ private:
+  void Run();
+  void CountEvent(const std::string& type);
+  store::Database& db_;
+  const core::Clock& clock_;
+  metrics::Registry& metrics_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool pending_ = true;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace wagate::inbound

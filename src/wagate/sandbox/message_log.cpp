@@ -1,0 +1,87 @@
+#include "wagate/sandbox/message_log.hpp"
+
+#include "wagate/core/time_format.hpp"
+
+namespace wagate::sandbox {
+namespace {
+
+using nlohmann::json;
+
+json OrNull(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
+
+json ToJson(const AcceptedMessage& m) {
+  json request = json::parse(m.raw_request, nullptr, /*allow_exceptions=*/false);
+  return json{{"wamid", m.wamid},
+              {"phone_number_id", m.phone_number_id},
+              {"to", m.to},
+              {"type", m.type},
+              {"text", OrNull(m.text)},
+              {"biz_opaque_callback_data", OrNull(m.biz_opaque_callback_data)},
+              {"request", request.is_discarded() ? json(m.raw_request) : std::move(request)},
+              {"time", core::FormatIso8601(m.time_ms)},
+              {"time_ms", m.time_ms}};
+}
+
+json ToJson(const RequestRecord& r) {
+  return json{{"time_ms", r.time_ms},
+              {"phone_number_id", r.phone_number_id},
+              {"biz_opaque_callback_data", OrNull(r.biz_opaque_callback_data)},
+              {"http_status", r.http_status},
+              {"graph_code", r.graph_code ? json(*r.graph_code) : json(nullptr)},
+              {"wamid", OrNull(r.wamid)}};
+}
+
+}  // namespace
+
+void MessageLog::AddAccepted(AcceptedMessage message) {
+  std::lock_guard lock(mu_);
+  messages_.push_back(std::move(message));
+}
+
+void MessageLog::AddRequest(RequestRecord record) {
+  std::lock_guard lock(mu_);
+  ++requests_total_;
+  if (record.graph_code) {
+    ++rejected_by_code_[*record.graph_code];
+  } else if (record.wamid) {
+    ++accepted_total_;  // mark-as-read succeeds without creating a message
+  }
+  requests_.push_back(std::move(record));
+}
+
+void MessageLog::Clear() {
+  std::lock_guard lock(mu_);
+  messages_.clear();
+  requests_.clear();
+}
+
+json MessageLog::MessagesJson() const {
+  std::vector<AcceptedMessage> snapshot;
+  {
+    std::lock_guard lock(mu_);
+    snapshot = messages_;
+  }
+  json list = json::array();
+  for (const AcceptedMessage& m : snapshot) list.push_back(ToJson(m));
+  return json{{"count", snapshot.size()}, {"messages", std::move(list)}};
+}
+
+json MessageLog::RequestsJson() const {
+  std::vector<RequestRecord> snapshot;
+  {
+    std::lock_guard lock(mu_);
+    snapshot = requests_;
+  }
+  json list = json::array();
+  for (const RequestRecord& r : snapshot) list.push_back(ToJson(r));
+  return json{{"count", snapshot.size()}, {"requests", std::move(list)}};
+}
+
+json MessageLog::CountersJson() const {
+  std::lock_guard lock(mu_);
+  json by_code = json::object();
+  for (const auto& [code, count] : rejected_by_code_) by_code[std::to_string(code)] = count;
+  return json{{"requests", requests_total_}, {"accepted", accepted_total_}, {"rejected_by_code", by_code}};
+}
+
+}  // namespace wagate::sandbox

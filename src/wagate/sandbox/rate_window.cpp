@@ -1,0 +1,31 @@
+#include "wagate/sandbox/rate_window.hpp"
+
+namespace wagate::sandbox {
+
+RateWindow::RateWindow(const core::Clock& clock, int64_t limit_per_second)
+    : clock_(clock), limit_(limit_per_second) {}
+
+bool RateWindow::TryAcquire(std::string_view phone_number_id) {
+  int64_t now = clock_.NowMs();
+  std::lock_guard lock(mu_);
+  if (limit_ <= 0) return true;
+  auto it = arrivals_ms_.find(std::string(phone_number_id));
+  if (it == arrivals_ms_.end()) it = arrivals_ms_.emplace(std::string(phone_number_id), std::deque<int64_t>{}).first;
+  std::deque<int64_t>& arrivals = it->second;
+  while (!arrivals.empty() && arrivals.front() <= now - kWindowMs) arrivals.pop_front();
+  if (static_cast<int64_t>(arrivals.size()) >= limit_) return false;
+  arrivals.push_back(now);
+  return true;
+}
+
+void RateWindow::SetLimit(int64_t limit_per_second) {
+  std::lock_guard lock(mu_);
+  limit_ = limit_per_second;
+}
+
+int64_t RateWindow::limit() const {
+  std::lock_guard lock(mu_);
+  return limit_;
+}
+
+}  // namespace wagate::sandbox

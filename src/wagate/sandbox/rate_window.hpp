@@ -1,0 +1,37 @@
+// Per phone number throughput limit: at most `limit` requests in any sliding 1 s window (Meta's mps).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "wagate/core/clock.hpp"
+
+namespace wagate::sandbox {
+
+// Thread-safe: called from every HTTP worker. Keeps the arrival times of the last second per number,
+// so memory is O(limit) per active number.
+class RateWindow final {
+ public:
+  RateWindow(const core::Clock& clock, int64_t limit_per_second);
+
+  // Counts the request and returns true when the number is still under its limit; a refused request
+  // is not counted, so a client that backs off gets through once the window slides.
+  bool TryAcquire(std::string_view phone_number_id);
+  // 0 turns the limit off. Takes effect for the next request.
+  void SetLimit(int64_t limit_per_second);
+  int64_t limit() const;
+
+ private:
+  static constexpr int64_t kWindowMs = 1000;
+
+  const core::Clock& clock_;
+  mutable std::mutex mu_;
+  int64_t limit_;
+  std::unordered_map<std::string, std::deque<int64_t>> arrivals_ms_;
+};
+
+}  // namespace wagate::sandbox

@@ -1,0 +1,78 @@
+// The Cloud API simulator itself: the Graph send route, the /_sandbox control routes, and the parts
+// behind them (rate window, faults, message log, webhook delivery).
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "wagate/core/clock.hpp"
+#include "wagate/http/router.hpp"
+#include "wagate/sandbox/control_json.hpp"
+#include "wagate/sandbox/delayed_tasks.hpp"
+#include "wagate/sandbox/fault_injector.hpp"
+#include "wagate/sandbox/graph_errors.hpp"
+#include "wagate/sandbox/message_log.hpp"
+#include "wagate/sandbox/message_validator.hpp"
+#include "wagate/sandbox/rate_window.hpp"
+#include "wagate/sandbox/sandbox_settings.hpp"
+#include "wagate/sandbox/webhook_sender.hpp"
+
+namespace wagate::sandbox {
+
+// The answer to one send request, decided without HTTP types; the handler turns it into a Response.
+struct SendOutcome {
+  int http_status = 200;
+  nlohmann::json body;
+  std::optional<int> graph_code;        // set on errors
+  std::optional<std::string> wamid;     // set when a message was accepted
+  std::chrono::milliseconds hold{0};    // simulated timeout: answer only after this long
+};
+
+// Thread-safe: handlers run on many HTTP workers. Owns its background threads (webhook delivery and
+// the timer that answers held requests); Start() and Stop() bracket them.
+class SandboxApp final {
+ public:
+  SandboxApp(const SandboxSettings& settings, const core::Clock& clock, uint64_t seed);
+  ~SandboxApp();
+
+  void RegisterRoutes(http::Router& router);
+  void Start();
+  // Stops webhook delivery (queued events are discarded) and drops held requests.
+  void Stop();
+
+  // POST /{version}/{phone_number_id}/messages, after routing; `bearer` may be empty.
+  SendOutcome Send(std::string_view version, std::string_view phone_number_id, std::string_view bearer,
+                   std::string_view body);
+
+ private:
+  void HandleSend(http::Request& request, http::Responder respond);
+  void HandleInbound(http::Request& request, http::Responder respond);
+  void HandleGetFaults(http::Request& request, http::Responder respond);
+  void HandlePostFaults(http::Request& request, http::Responder respond);
+  void HandleGetConfig(http::Request& request, http::Responder respond);
+  void HandlePostConfig(http::Request& request, http::Responder respond);
+  void HandleStats(http::Request& request, http::Responder respond);
+
+  SendOutcome Reject(const GraphError& error) const;
+  SendOutcome Accept(std::string_view phone_number_id, ValidSend send);
+  void ScheduleStatuses(std::string_view phone_number_id, const ValidSend& send, const std::string& wamid);
+  LiveConfig config() const;
+
+  const core::Clock& clock_;
+  const std::string access_token_;  // empty: any non-empty bearer token
+  mutable std::mutex config_mu_;
+  LiveConfig config_;  // the source of truth; pushed into the rate window and the sender on change
+  MessageLog log_;
+  RateWindow rate_window_;
+  FaultInjector faults_;
+  WebhookSender webhooks_;
+  DelayedTasks held_;
+};
+
+// "wamid." + base64 of random bytes, like Meta's opaque ids (≤128 chars).
+std::string NewWamid();
+
+}  // namespace wagate::sandbox

@@ -1,0 +1,42 @@
+// Settings of `wagate sandbox`, from its command-line flags (docs/sandbox.md lists them).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "wagate/core/result.hpp"
+#include "wagate/sandbox/fault_injector.hpp"
+
+namespace wagate::sandbox {
+
+struct SandboxSettings {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 9090;
+  std::string ready_file;
+  std::string webhook_url;
+  std::string app_secret = "sandbox-app-secret";
+  std::string access_token;  // empty: any non-empty bearer token is accepted
+  int64_t mps = 80;
+  int64_t delay_sent_ms = 100;
+  int64_t delay_delivered_ms = 300;
+  int64_t delay_read_ms = 600;
+  FaultSettings faults;
+  std::optional<uint64_t> seed;  // random when absent
+  int64_t webhook_horizon_s = 3600;
+  int64_t timeout_ms = 30'000;
+  int webhook_threads = 4;
+  int64_t webhook_batch = 1;
+  int http_threads = 4;
+  std::string log_level = "info";
+  bool show_help = false;
+};
+
+// Parses `--flag VALUE` and `--flag=VALUE`; args exclude the program name and the subcommand.
+// Unknown flags and invalid values are errors that name the flag.
+core::Result<SandboxSettings> ParseSandboxFlags(const std::vector<std::string>& args);
+
+const char* SandboxUsage();
+
+}  // namespace wagate::sandbox

@@ -1,0 +1,52 @@
+#include "wagate/sandbox/sandbox_settings.hpp"
+
+#include <gtest/gtest.h>
+
+namespace wagate::sandbox {
+namespace {
+
+TEST(SandboxSettingsTest, DefaultsMatchTheDocs) {
+  auto s = ParseSandboxFlags({});
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->listen_host, "127.0.0.1");
+  EXPECT_EQ(s->listen_port, 9090);
+  EXPECT_EQ(s->app_secret, "sandbox-app-secret");
+  EXPECT_EQ(s->mps, 80);
+  EXPECT_EQ(s->delay_sent_ms, 100);
+  EXPECT_EQ(s->delay_delivered_ms, 300);
+  EXPECT_EQ(s->delay_read_ms, 600);
+  EXPECT_EQ(s->webhook_horizon_s, 3600);
+  EXPECT_EQ(s->timeout_ms, 30000);
+  EXPECT_FALSE(s->seed.has_value());
+}
+
+TEST(SandboxSettingsTest, ParsesBothFlagForms) {
+  auto s = ParseSandboxFlags({"--listen", "127.0.0.1:0", "--mps=0", "--fail-rate", "0.5", "--reorder",
+                              "--error-code", "131026", "--error-rate=0.25", "--seed", "7",
+                              "--webhook-url", "http://127.0.0.1:8080/webhooks/whatsapp"});
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->listen_port, 0);
+  EXPECT_EQ(s->mps, 0);
+  EXPECT_DOUBLE_EQ(s->faults.fail_rate, 0.5);
+  EXPECT_TRUE(s->faults.reorder);
+  EXPECT_EQ(s->faults.error_code, 131026);
+  EXPECT_DOUBLE_EQ(s->faults.error_rate, 0.25);
+  EXPECT_EQ(s->seed, 7u);
+}
+
+TEST(SandboxSettingsTest, RejectsUnknownFlagsAndBadValuesNamingTheFlag) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"--nope"}, {"--mps", "-1"}, {"--mps", "ten"}, {"--fail-rate", "2"}, {"--listen", "9090"},
+           {"--listen", "h:99999"}, {"--webhook-url", "ftp://x"}, {"--mps"}, {"--reorder=yes"},
+           {"--error-rate", "0.5"}, {"--fail-rate", "0.7", "--throttle-rate", "0.7"}}) {
+    auto s = ParseSandboxFlags(args);
+    ASSERT_FALSE(s.ok()) << args[0];
+    if (args[0] != "--error-rate" && args[0] != "--fail-rate") {
+      EXPECT_NE(s.error().message.find(args[0].substr(0, args[0].find('='))), std::string::npos)
+          << s.error().message;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace wagate::sandbox

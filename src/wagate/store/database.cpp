@@ -1,0 +1,145 @@
+#include "wagate/store/database.hpp"
+
+#include <future>
+
+#include "wagate/core/log.hpp"
+#include "wagate/store/schema.hpp"
+
+namespace wagate::store {
+
+core::Result<std::unique_ptr<Database>> Database::Open(DatabaseSettings settings) {
+  try {
+    std::unique_ptr<Database> db(new Database(std::move(settings)));
+    return db;
+  } catch (const StoreError& e) {
+    return core::Error::Internal(e.what());
+  }
+}
+
+Database::Database(DatabaseSettings settings) : settings_(std::move(settings)) {
+  writer_conn_ = std::make_unique<Connection>(settings_.path, false);
+  writer_conn_->Exec("PRAGMA journal_mode=WAL");
+  writer_conn_->Exec("PRAGMA synchronous=FULL");
+  writer_conn_->Exec("PRAGMA foreign_keys=ON");
+  Migrate();
+  for (int i = 0; i < std::max(1, settings_.readers); ++i) {
+    readers_.push_back(std::make_unique<Connection>(settings_.path, true));
+    free_readers_.push_back(readers_.back().get());
+  }
+  writer_ = std::thread([this] { RunWriter(); });
+}
+
+Database::~Database() { Stop(); }
+
+void Database::Migrate() {
+  writer_conn_->Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  int64_t current = 0;
+  {
+    Statement st = writer_conn_->Prepare("SELECT MAX(version) FROM schema_version");
+    if (st.Step() && !st.IsNull(0)) current = st.Int(0);
+  }
+  const auto& migrations = Migrations();
+  for (size_t i = static_cast<size_t>(current); i < migrations.size(); ++i) {
+    writer_conn_->Exec("BEGIN IMMEDIATE");
+    writer_conn_->Exec(migrations[i]);
+    writer_conn_->Prepare("INSERT INTO schema_version(version) VALUES (?)").Bind(1, static_cast<int64_t>(i + 1)).Run();
+    writer_conn_->Exec("COMMIT");
+    core::LogInfo("store", "applied migration", {{"version", i + 1}});
+  }
+}
+
+void Database::Write(WriteJob job, WriteDone done) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      if (done) done(core::Error{core::ErrorKind::kUnavailable, "not_ready", "the store is shutting down"});
+      return;
+    }
+    queue_.push_back(Pending{std::move(job), std::move(done)});
+  }
+  cv_.notify_one();
+}
+
+core::Status Database::WriteAndWait(WriteJob job) {
+  std::promise<core::Status> promise;
+  auto future = promise.get_future();
+  Write(std::move(job), [&promise](const core::Status& s) { promise.set_value(s); });
+  return future.get();
+}
+
+size_t Database::PendingWrites() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+void Database::RunWriter() {
+  std::vector<Pending> batch;
+  std::vector<core::Status> results;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      while (!queue_.empty() && batch.size() < settings_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    results.assign(batch.size(), core::Ok{});
+    Connection& conn = *writer_conn_;
+    bool committed = false;
+    try {
+      conn.Exec("BEGIN IMMEDIATE");
+      for (size_t i = 0; i < batch.size(); ++i) {
+        conn.Exec("SAVEPOINT job");
+        try {
+          results[i] = batch[i].job(conn);
+        } catch (const StoreError& e) {
+          results[i] = core::Error::Internal(e.what());
+        }
+        if (!results[i].ok()) conn.Exec("ROLLBACK TO job");
+        conn.Exec("RELEASE job");
+      }
+      conn.Exec("COMMIT");
+      committed = true;
+    } catch (const StoreError& e) {
+      core::LogError("store", "batch commit failed", {{"error", e.what()}, {"jobs", batch.size()}});
+      try {
+        conn.Exec("ROLLBACK");
+      } catch (const StoreError&) {
+      }
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!batch[i].done) continue;
+      batch[i].done(committed ? results[i] : core::Error::Internal("the store could not commit"));
+    }
+    batch.clear();
+  }
+}
+
+void Database::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+Database::Lease::Lease(Database* d) : db(d) {
+  std::unique_lock lock(db->readers_mu_);
+  db->readers_cv_.wait(lock, [this] { return !db->free_readers_.empty(); });
+  conn = db->free_readers_.back();
+  db->free_readers_.pop_back();
+}
+
+Database::Lease::~Lease() {
+  {
+    std::lock_guard lock(db->readers_mu_);
+    db->free_readers_.push_back(conn);
+  }
+  db->readers_cv_.notify_one();
+}
+
+}  // namespace wagate::store

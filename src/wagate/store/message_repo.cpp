@@ -1,0 +1,216 @@
+#include "wagate/store/message_repo.hpp"
+
+namespace wagate::store::message_repo {
+namespace {
+
+using core::MessageStatus;
+
+const char* kColumns =
+    "id, tenant_id, outlet_id, conversation_id, to_number, message_type, body_text, graph_request, status, "
+    "attempts, next_attempt_at, claimed_at, wamid, created_at, sent_at, delivered_at, read_at, failed_at, "
+    "error_code, error_title, error_details";
+
+MessageRecord ReadMessage(Statement& s) {
+  MessageRecord m;
+  m.id = s.Text(0);
+  m.tenant_id = s.Text(1);
+  m.outlet_id = s.Text(2);
+  m.conversation_id = s.OptText(3);
+  m.to_number = s.Text(4);
+  m.message_type = s.Text(5);
+  m.body_text = s.OptText(6);
+  m.graph_request = s.Text(7);
+  m.status = core::ParseMessageStatus(s.Text(8)).value_or(MessageStatus::kUnknown);
+  m.attempts = s.Int(9);
+  m.next_attempt_at = s.Int(10);
+  m.claimed_at = s.OptInt(11);
+  m.wamid = s.OptText(12);
+  m.created_at = s.Int(13);
+  m.sent_at = s.OptInt(14);
+  m.delivered_at = s.OptInt(15);
+  m.read_at = s.OptInt(16);
+  m.failed_at = s.OptInt(17);
+  if (!s.IsNull(18)) m.error = GraphError{s.Int(18), s.Text(19), s.Text(20)};
+  return m;
+}
+
+std::string S(MessageStatus st) { return std::string(core::ToString(st)); }
+
+void ApplyOrphans(Connection& c, const std::string& wamid, int64_t now_ms) {
+  std::vector<StatusEvent> events;
+  {
+    Statement s = c.Prepare(
+        "SELECT status, at, error_code, error_title, error_details FROM orphan_statuses WHERE wamid = ?");
+    s.Bind(1, wamid);
+    while (s.Step()) {
+      StatusEvent e;
+      e.wamid = wamid;
+      e.status = core::ParseMessageStatus(s.Text(0)).value_or(MessageStatus::kSent);
+      e.at_ms = s.Int(1);
+      if (!s.IsNull(2)) e.error = GraphError{s.Int(2), s.Text(3), s.Text(4)};
+      events.push_back(std::move(e));
+    }
+  }
+  if (events.empty()) return;
+  c.Prepare("DELETE FROM orphan_statuses WHERE wamid = ?").Bind(1, wamid).Run();
+  for (const auto& e : events) ApplyStatus(c, e, now_ms);
+}
+
+}  // namespace
+
+void Insert(Connection& c, const MessageRecord& m) {
+  c.Prepare(
+       "INSERT INTO messages(id, tenant_id, outlet_id, conversation_id, to_number, message_type, body_text, "
+       "graph_request, status, attempts, next_attempt_at, created_at, updated_at) "
+       "VALUES (?,?,?,?,?,?,?,?,?,0,?,?,?)")
+      .Bind(1, m.id).Bind(2, m.tenant_id).Bind(3, m.outlet_id).Bind(4, m.conversation_id).Bind(5, m.to_number)
+      .Bind(6, m.message_type).Bind(7, m.body_text).Bind(8, m.graph_request).Bind(9, S(m.status))
+      .Bind(10, m.next_attempt_at).Bind(11, m.created_at).Bind(12, m.created_at).Run();
+}
+
+std::optional<MessageRecord> Get(Connection& c, const std::string& id) {
+  Statement s = c.Prepare(std::string("SELECT ") + kColumns + " FROM messages WHERE id = ?");
+  s.Bind(1, id);
+  if (!s.Step()) return std::nullopt;
+  return ReadMessage(s);
+}
+
+std::vector<MessageRecord> List(Connection& c, const ListFilter& f) {
+  Statement s = c.Prepare(std::string("SELECT ") + kColumns +
+                          " FROM messages WHERE (?1 IS NULL OR tenant_id = ?1) AND (?2 IS NULL OR outlet_id = ?2)"
+                          " AND (?3 IS NULL OR status = ?3) ORDER BY created_at DESC, id DESC LIMIT ?4");
+  s.Bind(1, f.tenant_id).Bind(2, f.outlet_id).Bind(3, f.status).Bind(4, f.limit);
+  std::vector<MessageRecord> out;
+  while (s.Step()) out.push_back(ReadMessage(s));
+  return out;
+}
+
+std::optional<ClaimedSend> Claim(Connection& c, const std::string& id, int64_t now_ms) {
+  c.Prepare(
+       "UPDATE messages SET status = 'sending', attempts = attempts + 1, claimed_at = ?, updated_at = ? "
+       "WHERE id = ? AND status = 'queued'")
+      .Bind(1, now_ms).Bind(2, now_ms).Bind(3, id).Run();
+  if (c.Changes() == 0) return std::nullopt;
+  Statement s = c.Prepare("SELECT graph_request, outlet_id, attempts FROM messages WHERE id = ?");
+  s.Bind(1, id);
+  if (!s.Step()) return std::nullopt;
+  return ClaimedSend{s.Text(0), s.Text(1), s.Int(2)};
+}
+
+void MarkSent(Connection& c, const std::string& id, const std::string& wamid, int64_t now_ms) {
+  c.Prepare(
+       "UPDATE messages SET wamid = COALESCE(wamid, ?), sent_at = COALESCE(sent_at, ?), updated_at = ?, "
+       "status = CASE WHEN status IN ('queued', 'sending', 'unknown') THEN 'sent' ELSE status END WHERE id = ?")
+      .Bind(1, wamid).Bind(2, now_ms).Bind(3, now_ms).Bind(4, id).Run();
+  ApplyOrphans(c, wamid, now_ms);
+}
+
+void ScheduleRetry(Connection& c, const std::string& id, int64_t next_attempt_ms, const GraphError& error,
+                   int64_t now_ms) {
+  c.Prepare(
+       "UPDATE messages SET status = 'queued', next_attempt_at = ?, error_code = ?, error_title = ?, "
+       "error_details = ?, updated_at = ? WHERE id = ? AND status = 'sending'")
+      .Bind(1, next_attempt_ms).Bind(2, error.code).Bind(3, error.title).Bind(4, error.details).Bind(5, now_ms)
+      .Bind(6, id).Run();
+}
+
+void MarkFailed(Connection& c, const std::string& id, const GraphError& error, int64_t now_ms) {
+  c.Prepare(
+       "UPDATE messages SET status = 'failed', failed_at = ?, error_code = ?, error_title = ?, error_details = ?, "
+       "updated_at = ? WHERE id = ? AND status IN ('queued', 'sending', 'unknown')")
+      .Bind(1, now_ms).Bind(2, error.code).Bind(3, error.title).Bind(4, error.details).Bind(5, now_ms).Bind(6, id)
+      .Run();
+}
+
+bool ResolveInDoubt(Connection& c, const std::string& id, bool resend, int64_t now_ms) {
+  c.Prepare(
+       "UPDATE messages SET status = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'sending'")
+      .Bind(1, resend ? "queued" : "unknown").Bind(2, now_ms).Bind(3, now_ms).Bind(4, id).Run();
+  return c.Changes() > 0;
+}
+
+ApplyResult ApplyStatus(Connection& c, const StatusEvent& event, int64_t now_ms) {
+  StatusEvent e = event;
+  if (e.at_ms <= 0) e.at_ms = now_ms;  // Meta always sends a timestamp; do not trust it to
+  std::optional<std::string> id;
+  std::optional<std::string> known_wamid;
+  MessageStatus current = MessageStatus::kQueued;
+  auto load = [&](const char* sql, const std::string& key) {
+    Statement s = c.Prepare(sql);
+    s.Bind(1, key);
+    if (!s.Step()) return false;
+    id = s.Text(0);
+    current = core::ParseMessageStatus(s.Text(1)).value_or(MessageStatus::kUnknown);
+    known_wamid = s.OptText(2);
+    return true;
+  };
+  bool found = e.message_id && load("SELECT id, status, wamid FROM messages WHERE id = ?", *e.message_id);
+  // A callback id that names another message's wamid is not trusted: fall back to the wamid.
+  if (found && known_wamid && *known_wamid != e.wamid) found = false;
+  if (!found) found = load("SELECT id, status, wamid FROM messages WHERE wamid = ?", e.wamid);
+  if (!found) {
+    c.Prepare(
+         "INSERT INTO orphan_statuses(wamid, status, at, error_code, error_title, error_details, received_at) "
+         "VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING")
+        .Bind(1, e.wamid).Bind(2, S(e.status)).Bind(3, e.at_ms)
+        .Bind(4, e.error ? std::optional<int64_t>(e.error->code) : std::nullopt)
+        .Bind(5, e.error ? std::optional<std::string>(e.error->title) : std::nullopt)
+        .Bind(6, e.error ? std::optional<std::string>(e.error->details) : std::nullopt)
+        .Bind(7, now_ms).Run();
+    return ApplyResult::kOrphaned;
+  }
+  if (!known_wamid) {
+    c.Prepare("UPDATE messages SET wamid = ? WHERE id = ?").Bind(1, e.wamid).Bind(2, *id).Run();
+  }
+  if (!core::CanAdvance(current, e.status)) return ApplyResult::kIgnored;
+  switch (e.status) {
+    case MessageStatus::kSent:
+      c.Prepare("UPDATE messages SET status='sent', sent_at=COALESCE(sent_at, ?), updated_at=? WHERE id=?")
+          .Bind(1, e.at_ms).Bind(2, now_ms).Bind(3, *id).Run();
+      break;
+    case MessageStatus::kDelivered:
+      c.Prepare(
+           "UPDATE messages SET status='delivered', sent_at=COALESCE(sent_at, ?), delivered_at=COALESCE(delivered_at, ?), "
+           "updated_at=? WHERE id=?")
+          .Bind(1, e.at_ms).Bind(2, e.at_ms).Bind(3, now_ms).Bind(4, *id).Run();
+      break;
+    case MessageStatus::kRead:  // read implies delivered (Meta skips `delivered` when both happen at once)
+      c.Prepare(
+           "UPDATE messages SET status='read', sent_at=COALESCE(sent_at, ?), delivered_at=COALESCE(delivered_at, ?), "
+           "read_at=COALESCE(read_at, ?), updated_at=? WHERE id=?")
+          .Bind(1, e.at_ms).Bind(2, e.at_ms).Bind(3, e.at_ms).Bind(4, now_ms).Bind(5, *id).Run();
+      break;
+    case MessageStatus::kFailed: {
+      GraphError err = e.error.value_or(GraphError{0, "failed", "Meta reported the message as failed"});
+      c.Prepare(
+           "UPDATE messages SET status='failed', failed_at=?, error_code=?, error_title=?, error_details=?, updated_at=? "
+           "WHERE id=?")
+          .Bind(1, e.at_ms).Bind(2, err.code).Bind(3, err.title).Bind(4, err.details).Bind(5, now_ms).Bind(6, *id)
+          .Run();
+      break;
+    }
+    default:
+      return ApplyResult::kIgnored;
+  }
+  return ApplyResult::kApplied;
+}
+
+std::vector<PendingMessage> ListPending(Connection& c) {
+  Statement s = c.Prepare(
+      "SELECT id, outlet_id, status, next_attempt_at FROM messages WHERE status IN ('queued', 'sending') "
+      "ORDER BY created_at");
+  std::vector<PendingMessage> out;
+  while (s.Step()) {
+    out.push_back(PendingMessage{s.Text(0), s.Text(1),
+                                 core::ParseMessageStatus(s.Text(2)).value_or(MessageStatus::kQueued), s.Int(3)});
+  }
+  return out;
+}
+
+int64_t CountByStatus(Connection& c, core::MessageStatus st) {
+  Statement s = c.Prepare("SELECT COUNT(*) FROM messages WHERE status = ?");
+  s.Bind(1, S(st));
+  return s.Step() ? s.Int(0) : 0;
+}
+
+}  // namespace wagate::store::message_repo

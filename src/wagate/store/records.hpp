@@ -1,0 +1,68 @@
+// Rows of the store as plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "wagate/core/message_status.hpp"
+
+namespace wagate::store {
+
+struct TenantRecord {
+  std::string id;
+  std::string name;
+  std::optional<int64_t> monthly_quota;  // nullopt = unlimited
+  int64_t created_at = 0;
+};
+
+// Secrets are kept sealed (encrypted) in this record; see security/secret_box.
+struct OutletRecord {
+  std::string id;
+  std::string tenant_id;
+  std::string name;
+  std::string phone_number_id;
+  std::string waba_id;
+  std::string display_phone_number;
+  std::string access_token_sealed;
+  std::string app_secret_sealed;
+  std::string verify_token_sealed;
+  int64_t throughput_mps = 80;
+  int64_t created_at = 0;
+};
+
+struct ApiKeyRecord {
+  std::string id;
+  std::string tenant_id;
+  std::string name;
+  std::string prefix;    // first characters of the key, to recognise it in lists
+  std::string key_hash;  // SHA-256 hex
+  int64_t created_at = 0;
+};
+
+struct GraphError {
+  int64_t code = 0;
+  std::string title;
+  std::string details;
+};
+
+struct MessageRecord {
+  std::string id;
+  std::string tenant_id;
+  std::string outlet_id;
+  std::optional<std::string> conversation_id;
+  std::string to_number;
+  std::string message_type;
+  std::optional<std::string> body_text;
+  std::string graph_request;
+  core::MessageStatus status = core::MessageStatus::kQueued;
+  int64_t attempts = 0;
+  int64_t next_attempt_at = 0;
+  std::optional<int64_t> claimed_at;
+  std::optional<std::string> wamid;
+  int64_t created_at = 0;
+  std::optional<int64_t> sent_at, delivered_at, read_at, failed_at;
+  std::optional<GraphError> error;
+};
+
+}  // namespace wagate::store

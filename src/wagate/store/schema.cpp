@@ -1,0 +1,94 @@
+#include "wagate/store/schema.hpp"
+
+namespace wagate::store {
+
+const std::vector<std::string>& Migrations() {
+  static const std::vector<std::string> kMigrations = {
+      // 1: tenants, outlets, keys, quota, messages, webhook journal.
+      R"SQL(
+CREATE TABLE tenants (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  monthly_quota INTEGER,               -- NULL = unlimited
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE outlets (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  phone_number_id TEXT NOT NULL UNIQUE,
+  waba_id TEXT NOT NULL,
+  display_phone_number TEXT NOT NULL,
+  access_token_sealed TEXT NOT NULL,   -- AES-256-GCM, see security/secret_box
+  app_secret_sealed TEXT NOT NULL,
+  verify_token_sealed TEXT NOT NULL,
+  throughput_mps INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX outlets_tenant ON outlets(tenant_id);
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  prefix TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,       -- SHA-256 of the key; the key itself is never stored
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE quota_usage (
+  tenant_id TEXT NOT NULL,
+  month TEXT NOT NULL,                 -- "2026-11" (UTC)
+  used INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, month)
+);
+CREATE TABLE messages (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  outlet_id TEXT NOT NULL,
+  conversation_id TEXT,
+  to_number TEXT NOT NULL,
+  message_type TEXT NOT NULL,
+  body_text TEXT,
+  graph_request TEXT NOT NULL,         -- the exact JSON POSTed to Graph
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  claimed_at INTEGER,
+  wamid TEXT,
+  created_at INTEGER NOT NULL,
+  sent_at INTEGER,
+  delivered_at INTEGER,
+  read_at INTEGER,
+  failed_at INTEGER,
+  error_code INTEGER,
+  error_title TEXT,
+  error_details TEXT,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX messages_pending ON messages(status) WHERE status IN ('queued', 'sending');
+CREATE INDEX messages_wamid ON messages(wamid) WHERE wamid IS NOT NULL;
+CREATE INDEX messages_tenant ON messages(tenant_id, created_at);
+CREATE TABLE webhook_journal (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  received_at INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  processed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX webhook_journal_unprocessed ON webhook_journal(id) WHERE processed = 0;
+-- Statuses for a wamid the gateway does not know yet (the send's answer is not stored yet, and the
+-- webhook carried no biz_opaque_callback_data); applied when the answer is stored.
+CREATE TABLE orphan_statuses (
+  wamid TEXT NOT NULL,
+  status TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  error_code INTEGER,
+  error_title TEXT,
+  error_details TEXT,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (wamid, status)
+);
+)SQL",
+  };
+  return kMigrations;
+}
+
+}  // namespace wagate::store

@@ -1,0 +1,19 @@
+// The durable journal of Meta's webhook bodies: appended before answering 200, processed after.
+#pragma once
+
+#include <vector>
+
+#include "wagate/store/sqlite.hpp"
+
+namespace wagate::store::webhook_journal {
+
+int64_t Append(Connection& c, const std::string& body, int64_t now_ms);
+
+struct Entry {
+  int64_t id;
+  std::string body;
+};
+std::vector<Entry> Unprocessed(Connection& c, int64_t after_id, int64_t limit);
+void MarkProcessed(Connection& c, int64_t id);
+
+}  // namespace wagate::store::webhook_journal

@@ -1,0 +1,165 @@
+#include "wagate/tenancy/admin_service.hpp"
+
+#include "wagate/core/ids.hpp"
+#include "wagate/core/log.hpp"
+#include "wagate/core/time_format.hpp"
+#include "wagate/security/crypto.hpp"
+#include "wagate/store/admin_repo.hpp"
+
+namespace wagate::tenancy {
+
+namespace repo = store::admin_repo;
+
+core::Status AdminService::LoadRegistries() {
+  auto outlets = db_.Read([](store::Connection& c) { return repo::ListOutlets(c, std::nullopt); });
+  for (const auto& o : outlets) {
+    if (!outlets_.Put(o)) {
+      return core::Error::Internal("cannot decrypt the secrets of outlet " + o.id +
+                                   ": the master key differs from the one they were stored with");
+    }
+  }
+  auto keys = db_.Read([](store::Connection& c) { return repo::ListApiKeys(c, std::nullopt); });
+  for (const auto& k : keys) keys_.Put(k.key_hash, k.id, k.tenant_id);
+  core::LogInfo("tenancy", "registries loaded", {{"outlets", outlets.size()}, {"api_keys", keys.size()}});
+  return core::Ok{};
+}
+
+bool AdminService::TenantExists(const std::string& id) {
+  return db_.Read([&](store::Connection& c) { return repo::GetTenant(c, id).has_value(); });
+}
+
+core::Result<TenantView> AdminService::CreateTenant(const std::string& name, std::optional<int64_t> quota) {
+  store::TenantRecord t{core::NewId("ten_", clock_.NowMs()), name, quota, clock_.NowMs()};
+  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
+    repo::InsertTenant(c, t);
+    return core::Ok{};
+  });
+  if (!s.ok()) return s.error();
+  core::LogInfo("tenancy", "tenant created", {{"tenant_id", t.id}});
+  return TenantView{t, 0};
+}
+
+core::Result<TenantView> AdminService::GetTenant(const Principal& who, const std::string& id) {
+  if (!who.CanSee(id)) return core::Error::NotFound("tenant");
+  std::string month = core::MonthKey(clock_.NowMs());
+  auto view = db_.Read([&](store::Connection& c) -> std::optional<TenantView> {
+    auto t = repo::GetTenant(c, id);
+    if (!t) return std::nullopt;
+    return TenantView{*t, repo::QuotaUsed(c, id, month)};
+  });
+  if (!view) return core::Error::NotFound("tenant");
+  return *view;
+}
+
+std::vector<TenantView> AdminService::ListTenants(const Principal& who) {
+  std::string month = core::MonthKey(clock_.NowMs());
+  return db_.Read([&](store::Connection& c) {
+    std::vector<TenantView> out;
+    for (auto& t : repo::ListTenants(c)) {
+      if (!who.CanSee(t.id)) continue;
+      int64_t used = repo::QuotaUsed(c, t.id, month);
+      out.push_back(TenantView{std::move(t), used});
+    }
+    return out;
+  });
+}
+
+core::Status AdminService::DeleteTenant(const std::string& id) {
+  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
+    if (!repo::DeleteTenant(c, id)) return core::Error::NotFound("tenant");
+    return core::Ok{};
+  });
+  if (!s.ok()) return s;
+  outlets_.RemoveTenant(id);
+  keys_.RemoveTenant(id);
+  core::LogInfo("tenancy", "tenant deleted", {{"tenant_id", id}});
+  return s;
+}
+
+core::Result<store::OutletRecord> AdminService::CreateOutlet(const std::string& tenant_id, const NewOutlet& n) {
+  store::OutletRecord o;
+  o.id = core::NewId("out_", clock_.NowMs());
+  o.tenant_id = tenant_id;
+  o.name = n.name;
+  o.phone_number_id = n.phone_number_id;
+  o.waba_id = n.waba_id;
+  o.display_phone_number = n.display_phone_number;
+  o.access_token_sealed = box_.Seal(n.access_token);
+  o.app_secret_sealed = box_.Seal(n.app_secret);
+  o.verify_token_sealed = box_.Seal(n.verify_token);
+  o.throughput_mps = n.throughput_mps;
+  o.created_at = clock_.NowMs();
+  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
+    if (!repo::GetTenant(c, tenant_id)) return core::Error::NotFound("tenant");
+    if (repo::PhoneNumberIdTaken(c, o.phone_number_id)) {
+      return core::Error{core::ErrorKind::kConflict, "conflict",
+                         "phone_number_id " + o.phone_number_id + " already belongs to an outlet"};
+    }
+    repo::InsertOutlet(c, o);
+    return core::Ok{};
+  });
+  if (!s.ok()) return s.error();
+  outlets_.Put(o);
+  core::LogInfo("tenancy", "outlet created", {{"tenant_id", tenant_id}, {"outlet_id", o.id}, {"phone_number_id", o.phone_number_id}});
+  return o;
+}
+
+core::Result<store::OutletRecord> AdminService::GetOutlet(const Principal& who, const std::string& tenant_id,
+                                                          const std::string& id) {
+  if (!who.CanSee(tenant_id)) return core::Error::NotFound("outlet");
+  auto o = db_.Read([&](store::Connection& c) { return repo::GetOutlet(c, id); });
+  if (!o || o->tenant_id != tenant_id) return core::Error::NotFound("outlet");
+  return *o;
+}
+
+core::Result<std::vector<store::OutletRecord>> AdminService::ListOutlets(const Principal& who,
+                                                                        const std::string& tenant_id) {
+  if (!who.CanSee(tenant_id) || !TenantExists(tenant_id)) return core::Error::NotFound("tenant");
+  return db_.Read([&](store::Connection& c) { return repo::ListOutlets(c, tenant_id); });
+}
+
+core::Status AdminService::DeleteOutlet(const std::string& tenant_id, const std::string& id) {
+  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
+    if (!repo::DeleteOutlet(c, tenant_id, id)) return core::Error::NotFound("outlet");
+    return core::Ok{};
+  });
+  if (s.ok()) outlets_.Remove(id);
+  return s;
+}
+
+core::Result<IssuedKey> AdminService::CreateApiKey(const std::string& tenant_id, const std::string& name) {
+  std::string key = "wgk_" + core::HexEncode(core::RandomBytes(32));
+  store::ApiKeyRecord k{core::NewId("key_", clock_.NowMs()), tenant_id, name, key.substr(0, 12),
+                        security::Sha256Hex(key), clock_.NowMs()};
+  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
+    if (!repo::GetTenant(c, tenant_id)) return core::Error::NotFound("tenant");
+    repo::InsertApiKey(c, k);
+    return core::Ok{};
+  });
+  if (!s.ok()) return s.error();
+  keys_.Put(k.key_hash, k.id, tenant_id);
+  core::LogInfo("tenancy", "api key issued", {{"tenant_id", tenant_id}, {"key_id", k.id}});
+  return IssuedKey{k, key};
+}
+
+core::Result<std::vector<store::ApiKeyRecord>> AdminService::ListApiKeys(const Principal& who,
+                                                                        const std::string& tenant_id) {
+  if (!who.CanSee(tenant_id) || !TenantExists(tenant_id)) return core::Error::NotFound("tenant");
+  return db_.Read([&](store::Connection& c) { return repo::ListApiKeys(c, tenant_id); });
+}
+
+core::Status AdminService::DeleteApiKey(const std::string& tenant_id, const std::string& id) {
+  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
+    if (!repo::DeleteApiKey(c, tenant_id, id)) return core::Error::NotFound("api key");
+    return core::Ok{};
+  });
+  if (s.ok()) keys_.RemoveKey(id);
+  return s;
+}
+
+std::string AdminService::MaskedSecret(const std::string& sealed) const {
+  auto plain = box_.Open(sealed);
+  return plain ? security::MaskSecret(*plain) : "****";
+}
+
+}  // namespace wagate::tenancy

@@ -1,0 +1,71 @@
+// Tenants, outlets and API keys: the operations behind the admin API, keeping the in-memory
+// registries in step with the store. Knows nothing of HTTP.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "wagate/core/clock.hpp"
+#include "wagate/core/result.hpp"
+#include "wagate/security/secret_box.hpp"
+#include "wagate/store/database.hpp"
+#include "wagate/store/records.hpp"
+#include "wagate/tenancy/key_registry.hpp"
+#include "wagate/tenancy/outlet_registry.hpp"
+
+namespace wagate::tenancy {
+
+struct NewOutlet {
+  std::string name, phone_number_id, waba_id, access_token, app_secret, verify_token, display_phone_number;
+  int64_t throughput_mps = 80;
+};
+
+struct IssuedKey {
+  store::ApiKeyRecord record;
+  std::string key;  // shown once
+};
+
+struct TenantView {
+  store::TenantRecord tenant;
+  int64_t used_this_month = 0;
+};
+
+// Thread-safe. Read operations check that `who` may see the tenant and answer not_found otherwise.
+class AdminService final {
+ public:
+  AdminService(store::Database& db, const security::SecretBox& box, OutletRegistry& outlets, KeyRegistry& keys,
+               const core::Clock& clock)
+      : db_(db), box_(box), outlets_(outlets), keys_(keys), clock_(clock) {}
+
+  // Fills the registries from the store at start-up; fails when secrets cannot be opened (the
+  // master key changed).
+  core::Status LoadRegistries();
+
+  core::Result<TenantView> CreateTenant(const std::string& name, std::optional<int64_t> monthly_quota);
+  core::Result<TenantView> GetTenant(const Principal& who, const std::string& id);
+  std::vector<TenantView> ListTenants(const Principal& who);
+  core::Status DeleteTenant(const std::string& id);
+
+  core::Result<store::OutletRecord> CreateOutlet(const std::string& tenant_id, const NewOutlet& o);
+  core::Result<store::OutletRecord> GetOutlet(const Principal& who, const std::string& tenant_id, const std::string& id);
+  core::Result<std::vector<store::OutletRecord>> ListOutlets(const Principal& who, const std::string& tenant_id);
+  core::Status DeleteOutlet(const std::string& tenant_id, const std::string& id);
+
+  core::Result<IssuedKey> CreateApiKey(const std::string& tenant_id, const std::string& name);
+  core::Result<std::vector<store::ApiKeyRecord>> ListApiKeys(const Principal& who, const std::string& tenant_id);
+  core::Status DeleteApiKey(const std::string& tenant_id, const std::string& id);
+
+  // Opens a sealed secret only to mask it for display.
+  std::string MaskedSecret(const std::string& sealed) const;
+
+ private:
+  bool TenantExists(const std::string& id);
+  store::Database& db_;
+  const security::SecretBox& box_;
+  OutletRegistry& outlets_;
+  KeyRegistry& keys_;
+  const core::Clock& clock_;
+};
+
+}  // namespace wagate::tenancy

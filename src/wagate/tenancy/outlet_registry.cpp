@@ -1,0 +1,75 @@
+#include "wagate/tenancy/outlet_registry.hpp"
+
+#include <mutex>
+
+#include "wagate/security/crypto.hpp"
+
+namespace wagate::tenancy {
+
+bool OutletRegistry::Put(const store::OutletRecord& r) {
+  auto token = box_.Open(r.access_token_sealed);
+  auto secret = box_.Open(r.app_secret_sealed);
+  auto verify = box_.Open(r.verify_token_sealed);
+  if (!token || !secret || !verify) return false;
+  auto creds = std::make_shared<OutletCredentials>(OutletCredentials{
+      r.id, r.tenant_id, r.phone_number_id, r.waba_id, *token, *secret, *verify, r.throughput_mps});
+  std::unique_lock lock(mu_);
+  by_id_[r.id] = creds;
+  by_phone_[r.phone_number_id] = creds;
+  return true;
+}
+
+void OutletRegistry::Remove(const std::string& outlet_id) {
+  std::unique_lock lock(mu_);
+  auto it = by_id_.find(outlet_id);
+  if (it == by_id_.end()) return;
+  by_phone_.erase(it->second->phone_number_id);
+  by_id_.erase(it);
+}
+
+void OutletRegistry::RemoveTenant(const std::string& tenant_id) {
+  std::unique_lock lock(mu_);
+  for (auto it = by_id_.begin(); it != by_id_.end();) {
+    if (it->second->tenant_id == tenant_id) {
+      by_phone_.erase(it->second->phone_number_id);
+      it = by_id_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::shared_ptr<const OutletCredentials> OutletRegistry::ById(const std::string& outlet_id) const {
+  std::shared_lock lock(mu_);
+  auto it = by_id_.find(outlet_id);
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const OutletCredentials> OutletRegistry::ByPhoneNumberId(const std::string& phone_number_id) const {
+  std::shared_lock lock(mu_);
+  auto it = by_phone_.find(phone_number_id);
+  return it == by_phone_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<const OutletCredentials>> OutletRegistry::ByWabaId(const std::string& waba_id) const {
+  std::shared_lock lock(mu_);
+  std::vector<std::shared_ptr<const OutletCredentials>> out;
+  for (const auto& [id, creds] : by_id_) {
+    if (creds->waba_id == waba_id) out.push_back(creds);
+  }
+  return out;
+}
+
+bool OutletRegistry::AnyVerifyTokenMatches(const std::string& token) const {
+  std::shared_lock lock(mu_);
+  bool match = false;
+  for (const auto& [id, creds] : by_id_) match |= security::ConstantTimeEquals(creds->verify_token, token);
+  return match;
+}
+
+size_t OutletRegistry::Size() const {
+  std::shared_lock lock(mu_);
+  return by_id_.size();
+}
+
+}  // namespace wagate::tenancy

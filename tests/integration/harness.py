@@ -1,0 +1,903 @@
+"""Integration-test harness for wagate: real processes on loopback, ephemeral ports.
+
+Everything here is standard library only. A test typically does:
+
+    class T(harness.WagateTestCase):
+        def test_x(self):
+            stack = self.start_stack()           # sandbox + gateway, torn down automatically
+            fx = stack.default_fixture()         # tenant + outlet + tenant api key
+            r = stack.send(fx, "hello")
+
+Rules the harness follows (and tests should too): never sleep blindly, wait for a condition with a
+deadline (`wait_until`); kill every child process at teardown, even when the test fails; print the
+tail of every process log when a test fails.
+"""
+
+import atexit
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+import uuid
+
+WAGATE_BIN = os.environ.get("WAGATE_BIN", "/work/main/build/wagate")
+KEEP_TMP = os.environ.get("WAGATE_KEEP_TMP") == "1"
+
+ISO_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+FINAL_OK = ("sent", "delivered", "read")
+STATUS_ORDER = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
+
+# Every child process we ever start, so that an interpreter exit (even after an error in
+# setUpClass) never leaves one running.
+_ALL_PROCS = []
+_ALL_PROCS_LOCK = threading.Lock()
+
+
+def _kill_all_children():
+    with _ALL_PROCS_LOCK:
+        procs = list(_ALL_PROCS)
+    for p in procs:
+        if p.poll() is None:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except OSError:
+                try:
+                    p.kill()
+                except OSError:
+                    pass
+            try:
+                p.wait(timeout=5)
+            except Exception:
+                pass
+
+
+atexit.register(_kill_all_children)
+
+
+def rand_token(prefix="", n=24):
+    alphabet = string.ascii_letters + string.digits
+    return prefix + "".join(random.SystemRandom().choice(alphabet) for _ in range(n))
+
+
+def rand_phone_number_id():
+    return "1" + "".join(random.choice(string.digits) for _ in range(14))
+
+
+_recipient_lock = threading.Lock()
+_recipient_seq = [random.randint(0, 10_000_000)]
+
+
+def recipient():
+    """A distinct valid Indonesian mobile number (+62 812 xxxx xxxx) on every call."""
+    with _recipient_lock:
+        _recipient_seq[0] = (_recipient_seq[0] + 7919) % 100_000_000
+        n = _recipient_seq[0]
+    return "+62812%08d" % n
+
+
+# --------------------------------------------------------------------------------------------
+# Waiting
+
+
+class Timeout(AssertionError):
+    pass
+
+
+def wait_until(cond, timeout, interval=0.05, msg="condition"):
+    """Poll `cond()` until it returns a truthy value; return that value. Fail after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    last_exc = None
+    last = None
+    while True:
+        try:
+            last = cond()
+            last_exc = None
+            if last:
+                return last
+        except (OSError, http.client.HTTPException) as e:  # process restarting etc.
+            last_exc = e
+        if time.monotonic() >= deadline:
+            detail = " (last value: %r)" % (last,) if last_exc is None else " (last error: %r)" % (last_exc,)
+            raise Timeout("timed out after %.1fs waiting for %s%s" % (timeout, msg, detail))
+        time.sleep(interval)
+
+
+def assert_stays(cond, duration, interval=0.1, msg="condition"):
+    """Assert that `cond()` holds during the whole of `duration` seconds (for absence checks)."""
+    deadline = time.monotonic() + duration
+    while True:
+        v = cond()
+        if not v:
+            raise AssertionError("%s stopped holding (value %r)" % (msg, v))
+        if time.monotonic() >= deadline:
+            return v
+        time.sleep(interval)
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP
+
+
+class Response:
+    def __init__(self, status, reason, headers, body):
+        self.status = status
+        self.reason = reason
+        self.headers = headers  # dict, lower-case names
+        self.body = body
+        self._json = None
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    def json(self):
+        if self._json is None:
+            try:
+                self._json = json.loads(self.body.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError) as e:
+                raise AssertionError("response %d is not JSON (%s): %r" % (self.status, e, self.body[:500]))
+        return self._json
+
+    def __repr__(self):
+        return "<Response %d %s>" % (self.status, self.body[:400])
+
+
+class HttpClient:
+    """A tiny JSON-over-HTTP client.
+
+    keepalive=False (default): one connection per request (thread-safe).
+    keepalive=True: one persistent connection per thread; never retries a request silently.
+    `record`, when a list, receives every Response (used to scan answers for secrets).
+    """
+
+    def __init__(self, host, port, key=None, timeout=30.0, keepalive=False, record=None):
+        self.host = host
+        self.port = port
+        self.key = key
+        self.timeout = timeout
+        self.keepalive = keepalive
+        self.record = record
+        self._local = threading.local()
+
+    def with_key(self, key):
+        return HttpClient(self.host, self.port, key=key, timeout=self.timeout, keepalive=self.keepalive,
+                          record=self.record)
+
+    def _conn(self, timeout):
+        if not self.keepalive:
+            return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            c = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+            self._local.conn = c
+        c.timeout = timeout
+        if c.sock is not None:
+            c.sock.settimeout(timeout)
+        return c
+
+    def close(self):
+        c = getattr(self._local, "conn", None)
+        if c is not None:
+            c.close()
+            self._local.conn = None
+
+    def request(self, method, path, body=None, headers=None, raw=None, key=..., timeout=None):
+        """body: a JSON-able value; raw: bytes sent as is. key=None sends no Authorization."""
+        hdrs = {}
+        k = self.key if key is ... else key
+        if k is not None:
+            hdrs["Authorization"] = "Bearer " + k
+        payload = None
+        if raw is not None:
+            payload = raw if isinstance(raw, bytes) else raw.encode("utf-8")
+            hdrs["Content-Type"] = "application/json"
+        elif body is not None:
+            payload = json.dumps(body).encode("utf-8")
+            hdrs["Content-Type"] = "application/json"
+        if headers:
+            hdrs.update(headers)
+        conn = self._conn(timeout or self.timeout)
+        try:
+            conn.request(method, path, body=payload, headers=hdrs)
+            resp = conn.getresponse()
+            data = resp.read()
+            out = Response(resp.status, resp.reason, {k.lower(): v for k, v in resp.getheaders()}, data)
+            if resp.will_close and self.keepalive:
+                conn.close()
+        except BaseException:
+            conn.close()
+            if self.keepalive:
+                self._local.conn = None
+            raise
+        finally:
+            if not self.keepalive:
+                conn.close()
+        if self.record is not None:
+            self.record.append(out)
+        return out
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+
+def raw_http(host, port, data, timeout=10.0, read_limit=1 << 20):
+    """Send raw bytes on a fresh socket, then read until close/timeout.
+
+    Returns (status or None, whole response bytes). Tolerates the peer closing while we send.
+    """
+    s = socket.create_connection((host, port), timeout=timeout)
+    out = b""
+    try:
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        try:
+            s.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(out) < read_limit:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            out += chunk
+            if _complete_http_response(out):
+                break
+    finally:
+        s.close()
+    m = re.match(rb"HTTP/1\.[01] (\d{3})", out)
+    return (int(m.group(1)) if m else None), out
+
+
+def _complete_http_response(buf):
+    head, sep, rest = buf.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+    if m:
+        return len(rest) >= int(m.group(1))
+    return False
+
+
+def raw_body_json(resp_bytes):
+    head, _, body = resp_bytes.partition(b"\r\n\r\n")
+    return json.loads(body.decode("utf-8"))
+
+
+# --------------------------------------------------------------------------------------------
+# Webhooks (Meta-shaped)
+
+
+def sign(body_bytes, secret):
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body_bytes, hashlib.sha256).hexdigest()
+
+
+def status_obj(wamid, status, recipient_id="628123456789", biz=None, timestamp=None, errors=None):
+    s = {
+        "id": wamid,
+        "status": status,
+        "timestamp": str(int(timestamp if timestamp is not None else time.time())),
+        "recipient_id": recipient_id.lstrip("+"),
+    }
+    if biz is not None:
+        s["biz_opaque_callback_data"] = biz
+    if status in ("sent", "delivered", "read") and errors is None:
+        s["pricing"] = {"billable": True, "pricing_model": "PMP", "type": "regular", "category": "utility"}
+    if errors is not None:
+        s["errors"] = errors
+    return s
+
+
+def meta_error(code, title, details):
+    return {"code": code, "title": title, "message": title, "error_data": {"details": details},
+            "href": "/docs/whatsapp/cloud-api/support/error-codes/"}
+
+
+def change_value(phone_number_id, statuses=None, messages=None, contacts=None, display="15550783881"):
+    v = {"messaging_product": "whatsapp",
+         "metadata": {"display_phone_number": display, "phone_number_id": phone_number_id}}
+    if statuses is not None:
+        v["statuses"] = statuses
+    if messages is not None:
+        v["messages"] = messages
+    if contacts is not None:
+        v["contacts"] = contacts
+    return v
+
+
+def webhook_payload(entries):
+    """entries: list of (waba_id, [value, ...]); each value becomes one `messages` change."""
+    return {"object": "whatsapp_business_account",
+            "entry": [{"id": waba, "changes": [{"field": "messages", "value": v} for v in values]}
+                      for waba, values in entries]}
+
+
+def status_payload(phone_number_id, statuses, waba_id="102290129340398"):
+    return webhook_payload([(waba_id, [change_value(phone_number_id, statuses=statuses)])])
+
+
+def inbound_payload(phone_number_id, from_, text, wamid=None, name="Test User", waba_id="102290129340398"):
+    wamid = wamid or ("wamid.IN" + rand_token(n=20))
+    msg = {"from": from_.lstrip("+"), "id": wamid, "timestamp": str(int(time.time())), "type": "text",
+           "text": {"body": text}}
+    contacts = [{"profile": {"name": name}, "wa_id": from_.lstrip("+")}]
+    return webhook_payload([(waba_id, [change_value(phone_number_id, messages=[msg], contacts=contacts)])])
+
+
+def encode_payload(payload):
+    """Compact ASCII-only JSON, like Meta's."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+# --------------------------------------------------------------------------------------------
+# Processes
+
+
+class Proc:
+    def __init__(self, name, args, log_path, env=None):
+        self.name = name
+        self.args = list(args)
+        self.log_path = log_path
+        self.env = env
+        self.popen = None
+        self._log = None
+
+    def start(self):
+        self._log = open(self.log_path, "ab")
+        # The command line is not written here: it holds secrets (admin key) and the log is scanned for them.
+        self._log.write(("\n==== %s start (test harness marker)\n" % self.name).encode())
+        self._log.flush()
+        env = dict(os.environ)
+        if self.env:
+            env.update(self.env)
+        self.popen = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
+                                      env=env, start_new_session=True)
+        with _ALL_PROCS_LOCK:
+            _ALL_PROCS.append(self.popen)
+        return self
+
+    def alive(self):
+        return self.popen is not None and self.popen.poll() is None
+
+    def kill9(self):
+        if self.alive():
+            try:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            except OSError:
+                self.popen.kill()
+        if self.popen is not None:
+            self.popen.wait(timeout=10)
+        self._close_log()
+
+    def stop(self, grace=5.0):
+        """SIGTERM, then SIGKILL after `grace` seconds. Returns the exit code."""
+        if self.popen is None:
+            return None
+        if self.alive():
+            try:
+                self.popen.send_signal(signal.SIGTERM)
+                self.popen.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                pass
+        if self.alive():
+            self.kill9()
+        else:
+            # the process group may still hold helpers
+            try:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self._close_log()
+        return self.popen.returncode
+
+    def _close_log(self):
+        if self._log is not None:
+            try:
+                self._log.close()
+            except OSError:
+                pass
+            self._log = None
+
+    def log_text(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def tail(self, n=60):
+        return "\n".join(self.log_text().splitlines()[-n:])
+
+
+def _read_ready(path):
+    try:
+        with open(path) as f:
+            s = f.read().strip()
+    except OSError:
+        return None
+    m = re.match(r"^(\S+):(\d+)$", s)
+    if not m:
+        return None
+    return m.group(1), int(m.group(2))
+
+
+def wait_ready_file(proc, path, timeout=30.0):
+    def cond():
+        if not proc.alive():
+            raise AssertionError("%s exited with %s before becoming ready; log tail:\n%s"
+                                 % (proc.name, proc.popen.returncode, proc.tail()))
+        return _read_ready(path)
+
+    return wait_until(cond, timeout, interval=0.02, msg="%s ready file %s" % (proc.name, path))
+
+
+class Sandbox:
+    def __init__(self, workdir, app_secret=None, args=()):
+        self.workdir = workdir
+        self.app_secret = app_secret or rand_token("sbx-secret-")
+        self.extra = list(args)
+        self.ready_file = os.path.join(workdir, "sandbox.ready")
+        self.proc = None
+        self.host = self.port = None
+
+    def start(self, timeout=30.0):
+        if os.path.exists(self.ready_file):
+            os.unlink(self.ready_file)
+        args = [WAGATE_BIN, "sandbox", "--listen", "127.0.0.1:0", "--ready-file", self.ready_file,
+                "--app-secret", self.app_secret] + self.extra
+        self.proc = Proc("sandbox", args, os.path.join(self.workdir, "sandbox.log")).start()
+        self.host, self.port = wait_ready_file(self.proc, self.ready_file, timeout)
+        self.http = HttpClient(self.host, self.port, timeout=30)
+        return self
+
+    @property
+    def url(self):
+        return "http://%s:%d" % (self.host, self.port)
+
+    def _ok(self, r):
+        if r.status != 200:
+            raise AssertionError("sandbox answered %d: %r" % (r.status, r.body[:500]))
+        return r.json() if r.body else {}
+
+    def config(self, **kw):
+        return self._ok(self.http.post("/_sandbox/config", kw))
+
+    def faults(self, **kw):
+        return self._ok(self.http.post("/_sandbox/faults", kw))
+
+    def messages(self):
+        return self._ok(self.http.get("/_sandbox/messages"))["messages"]
+
+    def requests(self):
+        return self._ok(self.http.get("/_sandbox/requests"))["requests"]
+
+    def stats(self):
+        return self._ok(self.http.get("/_sandbox/stats"))
+
+    def inbound(self, phone_number_id, from_, text):
+        return self._ok(self.http.post("/_sandbox/inbound", {"phone_number_id": phone_number_id, "from": from_,
+                                                             "text": text}))
+
+    def accepted_by_biz(self):
+        """{biz_opaque_callback_data: number of accepted sends}"""
+        counts = {}
+        for m in self.messages():
+            b = m.get("biz_opaque_callback_data")
+            counts[b] = counts.get(b, 0) + 1
+        return counts
+
+    def requests_for(self, biz):
+        return [r for r in self.requests() if r.get("biz_opaque_callback_data") == biz]
+
+    def stop(self):
+        if self.proc:
+            self.proc.stop(grace=3.0)
+
+
+class Gateway:
+    def __init__(self, workdir, graph_url, admin_key=None, data_dir=None, sets=None, config=None, env=None,
+                 extra_args=(), use_admin_flag=True):
+        self.workdir = workdir
+        self.graph_url = graph_url
+        self.admin_key = admin_key or rand_token("admin-")
+        self.data_dir = data_dir or os.path.join(workdir, "data")
+        self.sets = dict(sets or {})
+        self.config = config
+        self.env = dict(env or {})
+        self.extra = list(extra_args)
+        self.use_admin_flag = use_admin_flag
+        self.ready_file = os.path.join(workdir, "gateway.ready")
+        self.log_path = os.path.join(workdir, "gateway.log")
+        self.proc = None
+        self.host = self.port = None
+        self.starts = 0
+
+    def build_args(self, listen):
+        args = [WAGATE_BIN, "serve", "--listen", listen, "--data", self.data_dir, "--graph-url", self.graph_url,
+                "--ready-file", self.ready_file]
+        if self.use_admin_flag:
+            args += ["--admin-key", self.admin_key]
+        if self.config:
+            args += ["--config", self.config]
+        for k, v in self.sets.items():
+            args += ["--set", "%s=%s" % (k, v)]
+        return args + self.extra
+
+    def start(self, listen="127.0.0.1:0", timeout=30.0):
+        os.makedirs(self.data_dir, exist_ok=True)
+        if os.path.exists(self.ready_file):
+            os.unlink(self.ready_file)
+        self.proc = Proc("gateway", self.build_args(listen), self.log_path, env=self.env).start()
+        self.starts += 1
+        self.host, self.port = wait_ready_file(self.proc, self.ready_file, timeout)
+        return self
+
+    def restart(self, sets=None, timeout=30.0):
+        """Start again on the same data dir and the same port (so the sandbox's webhooks keep their target)."""
+        if self.proc is not None and self.proc.alive():
+            self.proc.stop()
+        if sets:
+            self.sets.update(sets)
+        listen = "%s:%d" % (self.host, self.port)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.start(listen=listen, timeout=max(1.0, deadline - time.monotonic()))
+            except AssertionError:
+                # The port may still be held for a moment after a kill -9; try again until the deadline.
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.2)
+
+    def kill9(self):
+        self.proc.kill9()
+
+    def stop(self, grace=5.0):
+        if self.proc:
+            return self.proc.stop(grace=grace)
+
+    def alive(self):
+        return self.proc is not None and self.proc.alive()
+
+    @property
+    def webhook_url(self):
+        return "http://%s:%d/webhooks/whatsapp" % (self.host, self.port)
+
+    def client(self, key=..., **kw):
+        return HttpClient(self.host, self.port, key=self.admin_key if key is ... else key, **kw)
+
+    def log_text(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+
+class Fixture:
+    """A tenant with one outlet and one tenant API key."""
+
+    def __init__(self, tenant, outlet, key, secrets):
+        self.tenant = tenant
+        self.outlet = outlet
+        self.key = key
+        self.secrets = secrets  # the clear access_token/app_secret/verify_token
+
+    @property
+    def tenant_id(self):
+        return self.tenant["id"]
+
+    @property
+    def outlet_id(self):
+        return self.outlet["id"]
+
+    @property
+    def phone_number_id(self):
+        return self.outlet["phone_number_id"]
+
+    @property
+    def api_key(self):
+        return self.key["key"]
+
+
+class Stack:
+    """A sandbox and a gateway wired together in one temp directory."""
+
+    def __init__(self, tmpdir, sandbox_args=(), gateway_sets=None, gateway_env=None, connect_webhooks=True,
+                 admin_key=None):
+        self.tmp = tmpdir
+        self.sandbox = Sandbox(tmpdir, args=sandbox_args)
+        self.gateway = None
+        self.gateway_sets = gateway_sets or {}
+        self.gateway_env = gateway_env or {}
+        self.connect = connect_webhooks
+        self.admin_key = admin_key
+        self.admin_record = []
+
+    def start(self):
+        self.sandbox.start()
+        self.gateway = Gateway(self.tmp, self.sandbox.url, admin_key=self.admin_key, sets=self.gateway_sets,
+                               env=self.gateway_env)
+        self.gateway.start()
+        if self.connect:
+            self.connect_webhooks()
+        return self
+
+    def connect_webhooks(self):
+        self.sandbox.config(webhook_url=self.gateway.webhook_url)
+
+    def disconnect_webhooks(self):
+        self.sandbox.config(webhook_url="")
+
+    def stop(self):
+        if self.gateway:
+            self.gateway.stop()
+        self.sandbox.stop()
+
+    # --- clients
+
+    @property
+    def admin(self):
+        return self.gateway.client(record=self.admin_record)
+
+    def client(self, key, **kw):
+        return self.gateway.client(key=key, **kw)
+
+    # --- admin helpers
+
+    def create_tenant(self, name=None, monthly_quota=..., client=None):
+        body = {"name": name or rand_token("tenant-", 8)}
+        if monthly_quota is not ...:
+            body["monthly_quota"] = monthly_quota
+        r = (client or self.admin).post("/api/v1/tenants", body)
+        if r.status != 201:
+            raise AssertionError("create tenant: %r" % r)
+        return r.json()
+
+    def create_outlet(self, tenant_id, phone_number_id=None, app_secret=None, access_token=None,
+                      verify_token=None, throughput_mps=None, client=None, **extra):
+        secrets = {
+            "access_token": access_token or rand_token("EAAtoken"),
+            "app_secret": app_secret or self.sandbox.app_secret,
+            "verify_token": verify_token or rand_token("verify-"),
+        }
+        body = {"name": rand_token("outlet-", 6), "phone_number_id": phone_number_id or rand_phone_number_id(),
+                "waba_id": rand_phone_number_id(), "display_phone_number": "+15550783881"}
+        body.update(secrets)
+        if throughput_mps is not None:
+            body["throughput_mps"] = throughput_mps
+        body.update(extra)
+        r = (client or self.admin).post("/api/v1/tenants/%s/outlets" % tenant_id, body)
+        if r.status != 201:
+            raise AssertionError("create outlet: %r" % r)
+        return r.json(), secrets
+
+    def create_api_key(self, tenant_id, name="it", client=None):
+        r = (client or self.admin).post("/api/v1/tenants/%s/api-keys" % tenant_id, {"name": name})
+        if r.status != 201:
+            raise AssertionError("create api key: %r" % r)
+        return r.json()
+
+    def default_fixture(self, monthly_quota=..., throughput_mps=None, **outlet_kw):
+        t = self.create_tenant(monthly_quota=monthly_quota)
+        o, secrets = self.create_outlet(t["id"], throughput_mps=throughput_mps, **outlet_kw)
+        k = self.create_api_key(t["id"])
+        return Fixture(t, o, k, secrets)
+
+    # --- sending and reading
+
+    def send_body(self, fx, message="Hello! Your order is ready.", to=None, **extra):
+        body = {"tenant_id": fx.tenant_id, "outlet_id": fx.outlet_id, "conversation_id": rand_token("conv-", 8),
+                "to": to or recipient(), "message": message, "message_type": "text"}
+        body.update(extra)
+        return body
+
+    def send(self, fx, message="Hello! Your order is ready.", to=None, asynchronous=False, client=None,
+             headers=None, timeout=90.0, **extra):
+        body = self.send_body(fx, message, to, **extra)
+        if asynchronous:
+            body["async"] = True
+        return (client or self.admin).post("/api/v1/messages/send", body, headers=headers, timeout=timeout)
+
+    def message(self, message_id, client=None):
+        r = (client or self.admin).get("/api/v1/messages/%s" % message_id)
+        if r.status != 200:
+            raise AssertionError("GET message %s: %r" % (message_id, r))
+        return r.json()
+
+    def status(self, message_id, client=None):
+        r = (client or self.admin).get("/api/v1/messages/%s/status" % message_id)
+        if r.status != 200:
+            raise AssertionError("GET status %s: %r" % (message_id, r))
+        return r.json()
+
+    def wait_status(self, message_id, statuses, timeout=20.0, client=None):
+        if isinstance(statuses, str):
+            statuses = (statuses,)
+        last = {}
+
+        def cond():
+            s = self.status(message_id, client=client)
+            last["s"] = s
+            return s if s["status"] in statuses else None
+
+        try:
+            return wait_until(cond, timeout, interval=0.1, msg="message %s status in %s" % (message_id, statuses))
+        except Timeout as e:
+            raise Timeout("%s; last status: %s" % (e, json.dumps(last.get("s"))))
+
+    def post_webhook(self, payload, secret, raw=None, signature=..., headers=None):
+        """POST a Meta-shaped webhook to the gateway, signed with `secret` unless signature is given."""
+        body = raw if raw is not None else encode_payload(payload)
+        h = {"Content-Type": "application/json"}
+        if signature is ...:
+            h["X-Hub-Signature-256"] = sign(body, secret)
+        elif signature is not None:
+            h["X-Hub-Signature-256"] = signature
+        if headers:
+            h.update(headers)
+        return self.gateway.client(key=None).request("POST", "/webhooks/whatsapp", raw=body, headers=h)
+
+    def tails(self):
+        out = []
+        if self.gateway and self.gateway.proc:
+            out.append("---- gateway log tail (%s) ----\n%s" % (self.gateway.log_path, self.gateway.proc.tail(80)))
+        if self.sandbox.proc:
+            out.append("---- sandbox log tail ----\n%s" % self.sandbox.proc.tail(40))
+        return "\n".join(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Test case base
+
+
+class WagateTestCase(unittest.TestCase):
+    """Gives each test its own temp dir and tears every process down, printing logs on failure."""
+
+    maxDiff = 4000
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.access(WAGATE_BIN, os.X_OK):
+            raise unittest.SkipTest("wagate binary not found at %s (set WAGATE_BIN)" % WAGATE_BIN)
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="wagate-it-%s-" % self._testMethodName[:40])
+        self._stacks = []
+        self._procs = []
+        self.addCleanup(self._cleanup)
+
+    def _failed(self):
+        outcome = getattr(self, "_outcome", None)
+        if outcome is None:
+            return True
+        if hasattr(outcome, "success"):
+            return not outcome.success
+        return True
+
+    def _cleanup(self):
+        failed = self._failed()
+        if failed:
+            for s in self._stacks:
+                sys.stderr.write("\n" + s.tails() + "\n")
+            for p in self._procs:
+                sys.stderr.write("\n---- %s log tail ----\n%s\n" % (p.name, p.tail(60)))
+        for s in self._stacks:
+            try:
+                s.stop()
+            except Exception as e:  # keep tearing down the rest
+                sys.stderr.write("stack stop failed: %r\n" % e)
+        for p in self._procs:
+            try:
+                p.stop(grace=2.0)
+            except Exception as e:
+                sys.stderr.write("proc stop failed: %r\n" % e)
+        if failed or KEEP_TMP:
+            sys.stderr.write("(temp dir kept: %s)\n" % self.tmp)
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def start_stack(self, **kw):
+        s = Stack(self.tmp, **kw)
+        self._stacks.append(s)  # registered before start so a failed start still gets torn down
+        s.start()
+        return s
+
+    def track(self, proc):
+        self._procs.append(proc)
+        return proc
+
+    # --- assertions
+
+    def assertError(self, resp, status, code, field=None, msg=None):
+        """Assert the documented error shape {"error":{"code","message"[,"details"]}}."""
+        ctx = "%s: %r" % (msg or "", resp)
+        if isinstance(status, (tuple, list, set)):
+            self.assertIn(resp.status, status, ctx)
+        else:
+            self.assertEqual(resp.status, status, ctx)
+        j = resp.json()
+        self.assertIsInstance(j, dict, ctx)
+        self.assertIn("error", j, ctx)
+        err = j["error"]
+        self.assertIsInstance(err, dict, ctx)
+        if isinstance(code, (tuple, list, set)):
+            self.assertIn(err.get("code"), code, ctx)
+        else:
+            self.assertEqual(err.get("code"), code, ctx)
+        self.assertIsInstance(err.get("message"), str, ctx)
+        self.assertTrue(err["message"].strip(), "empty error message " + ctx)
+        if field is not None:
+            self.assertIn(field, err["message"], "error message should name the field %r %s" % (field, ctx))
+        return err
+
+    def assertTimestamp(self, value, what=""):
+        self.assertIsInstance(value, str, "%s should be a timestamp string, got %r" % (what, value))
+        self.assertRegex(value, ISO_TS, "%s not UTC ISO 8601 with milliseconds" % what)
+
+
+def parse_ts(value):
+    """ISO 8601 `2026-11-21T10:00:00.123Z` → unix seconds (float)."""
+    import datetime
+    dt = datetime.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+    return dt.timestamp()
+
+
+def run_parallel(fn, items, threads=16):
+    """Run fn(item) over items with a pool of threads; return results in order (exceptions re-raised)."""
+    results = [None] * len(items)
+    errors = []
+    idx = [0]
+    lock = threading.Lock()
+
+    def worker():
+        while True:
+            with lock:
+                i = idx[0]
+                idx[0] += 1
+            if i >= len(items):
+                return
+            try:
+                results[i] = fn(items[i])
+            except BaseException as e:  # noqa: BLE001 - re-raised in the main thread
+                errors.append(e)
+                return
+
+    ts = [threading.Thread(target=worker, daemon=True) for _ in range(min(threads, len(items)))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+def main():
+    unittest.main(verbosity=2)

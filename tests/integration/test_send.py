@@ -1,0 +1,232 @@
+"""Sending: sync sends reach the sandbox and walk sent → delivered → read; async sends answer 202 first.
+
+Acceptance points 2 and 3 of issue 2.
+"""
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import parse_ts, wait_until  # noqa: E402
+
+MESSAGE_FIELDS = {"message_id", "tenant_id", "outlet_id", "conversation_id", "to", "message_type", "message",
+                  "status", "whatsapp_message_id", "attempts", "created_at", "sent_at", "delivered_at", "read_at",
+                  "failed_at", "error"}
+STATUS_FIELDS = {"message_id", "status", "whatsapp_message_id", "sent_at", "delivered_at", "read_at", "failed_at",
+                 "error"}
+
+
+class SyncSendTest(harness.WagateTestCase):
+    def setUp(self):
+        super().setUp()
+        self.stack = self.start_stack()
+        self.fx = self.stack.default_fixture()
+
+    def test_sync_send_returns_wamid_recorded_by_sandbox_and_reaches_read(self):
+        s = self.stack
+        body = s.send_body(self.fx, "Hello! Your order is ready.", to="+628123456789", conversation_id="conv-42")
+        t0 = time.time()
+        r = s.admin.post("/api/v1/messages/send", body, timeout=90)
+        self.assertEqual(r.status, 200, r)
+        j = r.json()
+        self.assertLessEqual({"message_id", "whatsapp_message_id", "status", "sent_at"}, set(j), j)
+        self.assertEqual(j["status"], "sent", j)
+        self.assertTrue(j["whatsapp_message_id"].startswith("wamid."), j)
+        self.assertTimestamp(j["sent_at"], "sent_at")
+        self.assertLess(abs(parse_ts(j["sent_at"]) - t0), 30, j)
+
+        # The sandbox recorded exactly this send: same wamid, our id in biz_opaque_callback_data.
+        msgs = [m for m in s.sandbox.messages() if m["wamid"] == j["whatsapp_message_id"]]
+        self.assertEqual(len(msgs), 1, s.sandbox.messages())
+        m = msgs[0]
+        self.assertEqual(m["biz_opaque_callback_data"], j["message_id"], m)
+        self.assertEqual(m["phone_number_id"], self.fx.phone_number_id, m)
+        self.assertEqual(m["type"], "text", m)
+        req = m["request"]
+        self.assertEqual(req["messaging_product"], "whatsapp", req)
+        self.assertEqual(req["text"]["body"], "Hello! Your order is ready.", req)
+        self.assertEqual(req["biz_opaque_callback_data"], j["message_id"], req)
+        self.assertEqual(req["to"].lstrip("+"), "628123456789", req)
+        self.assertEqual(len([x for x in s.sandbox.messages() if x["biz_opaque_callback_data"] == j["message_id"]]),
+                         1)
+
+        # Status webhooks from the sandbox move it to read, with every timestamp set.
+        st = s.wait_status(j["message_id"], "read", timeout=30)
+        self.assertLessEqual(STATUS_FIELDS, set(st), st)
+        self.assertEqual(st["whatsapp_message_id"], j["whatsapp_message_id"])
+        for k in ("sent_at", "delivered_at", "read_at"):
+            self.assertTimestamp(st[k], k)
+        self.assertIsNone(st["failed_at"], st)
+        self.assertIsNone(st["error"], st)
+        self.assertLessEqual(parse_ts(st["sent_at"]), parse_ts(st["read_at"]) + 1.0, st)
+
+        # The full message.
+        full = s.message(j["message_id"])
+        self.assertLessEqual(MESSAGE_FIELDS, set(full), full)
+        self.assertEqual(full["message_id"], j["message_id"])
+        self.assertEqual(full["tenant_id"], self.fx.tenant_id)
+        self.assertEqual(full["outlet_id"], self.fx.outlet_id)
+        self.assertEqual(full["conversation_id"], "conv-42")
+        self.assertEqual(full["to"], "+628123456789")
+        self.assertEqual(full["message_type"], "text")
+        self.assertEqual(full["message"], "Hello! Your order is ready.")
+        self.assertEqual(full["status"], "read")
+        self.assertEqual(full["whatsapp_message_id"], j["whatsapp_message_id"])
+        self.assertEqual(full["attempts"], 1, full)
+        self.assertTimestamp(full["created_at"], "created_at")
+        self.assertLessEqual(parse_ts(full["created_at"]), parse_ts(full["sent_at"]) + 0.001, full)
+        self.assertIsNone(full["error"])
+
+    def test_sync_send_with_tenant_key_without_tenant_id(self):
+        s = self.stack
+        client = s.client(self.fx.api_key)
+        body = s.send_body(self.fx, "via tenant key")
+        del body["tenant_id"]
+        r = client.post("/api/v1/messages/send", body, timeout=90)
+        self.assertEqual(r.status, 200, r)
+        j = r.json()
+        self.assertEqual(j["status"], "sent")
+        self.assertEqual(s.sandbox.accepted_by_biz().get(j["message_id"]), 1)
+        # the tenant key can read its own message
+        full = s.message(j["message_id"], client=client)
+        self.assertEqual(full["tenant_id"], self.fx.tenant_id)
+        # and with its own tenant_id given explicitly it works too
+        body = s.send_body(self.fx, "via tenant key, explicit tenant")
+        r = client.post("/api/v1/messages/send", body, timeout=90)
+        self.assertEqual(r.status, 200, r)
+
+    def test_phone_number_formatting_is_tolerated_and_stored_e164(self):
+        s = self.stack
+        for given, e164 in [("+1 (415) 555-2671", "+14155552671"), ("+44 7911 123456", "+447911123456"),
+                            ("+49-151-23456789", "+4915123456789"), ("+62 812-3456-789", "+628123456789")]:
+            with self.subTest(to=given):
+                r = s.send(self.fx, "format test", to=given)
+                self.assertEqual(r.status, 200, r)
+                mid = r.json()["message_id"]
+                self.assertEqual(s.message(mid)["to"], e164)
+                sent = [m for m in s.sandbox.messages() if m["biz_opaque_callback_data"] == mid]
+                self.assertEqual(len(sent), 1)
+                self.assertEqual(sent[0]["request"]["to"].lstrip("+"), e164.lstrip("+"), sent[0])
+
+    def test_message_length_limits_count_characters(self):
+        s = self.stack
+        # 4096 characters is the most Meta takes; non-ASCII characters count once each.
+        for text in ("x" * 4096, "é" * 4096, "€" * 4096):
+            with self.subTest(first=text[0]):
+                r = s.send(self.fx, text)
+                self.assertEqual(r.status, 200, r)
+                mid = r.json()["message_id"]
+                self.assertEqual(s.message(mid)["message"], text)
+                sent = [m for m in s.sandbox.messages() if m["biz_opaque_callback_data"] == mid]
+                self.assertEqual(sent[0]["request"]["text"]["body"], text)
+        r = s.send(self.fx, "é" * 4097)
+        self.assertError(r, 400, "invalid_field", field="message")
+
+    def test_list_messages(self):
+        s = self.stack
+        ids = []
+        for i in range(3):
+            r = s.send(self.fx, "list %d" % i)
+            self.assertEqual(r.status, 200, r)
+            ids.append(r.json()["message_id"])
+        r = s.admin.get("/api/v1/messages?outlet_id=%s&limit=2" % self.fx.outlet_id)
+        self.assertEqual(r.status, 200, r)
+        got = r.json()["messages"]
+        self.assertEqual([m["message_id"] for m in got], [ids[2], ids[1]], "newest first, limited to 2")
+        r = s.admin.get("/api/v1/messages?outlet_id=%s" % self.fx.outlet_id)
+        self.assertEqual([m["message_id"] for m in r.json()["messages"]], ids[::-1])
+        for st in ids:
+            s.wait_status(st, "read", timeout=30)
+        r = s.admin.get("/api/v1/messages?outlet_id=%s&status=read" % self.fx.outlet_id)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(len(r.json()["messages"]), 3)
+        r = s.admin.get("/api/v1/messages?outlet_id=%s&status=queued" % self.fx.outlet_id)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["messages"], [])
+
+    def test_unknown_message_is_404(self):
+        for path in ("/api/v1/messages/does-not-exist", "/api/v1/messages/does-not-exist/status"):
+            self.assertError(self.stack.admin.get(path), 404, "not_found", msg=path)
+
+
+class AsyncSendTest(harness.WagateTestCase):
+    """The sandbox hangs every send (timeout_rate=1) so an answer that waited for the send could not come."""
+
+    def setUp(self):
+        super().setUp()
+        self.stack = self.start_stack(sandbox_args=["--timeout-ms", "20000", "--mps", "0"],
+                                      gateway_sets={"engine.graph_timeout_ms": 1500})
+        self.fx = self.stack.default_fixture()
+
+    def _async_answers_before_send(self, via_header):
+        s = self.stack
+        s.sandbox.faults(timeout_rate=1.0)
+        body = s.send_body(self.fx, "async hello")
+        headers = None
+        if via_header:
+            headers = {"Prefer": "respond-async"}
+        else:
+            body["async"] = True
+        t0 = time.monotonic()
+        r = s.admin.post("/api/v1/messages/send", body, headers=headers, timeout=30)
+        elapsed = time.monotonic() - t0
+        self.assertEqual(r.status, 202, r)
+        j = r.json()
+        self.assertEqual(j.get("status"), "queued", j)
+        self.assertIsInstance(j.get("message_id"), str, j)
+        self.assertLess(elapsed, 1.5, "202 took %.2fs; it must not wait for the Cloud API" % elapsed)
+        # Nothing has been accepted by the Cloud API yet: the answer came before the send.
+        self.assertEqual(s.sandbox.messages(), [])
+        st = s.status(j["message_id"])
+        self.assertIn(st["status"], ("queued", "sending"), st)
+        self.assertIsNone(st["whatsapp_message_id"], st)
+        self.assertIsNone(st["sent_at"], st)
+        # The message is stored and readable at once.
+        full = s.message(j["message_id"])
+        self.assertEqual(full["message"], "async hello")
+        self.assertEqual(full["conversation_id"], body["conversation_id"])
+
+        # Let the Cloud API answer again: the retry sends it, once.
+        s.sandbox.faults(timeout_rate=0.0)
+        st = s.wait_status(j["message_id"], harness.FINAL_OK, timeout=30)
+        self.assertTrue(st["whatsapp_message_id"].startswith("wamid."), st)
+        self.assertTimestamp(st["sent_at"], "sent_at")
+        accepted = [m for m in s.sandbox.messages() if m["biz_opaque_callback_data"] == j["message_id"]]
+        self.assertEqual(len(accepted), 1, accepted)
+        self.assertEqual(accepted[0]["wamid"], st["whatsapp_message_id"])
+        st = s.wait_status(j["message_id"], "read", timeout=30)
+        self.assertGreaterEqual(s.message(j["message_id"])["attempts"], 2)
+
+    def test_async_flag_answers_202_before_the_send(self):
+        self._async_answers_before_send(via_header=False)
+
+    def test_prefer_respond_async_header_answers_202_before_the_send(self):
+        self._async_answers_before_send(via_header=True)
+
+
+class AsyncThroughputTest(harness.WagateTestCase):
+    def test_many_async_sends_all_reach_read(self):
+        s = self.start_stack(sandbox_args=["--mps", "0"])
+        fx = s.default_fixture()
+        client = s.gateway.client(keepalive=True)
+
+        def one(i):
+            r = s.send(fx, "bulk %d" % i, asynchronous=True, client=client)
+            self.assertEqual(r.status, 202, r)
+            return r.json()["message_id"]
+
+        t0 = time.monotonic()
+        ids = [one(i) for i in range(50)]
+        self.assertLess(time.monotonic() - t0, 30)
+        wait_until(lambda: len(s.sandbox.messages()) >= 50, 40, interval=0.2, msg="50 sends accepted")
+        counts = s.sandbox.accepted_by_biz()
+        self.assertEqual({i: counts.get(i) for i in ids}, {i: 1 for i in ids})
+        for mid in ids:
+            st = s.wait_status(mid, "read", timeout=30)
+            self.assertIsNotNone(st["delivered_at"], st)
+
+
+if __name__ == "__main__":
+    harness.main()

@@ -1,0 +1,340 @@
+"""Meta webhooks: handshake, signature checks, applying statuses (all of them, monotonic, idempotent).
+
+Acceptance point 4 of issue 2, and the webhook rules of the issue (every entry/change/status applied,
+duplicates and out-of-order harmless, failed keeps Meta's error, early statuses not lost).
+
+Most tests here leave the sandbox's webhook_url empty, so the only statuses the gateway sees are the
+ones the test posts itself.
+"""
+
+import os
+import sys
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import meta_error, sign, status_obj, status_payload, wait_until  # noqa: E402
+
+
+class WebhookTestBase(harness.WagateTestCase):
+    def setUp(self):
+        super().setUp()
+        self.stack = self.start_stack(connect_webhooks=False)
+        self.fx = self.stack.default_fixture()
+        self.secret = self.fx.secrets["app_secret"]
+
+    def sent_message(self, fx=None):
+        """A message the sandbox accepted and for which no status webhook will come by itself."""
+        r = self.stack.send(fx or self.fx, "webhook test")
+        self.assertEqual(r.status, 200, r)
+        j = r.json()
+        return j["message_id"], j["whatsapp_message_id"]
+
+    def post_statuses(self, statuses, fx=None, secret=None):
+        fx = fx or self.fx
+        r = self.stack.post_webhook(status_payload(fx.phone_number_id, statuses), secret or self.secret)
+        self.assertEqual(r.status, 200, r)
+        return r
+
+    def barrier(self):
+        """Post a valid status for a fresh message and wait until it is applied.
+
+        Webhooks are applied after the 200, so "nothing was applied" can only be checked once a later,
+        valid webhook has been processed.
+        """
+        mid, wamid = self.sent_message()
+        self.post_statuses([status_obj(wamid, "delivered", biz=mid)])
+        self.stack.wait_status(mid, "delivered", timeout=15)
+
+
+class HandshakeTest(WebhookTestBase):
+    def handshake(self, token, challenge="1158201444", mode="subscribe"):
+        q = urllib.parse.urlencode({"hub.mode": mode, "hub.verify_token": token, "hub.challenge": challenge})
+        return self.stack.gateway.client(key=None).get("/webhooks/whatsapp?" + q)
+
+    def test_right_token_echoes_challenge(self):
+        r = self.handshake(self.fx.secrets["verify_token"], "1158201444")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, b"1158201444")
+
+    def test_token_of_any_outlet_works(self):
+        o2, sec2 = self.stack.create_outlet(self.fx.tenant_id)
+        r = self.handshake(sec2["verify_token"], "42")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, b"42")
+
+    def test_wrong_or_missing_token_is_403(self):
+        self.assertEqual(self.handshake("wrong-token").status, 403)
+        self.assertEqual(self.handshake(self.fx.secrets["verify_token"] + "x").status, 403)
+        self.assertEqual(self.handshake("").status, 403)
+        r = self.stack.gateway.client(key=None).get("/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=5")
+        self.assertEqual(r.status, 403, r)
+        # the challenge is never echoed on failure
+        self.assertNotIn(b"1158201444", self.handshake("wrong-token").body)
+
+
+class SignatureTest(WebhookTestBase):
+    def test_bad_signatures_and_unknown_phone_number_id_are_401_and_nothing_applied(self):
+        s = self.stack
+        mid, wamid = self.sent_message()
+        other_t = s.create_tenant()
+        other_outlet, other_secrets = s.create_outlet(other_t["id"], app_secret=harness.rand_token("other-secret-"))
+        payload = status_payload(self.fx.phone_number_id, [status_obj(wamid, "read", biz=mid)])
+        body = harness.encode_payload(payload)
+        good = sign(body, self.secret)
+        unknown_pnid = harness.encode_payload(status_payload("999000111222", [status_obj(wamid, "read", biz=mid)]))
+        cases = [
+            ("missing signature", body, None),
+            ("wrong secret", body, sign(body, "not-the-secret")),
+            ("another outlet's secret", body, sign(body, other_secrets["app_secret"])),
+            ("garbage hex", body, "sha256=" + "zz" * 32),
+            ("truncated", body, good[:-2]),
+            ("empty", body, ""),
+            ("no algorithm prefix", body, "sha256="),
+            ("signature of other bytes", body + b" ", good),
+            ("body changed after signing", body.replace(b'"read"', b'"sent"'), good),
+            ("unknown phone_number_id", unknown_pnid, sign(unknown_pnid, self.secret)),
+            ("unparsable body", b"{not json", sign(b"{not json", self.secret)),
+            ("json but not Meta-shaped", b"[1,2,3]", sign(b"[1,2,3]", self.secret)),
+        ]
+        for name, raw, sig in cases:
+            with self.subTest(case=name):
+                r = s.post_webhook(None, self.secret, raw=raw, signature=sig)
+                self.assertError(r, 401, "unauthorized", msg=name)
+        self.barrier()
+        st = s.status(mid)
+        self.assertEqual(st["status"], "sent", st)
+        self.assertIsNone(st["delivered_at"], st)
+        self.assertIsNone(st["read_at"], st)
+
+    def test_signature_over_raw_bytes_with_non_ascii(self):
+        """Meta signs the exact bytes; the gateway must not re-serialise before checking."""
+        s = self.stack
+        mid, wamid = self.sent_message()
+        payload = status_payload(self.fx.phone_number_id, [status_obj(wamid, "delivered", biz=mid)])
+        payload["entry"][0]["changes"][0]["value"]["contacts"] = [{"profile": {"name": "Zoë \u00e9\u20ac"},
+                                                                   "wa_id": "628123456789"}]
+        # spaced, escaped JSON: any re-serialisation changes the bytes
+        raw = (harness.json.dumps(payload, indent=2, ensure_ascii=True) + "\n").encode()
+        r = s.post_webhook(None, self.secret, raw=raw, signature=sign(raw, self.secret))
+        self.assertEqual(r.status, 200, r)
+        s.wait_status(mid, "delivered", timeout=15)
+
+
+class ApplyStatusesTest(WebhookTestBase):
+    def test_every_entry_change_and_status_is_applied(self):
+        s = self.stack
+        o2, _ = s.create_outlet(self.fx.tenant_id)  # same app secret (same Meta app), another number
+        fx2 = harness.Fixture(self.fx.tenant, o2, self.fx.key, self.fx.secrets)
+        m = [self.sent_message() for _ in range(5)] + [self.sent_message(fx2)]
+        V = harness.change_value
+        payload = harness.webhook_payload([
+            ("waba-1", [V(self.fx.phone_number_id, statuses=[status_obj(m[0][1], "delivered", biz=m[0][0]),
+                                                             status_obj(m[1][1], "read", biz=m[1][0])]),
+                        V(self.fx.phone_number_id, statuses=[status_obj(m[2][1], "delivered", biz=m[2][0])])]),
+            ("waba-1", [V(self.fx.phone_number_id, statuses=[status_obj(m[3][1], "read", biz=m[3][0]),
+                                                             status_obj(m[4][1], "delivered", biz=m[4][0]),
+                                                             status_obj(m[4][1], "read", biz=m[4][0])]),
+                        V(o2["phone_number_id"], statuses=[status_obj(m[5][1], "read", biz=m[5][0])])]),
+        ])
+        r = s.post_webhook(payload, self.secret)
+        self.assertEqual(r.status, 200, r)
+        expected = ["delivered", "read", "delivered", "read", "read", "read"]
+        for (mid, _), want in zip(m, expected):
+            st = s.wait_status(mid, want, timeout=15)
+            if want == "read":
+                self.assertIsNotNone(st["read_at"], st)
+        # nothing went further than told
+        self.barrier()
+        for (mid, _), want in zip(m, expected):
+            self.assertEqual(s.status(mid)["status"], want)
+
+    def test_duplicates_and_out_of_order_are_harmless_and_monotonic(self):
+        s = self.stack
+        mid, wamid = self.sent_message()
+        now = int(time.time())
+        # read arrives before delivered
+        self.post_statuses([status_obj(wamid, "read", biz=mid, timestamp=now + 2)])
+        st = s.wait_status(mid, "read", timeout=15)
+        read_at = st["read_at"]
+        self.assertIsNotNone(read_at, st)
+        # then the late delivered, a duplicate read, a late sent, and all of them again in one POST
+        self.post_statuses([status_obj(wamid, "delivered", biz=mid, timestamp=now + 1)])
+        self.post_statuses([status_obj(wamid, "read", biz=mid, timestamp=now + 2)])
+        self.post_statuses([status_obj(wamid, "sent", biz=mid, timestamp=now)])
+        self.post_statuses([status_obj(wamid, "delivered", biz=mid, timestamp=now + 1),
+                            status_obj(wamid, "sent", biz=mid, timestamp=now),
+                            status_obj(wamid, "read", biz=mid, timestamp=now + 2)])
+        self.barrier()
+        st = s.status(mid)
+        self.assertEqual(st["status"], "read", st)
+        self.assertEqual(st["read_at"], read_at, "a duplicate read must not move read_at")
+        self.assertIsNotNone(st["delivered_at"], st)
+        self.assertIsNotNone(st["sent_at"], st)
+        self.assertIsNone(st["failed_at"], st)
+        self.assertEqual(st["whatsapp_message_id"], wamid)
+
+    def test_delivered_then_sent_does_not_go_back(self):
+        s = self.stack
+        mid, wamid = self.sent_message()
+        self.post_statuses([status_obj(wamid, "delivered", biz=mid)])
+        s.wait_status(mid, "delivered")
+        self.post_statuses([status_obj(wamid, "sent", biz=mid)])
+        self.barrier()
+        self.assertEqual(s.status(mid)["status"], "delivered")
+
+    def test_read_without_delivered_implies_delivered(self):
+        s = self.stack
+        mid, wamid = self.sent_message()
+        self.post_statuses([status_obj(wamid, "read", biz=mid)])
+        st = s.wait_status(mid, "read", timeout=15)
+        self.assertIsNotNone(st["read_at"], st)
+        self.assertIsNotNone(st["delivered_at"], "read implies delivered: %s" % st)
+
+    def test_failed_status_keeps_meta_error_and_is_terminal(self):
+        s = self.stack
+        mid, wamid = self.sent_message()
+        title = "Message undeliverable"
+        details = "Unable to deliver message. Reasons can include: the recipient phone number is not a WhatsApp phone number."
+        self.post_statuses([status_obj(wamid, "failed", biz=mid, errors=[meta_error(131026, title, details)])])
+        st = s.wait_status(mid, "failed", timeout=15)
+        self.assertIsNotNone(st["failed_at"], st)
+        self.assertTimestamp(st["failed_at"], "failed_at")
+        self.assertEqual(st["error"], {"code": 131026, "title": title, "details": details}, st)
+        # a late delivered/read (multi-device) does not revive it; a duplicate failed changes nothing
+        self.post_statuses([status_obj(wamid, "delivered", biz=mid), status_obj(wamid, "read", biz=mid)])
+        self.post_statuses([status_obj(wamid, "failed", biz=mid,
+                                       errors=[meta_error(131049, "Other", "should not replace the first")])])
+        self.barrier()
+        st2 = s.status(mid)
+        self.assertEqual(st2["status"], "failed", st2)
+        self.assertEqual(st2["error"], st["error"], st2)
+        self.assertEqual(st2["failed_at"], st["failed_at"], st2)
+        full = s.message(mid)
+        self.assertEqual(full["error"]["code"], 131026)
+
+    def test_unknown_message_statuses_and_other_fields_are_harmless(self):
+        s = self.stack
+        mid, wamid = self.sent_message()
+        # statuses for messages the gateway never sent, unusual status names, inbound messages
+        self.post_statuses([status_obj("wamid.UNKNOWN" + harness.rand_token(n=10), "delivered"),
+                            status_obj("wamid.UNKNOWN2", "read", biz="no-such-message"),
+                            status_obj(wamid, "played", biz=mid),
+                            status_obj(wamid, "deleted", biz=mid)])
+        r = s.post_webhook(harness.inbound_payload(self.fx.phone_number_id, "+628123456789", "hi there \u00e9"),
+                           self.secret)
+        self.assertEqual(r.status, 200, r)
+        self.barrier()
+        self.assertEqual(s.status(mid)["status"], "sent")
+        self.assertEqual(s.gateway.client(key=None).get("/healthz").status, 200)
+
+    def test_sandbox_inbound_message_is_accepted(self):
+        s = self.stack
+        s.connect_webhooks()
+        before = s.sandbox.stats()
+        s.sandbox.inbound(self.fx.phone_number_id, "+628123456789", "Does it come in blue?")
+        # the sandbox delivers the signed `messages` webhook and the gateway answers 200 (not retried)
+        wait_until(lambda: _delivered_webhooks(s.sandbox.stats()) > _delivered_webhooks(before), 15,
+                   msg="sandbox delivered the inbound webhook")
+
+
+def _delivered_webhooks(stats):
+    for k in ("webhooks_delivered", "delivered_webhooks"):
+        if k in stats:
+            return stats[k]
+    w = stats.get("webhooks")
+    if isinstance(w, dict):
+        return w.get("delivered", 0)
+    raise AssertionError("cannot find delivered-webhook counter in sandbox stats: %r" % stats)
+
+
+class SandboxDrivenStatusesTest(harness.WagateTestCase):
+    """Statuses coming from the sandbox itself, with delays of 0 so they race the send's answer."""
+
+    def test_statuses_racing_the_send_answer_are_not_lost(self):
+        s = self.start_stack(sandbox_args=["--mps", "0", "--delay-sent-ms", "0", "--delay-delivered-ms", "0",
+                                           "--delay-read-ms", "0"])
+        fx = s.default_fixture()
+        c = s.gateway.client()
+
+        def one(i):
+            r = s.send(fx, "race %d" % i, client=c, asynchronous=(i % 2 == 0))
+            self.assertIn(r.status, (200, 202), r)
+            return r.json()["message_id"]
+
+        ids = harness.run_parallel(one, list(range(24)), threads=8)
+        for mid in ids:
+            st = s.wait_status(mid, "read", timeout=30)
+            self.assertIsNotNone(st["delivered_at"], st)
+            self.assertIsNotNone(st["sent_at"], st)
+            self.assertTrue(st["whatsapp_message_id"], st)
+        counts = s.sandbox.accepted_by_biz()
+        self.assertEqual({m: counts.get(m) for m in ids}, {m: 1 for m in ids})
+
+    def test_duplicated_and_reordered_sandbox_webhooks(self):
+        s = self.start_stack(sandbox_args=["--mps", "0", "--duplicate-rate", "1", "--reorder"])
+        fx = s.default_fixture()
+        ids = []
+        for i in range(6):
+            r = s.send(fx, "dup %d" % i)
+            self.assertEqual(r.status, 200, r)
+            ids.append(r.json()["message_id"])
+        for mid in ids:
+            st = s.wait_status(mid, "read", timeout=30)
+            self.assertIsNotNone(st["read_at"], st)
+        # once every webhook has been delivered, nothing moved backwards
+        wait_until(lambda: _pending_webhooks(s.sandbox.stats()) == 0, 30, msg="sandbox webhooks drained")
+        for mid in ids:
+            st = s.status(mid)
+            self.assertEqual(st["status"], "read", st)
+            self.assertIsNotNone(st["delivered_at"], st)
+
+
+def _pending_webhooks(stats):
+    for k in ("webhooks_pending", "pending_webhooks"):
+        if k in stats:
+            return stats[k]
+    w = stats.get("webhooks")
+    if isinstance(w, dict):
+        return w.get("pending", 0)
+    raise AssertionError("cannot find pending-webhook counter in sandbox stats: %r" % stats)
+
+
+class InFlightStatusTest(harness.WagateTestCase):
+    def test_status_for_a_message_still_in_flight_is_not_lost(self):
+        """A `delivered` webhook (matched by biz_opaque_callback_data) arrives while the send still hangs."""
+        s = self.start_stack(connect_webhooks=False, sandbox_args=["--timeout-ms", "20000", "--mps", "0"],
+                             gateway_sets={"engine.graph_timeout_ms": 3000})
+        fx = s.default_fixture()
+        s.sandbox.faults(timeout_rate=1.0)
+        r = s.send(fx, "in flight", asynchronous=True)
+        self.assertEqual(r.status, 202, r)
+        mid = r.json()["message_id"]
+        wait_until(lambda: len(s.sandbox.requests_for(mid)) >= 1, 10, msg="the first attempt reached the sandbox")
+        early_wamid = "wamid.HBgLEARLY" + harness.rand_token(n=16)
+        r = s.post_webhook(status_payload(fx.phone_number_id, [status_obj(early_wamid, "delivered", biz=mid)]),
+                           fx.secrets["app_secret"])
+        self.assertEqual(r.status, 200, r)
+        s.sandbox.faults(timeout_rate=0.0)
+        # The send may be retried (and accepted) or settled by the webhook; either way the delivered
+        # status must survive the send's answer.
+        st = s.wait_status(mid, ("delivered", "read"), timeout=20)
+
+        def settled():
+            m = s.message(mid)
+            return m["status"] not in ("queued", "sending") and (
+                s.sandbox.accepted_by_biz().get(mid, 0) >= 1 or m["attempts"] >= 1)
+
+        wait_until(settled, 20, msg="send settled")
+        # give a retry that is due (≤ ~1.3 s + graph timeout) time to happen, then check nothing regressed
+        harness.assert_stays(lambda: s.status(mid)["status"] in ("delivered", "read"), 5.0,
+                             msg="status stays at least delivered")
+        self.assertLessEqual(s.sandbox.accepted_by_biz().get(mid, 0), 1)
+        st = s.status(mid)
+        self.assertIsNotNone(st["delivered_at"], st)
+        self.assertIsNone(st["failed_at"], st)
+
+
+if __name__ == "__main__":
+    harness.main()

@@ -188,7 +188,10 @@ class AsyncSendTest(harness.WagateTestCase):
         self.assertEqual(full["message"], "async hello")
         self.assertEqual(full["conversation_id"], body["conversation_id"])
 
-        # Let the Cloud API answer again: the retry sends it, once.
+        # The first attempt reaches the sandbox and hangs there; then let the Cloud API answer again:
+        # the gateway times out, retries, and the retry sends it, once.
+        wait_until(lambda: s.sandbox.stats().get("held_requests", 0) >= 1, 10, msg="first attempt held by the sandbox")
+        self.assertEqual(s.status(j["message_id"])["status"], "sending")
         s.sandbox.faults(timeout_rate=0.0)
         st = s.wait_status(j["message_id"], harness.FINAL_OK, timeout=30)
         self.assertTrue(st["whatsapp_message_id"].startswith("wamid."), st)
@@ -219,6 +222,7 @@ class AsyncThroughputTest(harness.WagateTestCase):
 
         t0 = time.monotonic()
         ids = [one(i) for i in range(50)]
+        client.close()
         self.assertLess(time.monotonic() - t0, 30)
         wait_until(lambda: len(s.sandbox.messages()) >= 50, 40, interval=0.2, msg="50 sends accepted")
         counts = s.sandbox.accepted_by_biz()

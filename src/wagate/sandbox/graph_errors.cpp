@@ -3,7 +3,6 @@
 #include <array>
 
 #include "wagate/core/ids.hpp"
-#include "wagate/http/responses.hpp"
 
 namespace wagate::sandbox {
 namespace {
@@ -74,9 +73,9 @@ GraphCodeInfo DescribeGraphCode(int code) {
   return {400, "Unknown error"};
 }
 
-nlohmann::json GraphErrorBody(const GraphError& error, std::string_view fbtrace_id) {
+nlohmann::ordered_json GraphErrorBody(const GraphError& error, std::string_view fbtrace_id) {
   GraphCodeInfo info = DescribeGraphCode(error.code);
-  nlohmann::json body = {
+  nlohmann::ordered_json body = {
       {"message", "(#" + std::to_string(error.code) + ") " + std::string(info.title)},
       {"type", error.type},
       {"code", error.code},
@@ -84,11 +83,14 @@ nlohmann::json GraphErrorBody(const GraphError& error, std::string_view fbtrace_
   if (error.subcode) body["error_subcode"] = *error.subcode;
   body["error_data"] = {{"messaging_product", "whatsapp"}, {"details", error.details}};
   body["fbtrace_id"] = fbtrace_id;
-  return nlohmann::json{{"error", std::move(body)}};
+  return nlohmann::ordered_json{{"error", std::move(body)}};
 }
 
 http::Response GraphErrorResponse(const GraphError& error) {
-  return http::JsonResponse(DescribeGraphCode(error.code).http_status, GraphErrorBody(error, NewFbtraceId()));
+  http::Response response;
+  response.status = DescribeGraphCode(error.code).http_status;
+  response.body = GraphErrorBody(error, NewFbtraceId()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return response;
 }
 
 std::string NewFbtraceId() {

@@ -30,8 +30,9 @@ struct GraphCodeInfo {
 };
 GraphCodeInfo DescribeGraphCode(int code);
 
-// {"error":{"message":"(#CODE) Title","type":…,"code":…,"error_data":{…},"fbtrace_id":…}}
-nlohmann::json GraphErrorBody(const GraphError& error, std::string_view fbtrace_id);
+// {"error":{"message":"(#CODE) Title","type":…,"code":…,"error_data":{…},"fbtrace_id":…}}, keys in
+// Meta's order (ordered_json) so the bytes look like Meta's too.
+nlohmann::ordered_json GraphErrorBody(const GraphError& error, std::string_view fbtrace_id);
 // The body above with a fresh random fbtrace_id and Meta's HTTP status for the code.
 http::Response GraphErrorResponse(const GraphError& error);
 // 23 URL-safe characters, like Meta's trace ids ("Az8or2yhqkZfEZ-_4Qn_Bam").

@@ -6,12 +6,12 @@ namespace wagate::sandbox {
 namespace {
 
 TEST(GraphErrorsTest, BodyHasMetasExactShape) {
-  nlohmann::json body = GraphErrorBody(GraphError::Of(131008, "The parameter to is required."), "Atrace");
-  nlohmann::json expected = nlohmann::json::parse(R"({"error":{
+  nlohmann::ordered_json body = GraphErrorBody(GraphError::Of(131008, "The parameter to is required."), "Atrace");
+  nlohmann::ordered_json expected = nlohmann::ordered_json::parse(R"({"error":{
       "message":"(#131008) Required parameter is missing","type":"OAuthException","code":131008,
       "error_data":{"messaging_product":"whatsapp","details":"The parameter to is required."},
       "fbtrace_id":"Atrace"}})");
-  EXPECT_EQ(body, expected);
+  EXPECT_EQ(body.dump(), expected.dump());  // same keys, same order
 }
 
 TEST(GraphErrorsTest, HttpStatusesFollowMetasTable) {
@@ -57,7 +57,7 @@ TEST(GraphErrorsTest, MissingTokenIs401Code190OAuthException) {
 }
 
 TEST(GraphErrorsTest, UnknownObjectIsGraphMethodExceptionWithSubcode33) {
-  nlohmann::json body = GraphErrorBody(UnknownObjectError("abc"), "t")["error"];
+  nlohmann::ordered_json body = GraphErrorBody(UnknownObjectError("abc"), "t")["error"];
   EXPECT_EQ(body["code"], 100);
   EXPECT_EQ(body["type"], "GraphMethodException");
   EXPECT_EQ(body["error_subcode"], 33);

@@ -123,7 +123,9 @@ void SandboxApp::HandleSend(http::Request& request, http::Responder respond) {
   SendOutcome outcome = Send(request.params["version"], phone_number_id, BearerOf(request), request.body);
   log_.AddRequest(RequestRecord{arrived_ms, phone_number_id, CallbackDataOf(request.body), outcome.http_status,
                                 outcome.graph_code, outcome.wamid});
-  http::Response response = http::JsonResponse(outcome.http_status, outcome.body);
+  http::Response response;
+  response.status = outcome.http_status;
+  response.body = outcome.body.dump(-1, ' ', false, json::error_handler_t::replace);
   if (outcome.hold.count() > 0) {
     held_.RunAfter(outcome.hold, [respond, response]() { respond(response); });
     return;
@@ -171,24 +173,24 @@ SendOutcome SandboxApp::Send(std::string_view version, std::string_view phone_nu
 
   ValidationResult validated = ValidateSendBody(body, DigitsOf(DisplayNumberFor(phone_number_id)));
   if (auto* error = std::get_if<GraphError>(&validated)) return Reject(*error);
-  return Accept(phone_number_id, std::move(std::get<ValidSend>(validated)));
+  return Accept(phone_number_id, std::move(std::get<ValidSend>(validated)), body);
 }
 
-SendOutcome SandboxApp::Accept(std::string_view phone_number_id, ValidSend send) {
+SendOutcome SandboxApp::Accept(std::string_view phone_number_id, ValidSend send, std::string_view raw_body) {
   SendOutcome outcome;
   if (send.kind == ValidSend::Kind::kMarkRead) {
-    outcome.body = json{{"success", true}};
+    outcome.body = {{"success", true}};
     return outcome;
   }
   std::string wamid = NewWamid();
-  json message = {{"id", wamid}};
+  nlohmann::ordered_json message = {{"id", wamid}};
   if (send.type == "template") message["message_status"] = "accepted";
-  json body = {{"messaging_product", "whatsapp"},
-               {"contacts", json::array({{{"input", send.to}, {"wa_id", send.wa_id}}})},
-               {"messages", json::array({message})}};
+  nlohmann::ordered_json body = {{"messaging_product", "whatsapp"},
+                                 {"contacts", nlohmann::ordered_json::array({{{"input", send.to}, {"wa_id", send.wa_id}}})},
+                                 {"messages", nlohmann::ordered_json::array({message})}};
   ScheduleStatuses(phone_number_id, send, wamid);
   log_.AddAccepted(AcceptedMessage{wamid, std::string(phone_number_id), send.to, send.type, send.text,
-                                   send.biz_opaque_callback_data, send.body.dump(), clock_.NowMs()});
+                                   send.biz_opaque_callback_data, std::string(raw_body), clock_.NowMs()});
   outcome.body = std::move(body);
   outcome.wamid = wamid;
   return outcome;

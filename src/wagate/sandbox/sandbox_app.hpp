@@ -25,7 +25,7 @@ namespace wagate::sandbox {
 // The answer to one send request, decided without HTTP types; the handler turns it into a Response.
 struct SendOutcome {
   int http_status = 200;
-  nlohmann::json body;
+  nlohmann::ordered_json body;         // Meta's key order
   std::optional<int> graph_code;        // set on errors
   std::optional<std::string> wamid;     // set when a message was accepted
   std::chrono::milliseconds hold{0};    // simulated timeout: answer only after this long
@@ -57,7 +57,7 @@ class SandboxApp final {
   void HandleStats(http::Request& request, http::Responder respond);
 
   SendOutcome Reject(const GraphError& error) const;
-  SendOutcome Accept(std::string_view phone_number_id, ValidSend send);
+  SendOutcome Accept(std::string_view phone_number_id, ValidSend send, std::string_view raw_body);
   void ScheduleStatuses(std::string_view phone_number_id, const ValidSend& send, const std::string& wamid);
   LiveConfig config() const;
 

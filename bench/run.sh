@@ -91,8 +91,10 @@ stop_pid() {
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  local p
-  for p in "${PIDS[@]}"; do stop_pid "$p"; done
+  local i
+  # stop in reverse start order: nginx, then the gateway (while its upstream, the sandbox, still
+  # answers), then the sandbox
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[$i]}"; done
   wait 2>/dev/null || true
   # keep the run's record (wrk outputs, logs) next to the results; drop the data directory
   rm -rf "$LAST"; mkdir -p "$LAST"
@@ -181,9 +183,12 @@ run_load() {
       || fail "wrk warm-up $name (see $RUN/$name.warmup.txt)"
   fi
   log "load $name: ${SECONDS_PER_LOAD}s, wrk -t$THREADS -c$CONNS --latency"
+  local cpu_procs=(gateway="$GATEWAY_PID" sandbox="$SANDBOX_PID" nginx=+"$NGINX_PID")
+  $PY cpu "${cpu_procs[@]}" >"$RUN/$name.cpu"
   timeout $((SECONDS_PER_LOAD + WRK_TIMEOUT + 30)) wrk -t"$THREADS" -c"$CONNS" \
     -d"${SECONDS_PER_LOAD}s" --timeout "${WRK_TIMEOUT}s" --latency -s "$script" "$url" \
     >"$RUN/$name.txt" 2>&1 || { cat "$RUN/$name.txt" >&2; fail "wrk $name"; }
+  $PY cpu "${cpu_procs[@]}" >>"$RUN/$name.cpu"
   grep -E 'Requests/sec|Non-2xx|Socket errors' "$RUN/$name.txt" | sed "s/^/bench:   /" >&2 || true
   for p in "$SANDBOX_PID" "$GATEWAY_PID" "$NGINX_PID"; do
     kill -0 "$p" 2>/dev/null || fail "process $p died during load $name"

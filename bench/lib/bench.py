@@ -139,6 +139,40 @@ def cmd_vm(args):
     print(vm.get("VmHWM", 0), vm.get("VmRSS", 0))
 
 
+def cpu_seconds(pid):
+    """utime+stime of every thread of PID, in seconds (None when gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def children(pid):
+    out = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                out += [int(x) for x in f.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+def cmd_cpu(args):
+    """Print {name: cpu seconds, "t": monotonic} for NAME=PID pairs; NAME=+PID means PID's children."""
+    out = {"t": time.monotonic()}
+    for item in args.procs:
+        name, _, pid = item.partition("=")
+        if pid.startswith("+"):
+            vals = [cpu_seconds(c) for c in children(int(pid[1:]))]
+            out[name] = sum(v for v in vals if v is not None)
+        else:
+            out[name] = cpu_seconds(int(pid))
+    print(json.dumps(out))
+
+
 def cmd_fetch(args):
     try:
         st, body = http("GET", args.url, timeout=5)
@@ -350,6 +384,23 @@ def load_metrics(raw, events_per_request):
     }
 
 
+def cpu_percent(path):
+    """CPU use of each process during a load, in % of one core, from the two samples in PATH."""
+    try:
+        with open(path) as f:
+            a, b = [json.loads(line) for line in f.read().split("\n") if line.strip()][:2]
+    except (OSError, ValueError):
+        return None
+    wall = b["t"] - a["t"]
+    if wall <= 0:
+        return None
+    out = {}
+    for k in a:
+        if k != "t" and a.get(k) is not None and b.get(k) is not None:
+            out[k] = round((b[k] - a[k]) / wall * 100.0, 1)
+    return out
+
+
 def problems_of(name, m):
     probs = []
     if m["requests"] == 0:
@@ -398,9 +449,13 @@ def git_commit(repo):
 
 def fmt_row(label, m, rate_key, unit):
     lat = m["latency_ms"]
-    return (f"  {label:<34} {m[rate_key]:>10.0f} {unit:<9} p50 {lat['p50']:>7.2f} ms   "
-            f"p99 {lat['p99']:>7.2f} ms   ({m['requests']} req, "
-            f"{m['errors']['status']} non-2xx, {sum(m['errors'].values()) - m['errors']['status']} socket err)")
+    row = (f"  {label:<34} {m[rate_key]:>10.0f} {unit:<9} p50 {lat['p50']:>7.2f} ms   "
+           f"p99 {lat['p99']:>7.2f} ms   ({m['requests']} req, "
+           f"{m['errors']['status']} errors, {sum(m['errors'].values()) - m['errors']['status']} socket err)")
+    cpu = m.get("cpu_percent")
+    if cpu:
+        row += "\n  " + " " * 34 + " cpu: " + ", ".join(f"{k} {v:.0f}%" for k, v in cpu.items())
+    return row
 
 
 def headline(results, ratios, rss_kb):
@@ -439,6 +494,9 @@ def cmd_summarize(args):
                 problems.append(f"{target} {load}: {err}")
                 continue
             m = load_metrics(raw, args.statuses_per_webhook if load == "webhook" else 1)
+            cpu = cpu_percent(os.path.join(d, f"{target}_{load}.cpu"))
+            if cpu:
+                m["cpu_percent"] = cpu
             problems += problems_of(f"{target} {load}", m)
             results.setdefault(target, {})[load] = m
 
@@ -554,6 +612,10 @@ def main():
     s = sub.add_parser("vm")
     s.add_argument("pid", type=int)
     s.set_defaults(fn=cmd_vm)
+
+    s = sub.add_parser("cpu")
+    s.add_argument("procs", nargs="+", help="NAME=PID or NAME=+PID (children of PID)")
+    s.set_defaults(fn=cmd_cpu)
 
     s = sub.add_parser("fetch")
     s.add_argument("url")

@@ -95,18 +95,24 @@ class SignatureTest(WebhookTestBase):
             ("signature of other bytes", body + b" ", good),
             ("body changed after signing", body.replace(b'"read"', b'"sent"'), good),
             ("unknown phone_number_id", unknown_pnid, sign(unknown_pnid, self.secret)),
-            ("unparsable body", b"{not json", sign(b"{not json", self.secret)),
-            ("json but not Meta-shaped", b"[1,2,3]", sign(b"[1,2,3]", self.secret)),
         ]
         for name, raw, sig in cases:
             with self.subTest(case=name):
                 r = s.post_webhook(None, self.secret, raw=raw, signature=sig)
-                self.assertError(r, 401, "unauthorized", msg=name)
+                # api.md only fixes the status for webhooks; the code may be more specific than `unauthorized`
+                self.assertError(r, 401, None, msg=name)
         self.barrier()
         st = s.status(mid)
         self.assertEqual(st["status"], "sent", st)
         self.assertIsNone(st["delivered_at"], st)
         self.assertIsNone(st["read_at"], st)
+
+    def test_unparsable_signed_body_is_401(self):
+        """api.md: "Missing or wrong signature, unparsable body, or an unknown phone_number_id → 401"."""
+        for raw in (b"{not json", b"[1,2,3]", b'{"object":"whatsapp_business_account","entry":"x"}'):
+            with self.subTest(raw=raw):
+                r = self.stack.post_webhook(None, self.secret, raw=raw, signature=sign(raw, self.secret))
+                self.assertError(r, 401, None)
 
     def test_signature_over_raw_bytes_with_non_ascii(self):
         """Meta signs the exact bytes; the gateway must not re-serialise before checking."""
@@ -220,7 +226,6 @@ class ApplyStatusesTest(WebhookTestBase):
         # statuses for messages the gateway never sent, unusual status names, inbound messages
         self.post_statuses([status_obj("wamid.UNKNOWN" + harness.rand_token(n=10), "delivered"),
                             status_obj("wamid.UNKNOWN2", "read", biz="no-such-message"),
-                            status_obj(wamid, "played", biz=mid),
                             status_obj(wamid, "deleted", biz=mid)])
         r = s.post_webhook(harness.inbound_payload(self.fx.phone_number_id, "+628123456789", "hi there \u00e9"),
                            self.secret)

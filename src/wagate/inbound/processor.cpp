@@ -76,6 +76,16 @@ size_t Processor::ProcessBatch() {
   return entries.size();
 }
 
+void Processor::PruneIfDue() {
+  int64_t now = clock_.NowMs();
+  if (now - last_prune_ms_ < 60'000) return;
+  last_prune_ms_ = now;
+  db_.Write([cutoff = now - kRetentionMs](store::Connection& c) -> core::Status {
+    journal::Prune(c, cutoff);
+    return core::Ok{};
+  }, nullptr);
+}
+
 void Processor::Run() {
   while (true) {
     {
@@ -87,6 +97,7 @@ void Processor::Run() {
     try {
       while (ProcessBatch() > 0) {
       }
+      PruneIfDue();
     } catch (const std::exception& e) {
       core::LogError("inbound", "webhook processing failed", {{"error", e.what()}});
     }

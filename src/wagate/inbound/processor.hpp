@@ -16,6 +16,9 @@ namespace wagate::inbound {
 // One background thread; Notify() from any thread.
 class Processor final {
  public:
+  // Processed journal rows and unmatched orphan statuses are kept this long (Meta retries for 7 days).
+  static constexpr int64_t kRetentionMs = 8LL * 24 * 3600 * 1000;
+
   Processor(store::Database& db, const core::Clock& clock, metrics::Registry& metrics);
   ~Processor();
   void Start();
@@ -26,6 +29,8 @@ class Processor final {
 
  private:
   void Run();
+  void PruneIfDue();
+  int64_t last_prune_ms_ = 0;
   void CountEvent(const std::string& type);
   store::Database& db_;
   const core::Clock& clock_;

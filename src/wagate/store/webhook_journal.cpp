@@ -19,4 +19,11 @@ void MarkProcessed(Connection& c, int64_t id) {
   c.Prepare("UPDATE webhook_journal SET processed = 1 WHERE id = ?").Bind(1, id).Run();
 }
 
+int64_t Prune(Connection& c, int64_t before_ms) {
+  c.Prepare("DELETE FROM webhook_journal WHERE processed = 1 AND received_at < ?").Bind(1, before_ms).Run();
+  int64_t removed = c.Changes();
+  c.Prepare("DELETE FROM orphan_statuses WHERE received_at < ?").Bind(1, before_ms).Run();
+  return removed + c.Changes();
+}
+
 }  // namespace wagate::store::webhook_journal

@@ -15,5 +15,7 @@ struct Entry {
 };
 std::vector<Entry> Unprocessed(Connection& c, int64_t after_id, int64_t limit);
 void MarkProcessed(Connection& c, int64_t id);
+// Deletes processed journal rows and unmatched orphan statuses received before `before_ms`.
+int64_t Prune(Connection& c, int64_t before_ms);
 
 }  // namespace wagate::store::webhook_journal

@@ -1,0 +1,22 @@
+// Fuzz target: request-body parsing as the API does it (JSON object, typed fields, phone numbers).
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "wagate/core/phone.hpp"
+#include "wagate/http/json_fields.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  auto body = wagate::http::ParseJsonObject(input);
+  if (body) {
+    wagate::http::FieldReader f(*body);
+    auto to = f.String("to", true, 64, 1);
+    f.String("message", true, 4096, 1);
+    f.Int("monthly_quota", false, 0, 1'000'000'000'000);
+    f.Bool("async");
+    if (to) wagate::core::NormalizePhoneNumber(*to);
+  }
+  wagate::core::NormalizePhoneNumber(input.substr(0, 40));
+  return 0;
+}

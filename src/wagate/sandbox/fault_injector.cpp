@@ -17,9 +17,6 @@ std::string FaultSettings::Validate() const {
                   Named{"duplicate_rate", duplicate_rate}}) {
     if (!IsRate(n.value)) return std::string(n.name) + " must be between 0 and 1";
   }
-  if (fail_rate + timeout_rate + throttle_rate + error_rate > 1.0 + 1e-9) {
-    return "fail_rate + timeout_rate + throttle_rate + error_rate must be at most 1";
-  }
   if (error_rate > 0 && !error_code) return "error_rate needs error_code";
   if (error_code && *error_code < 0) return "error_code must be a Graph error code (0 or more)";
   return {};

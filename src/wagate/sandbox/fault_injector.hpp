@@ -36,7 +36,8 @@ class FaultInjector final {
   FaultInjector(FaultSettings settings, uint64_t seed);
 
   // One uniform draw against the cumulative rates fail → timeout → throttle → error, so each fault
-  // happens at exactly its own rate (the rates sum to at most 1).
+  // happens at exactly its own rate. Rates summing past 1 are allowed (a test may raise one knob without
+  // lowering another): the later faults then get only what is left, e.g. fail_rate 1 shadows the rest.
   FaultDecision RollRequest();
   bool RollDuplicate();
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "wagate/http/router.hpp"
+
 namespace wagate::sandbox {
 namespace {
 
@@ -99,6 +101,65 @@ TEST(SandboxAppTest, MarkAsReadAnswersSuccess) {
       app.Send("v24.0", "1", "t", R"({"messaging_product":"whatsapp","status":"read","message_id":"wamid.X"})");
   EXPECT_EQ(out.http_status, 200);
   EXPECT_EQ(out.body.dump(), R"({"success":true})");
+}
+
+// Dispatches through the real route table; handlers answer synchronously unless a request is held.
+http::Response Call(const http::Router& router, std::string method, std::string path, std::string body = "",
+                    std::string bearer = "t") {
+  http::Request request;
+  request.method = std::move(method);
+  request.path = std::move(path);
+  request.body = std::move(body);
+  if (!bearer.empty()) request.headers.emplace_back("authorization", "Bearer " + bearer);
+  http::Response answer;
+  answer.status = -1;
+  router.Dispatch(request, http::Responder([&answer](http::Response r) { answer = std::move(r); }));
+  return answer;
+}
+
+TEST(SandboxAppTest, ControlRoutesInspectAndChangeTheSimulator) {
+  core::FakeClock clock;
+  SandboxApp app(NoWebhooks(), clock, 1);
+  http::Router router;
+  app.RegisterRoutes(router);
+
+  EXPECT_EQ(Call(router, "POST", "/v24.0/1/messages", kText).status, 200);
+  EXPECT_EQ(Call(router, "POST", "/v24.0/1/messages", kText, "").status, 401);
+  auto requests = nlohmann::json::parse(Call(router, "GET", "/_sandbox/requests").body);
+  ASSERT_EQ(requests["count"], 2);
+  EXPECT_EQ(requests["requests"][0]["biz_opaque_callback_data"], "msg_1");
+  EXPECT_TRUE(requests["requests"][0]["graph_code"].is_null());
+  EXPECT_EQ(requests["requests"][1]["graph_code"], 190);
+  EXPECT_EQ(requests["requests"][1]["http_status"], 401);
+  EXPECT_TRUE(requests["requests"][1]["wamid"].is_null());
+
+  auto messages = nlohmann::json::parse(Call(router, "GET", "/_sandbox/messages").body);
+  ASSERT_EQ(messages["count"], 1);
+  EXPECT_EQ(messages["messages"][0]["text"], "hi");
+  EXPECT_EQ(messages["messages"][0]["request"]["to"], "+16505551234");
+  EXPECT_EQ(messages["messages"][0]["wamid"], requests["requests"][0]["wamid"]);
+
+  auto stats = nlohmann::json::parse(Call(router, "GET", "/_sandbox/stats").body);
+  EXPECT_EQ(stats["requests"], 2);
+  EXPECT_EQ(stats["accepted"], 1);
+  EXPECT_EQ(stats["rejected_by_code"]["190"], 1);
+
+  EXPECT_EQ(Call(router, "DELETE", "/_sandbox/messages").status, 200);
+  EXPECT_EQ(nlohmann::json::parse(Call(router, "GET", "/_sandbox/messages").body)["count"], 0);
+  EXPECT_EQ(nlohmann::json::parse(Call(router, "GET", "/_sandbox/requests").body)["count"], 0);
+
+  EXPECT_EQ(Call(router, "POST", "/_sandbox/faults", R"({"fail_rate":2})").status, 400);
+  EXPECT_EQ(Call(router, "POST", "/_sandbox/faults", R"({"fail_rate":1})").status, 200);
+  EXPECT_EQ(Call(router, "POST", "/v24.0/1/messages", kText).status, 500);
+  EXPECT_EQ(nlohmann::json::parse(Call(router, "GET", "/_sandbox/faults").body)["fail_rate"], 1.0);
+
+  EXPECT_EQ(Call(router, "POST", "/_sandbox/config", R"({"mps":"x"})").status, 400);
+  auto config = nlohmann::json::parse(Call(router, "POST", "/_sandbox/config", R"({"mps":7})").body);
+  EXPECT_EQ(config["mps"], 7);
+
+  auto inbound = Call(router, "POST", "/_sandbox/inbound", R"({"phone_number_id":"1","from":"+4915112345678","text":"hi"})");
+  EXPECT_EQ(inbound.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(inbound.body)["webhook_scheduled"], false);  // no webhook URL
 }
 
 }  // namespace

@@ -170,7 +170,28 @@ def cmd_cpu(args):
             out[name] = sum(v for v in vals if v is not None)
         else:
             out[name] = cpu_seconds(int(pid))
+            if name == "gateway":
+                out["gateway_threads"] = thread_cpu(int(pid))
     print(json.dumps(out))
+
+
+def thread_cpu(pid):
+    """{"comm/tid": cpu seconds} for each thread of PID."""
+    out = {}
+    tck = os.sysconf("SC_CLK_TCK")
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                comm, rest = f.read().split(" (", 1)[1].rsplit(")", 1)
+            fields = rest.split()
+            out[f"{comm}/{tid}"] = (int(fields[11]) + int(fields[12])) / tck
+        except (OSError, IndexError, ValueError):
+            pass
+    return out
 
 
 def cmd_fetch(args):
@@ -396,8 +417,13 @@ def cpu_percent(path):
         return None
     out = {}
     for k in a:
-        if k != "t" and a.get(k) is not None and b.get(k) is not None:
+        if k not in ("t", "gateway_threads") and a.get(k) is not None and b.get(k) is not None:
             out[k] = round((b[k] - a[k]) / wall * 100.0, 1)
+    ta, tb = a.get("gateway_threads") or {}, b.get("gateway_threads") or {}
+    threads = {k: round((tb[k] - ta.get(k, 0.0)) / wall * 100.0, 1) for k in tb}
+    busy = sorted(((v, k) for k, v in threads.items() if v >= 1.0), reverse=True)
+    if busy:
+        out["gateway_threads"] = {k: v for v, k in busy}
     return out
 
 
@@ -454,7 +480,12 @@ def fmt_row(label, m, rate_key, unit):
            f"{m['errors']['status']} errors, {sum(m['errors'].values()) - m['errors']['status']} socket err)")
     cpu = m.get("cpu_percent")
     if cpu:
-        row += "\n  " + " " * 34 + " cpu: " + ", ".join(f"{k} {v:.0f}%" for k, v in cpu.items())
+        row += "\n  " + " " * 34 + " cpu: " + ", ".join(
+            f"{k} {v:.0f}%" for k, v in cpu.items() if k != "gateway_threads")
+        th = cpu.get("gateway_threads")
+        if th:
+            row += "\n  " + " " * 34 + " gateway threads: " + ", ".join(
+                f"{k.split('/')[0]} {v:.0f}%" for k, v in list(th.items())[:6])
     return row
 
 

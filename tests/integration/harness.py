@@ -68,6 +68,16 @@ def _kill_all_children():
 atexit.register(_kill_all_children)
 
 
+def _exit_on_sigterm(signum, frame):
+    # Children run in their own sessions (so a test can kill -9 one without hitting the others); a
+    # test runner's SIGTERM therefore does not reach them. Exit normally so that atexit kills them.
+    sys.exit(128 + signum)
+
+
+if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+
+
 def rand_token(prefix="", n=24):
     alphabet = string.ascii_letters + string.digits
     return prefix + "".join(random.SystemRandom().choice(alphabet) for _ in range(n))
@@ -172,6 +182,8 @@ class HttpClient:
         self.keepalive = keepalive
         self.record = record
         self._local = threading.local()
+        self._all_conns = []
+        self._all_lock = threading.Lock()
 
     def with_key(self, key):
         return HttpClient(self.host, self.port, key=key, timeout=self.timeout, keepalive=self.keepalive,
@@ -184,16 +196,20 @@ class HttpClient:
         if c is None:
             c = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
             self._local.conn = c
+            with self._all_lock:
+                self._all_conns.append(c)
         c.timeout = timeout
         if c.sock is not None:
             c.sock.settimeout(timeout)
         return c
 
     def close(self):
-        c = getattr(self._local, "conn", None)
-        if c is not None:
+        """Close the persistent connections of every thread that used this client."""
+        with self._all_lock:
+            conns, self._all_conns = self._all_conns, []
+        for c in conns:
             c.close()
-            self._local.conn = None
+        self._local = threading.local()
 
     def request(self, method, path, body=None, headers=None, raw=None, key=..., timeout=None):
         """body: a JSON-able value; raw: bytes sent as is. key=None sends no Authorization."""

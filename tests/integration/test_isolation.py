@@ -187,6 +187,38 @@ class IsolationTest(harness.WagateTestCase):
         self.assertEqual(s.admin.get("/api/v1/messages/%s" % mid).status, 200)
 
 
+class LifecycleTest(harness.WagateTestCase):
+    def test_queued_messages_of_a_deleted_outlet_fail_and_are_never_sent(self):
+        s = self.start_stack(sandbox_args=["--mps", "0"])
+        fx = s.default_fixture()
+        s.sandbox.faults(fail_rate=1.0)
+        r = s.send(fx, "orphan", asynchronous=True)
+        self.assertEqual(r.status, 202, r)
+        mid = r.json()["message_id"]
+        harness.wait_until(lambda: len(s.sandbox.requests_for(mid)) >= 1, 10, msg="first attempt")
+        self.assertEqual(s.admin.delete("/api/v1/tenants/%s/outlets/%s" % (fx.tenant_id, fx.outlet_id)).status, 204)
+        s.sandbox.faults(fail_rate=0.0)
+        st = s.wait_status(mid, ("failed",), timeout=15)
+        self.assertIsNotNone(st["failed_at"], st)
+        self.assertEqual(s.sandbox.accepted_by_biz().get(mid, 0), 0)
+
+    def test_phone_number_id_is_free_again_after_its_outlet_is_deleted(self):
+        s = self.start_stack(sandbox_args=["--mps", "0"])
+        fx = s.default_fixture()
+        pnid = fx.phone_number_id
+        self.assertEqual(s.admin.delete("/api/v1/tenants/%s/outlets/%s" % (fx.tenant_id, fx.outlet_id)).status, 204)
+        o2, sec2 = s.create_outlet(fx.tenant_id, phone_number_id=pnid)
+        fx2 = harness.Fixture(fx.tenant, o2, fx.key, sec2)
+        r = s.send(fx2, "new outlet, same number")
+        self.assertEqual(r.status, 200, r)
+        s.wait_status(r.json()["message_id"], "read", timeout=20)
+        # and after deleting the whole tenant, another tenant may take the number
+        self.assertEqual(s.admin.delete("/api/v1/tenants/%s" % fx.tenant_id).status, 204)
+        t = s.create_tenant()
+        o3, _ = s.create_outlet(t["id"], phone_number_id=pnid)
+        self.assertEqual(o3["phone_number_id"], pnid)
+
+
 class SecretsTest(harness.WagateTestCase):
     def test_secrets_never_in_responses_logs_or_store(self):
         s = self.start_stack(sandbox_args=["--mps", "0"])

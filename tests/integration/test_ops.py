@@ -2,6 +2,7 @@
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -57,6 +58,36 @@ class HealthAndMetricsTest(harness.WagateTestCase):
         self.assertRegex(text, r"(?m)^%s_count%s? \d" % (h, LABELS))
         self.assertTrue(any(sum(metric_values(text, hh + "_count")) > 0 for hh in hist), "histograms all empty")
 
+    def test_logs_are_one_structured_line_per_event(self):
+        s = self.start_stack(sandbox_args=["--mps", "0"])
+        fx = s.default_fixture()
+        r = s.send(fx, "log me")
+        self.assertEqual(r.status, 200, r)
+        s.wait_status(r.json()["message_id"], "read", timeout=20)
+        s.send(fx, "bad", to="+1")
+        s.post_webhook(harness.status_payload(fx.phone_number_id, []), "wrong-secret")
+        s.gateway.stop()
+        lines = [l for l in s.gateway.log_text().splitlines() if l.strip() and "test harness marker" not in l]
+        self.assertGreater(len(lines), 3)
+        for line in lines:  # logfmt (subsystem=x) or JSON ("subsystem": "x")
+            self.assertRegex(line, r'\bsubsystem=\S+|"subsystem"\s*:\s*"', "log line without a subsystem field")
+            self.assertRegex(line, r'\blevel=\w+|"level"\s*:', line)
+
+    def test_metrics_labels_do_not_grow_with_unknown_paths_or_ids(self):
+        s = self.start_stack()
+        anon = s.gateway.client(key=None)
+        marker = harness.rand_token("zq", 10)
+        for i in range(30):
+            anon.get("/%s-%d" % (marker, i))
+            s.admin.get("/api/v1/messages/%s-%d" % (marker, i))
+            s.admin.get("/api/v1/tenants/%s-%d/outlets" % (marker, i))
+        r = anon.get("/metrics")
+        if r.status == 401:
+            r = s.admin.get("/metrics")
+        self.assertEqual(r.status, 200, r)
+        self.assertNotIn(marker, r.text, "request paths/ids used as metric labels (unbounded cardinality)")
+        self.assertLess(len(r.text), 200_000)
+
     def test_keep_alive(self):
         s = self.start_stack()
         import http.client
@@ -83,6 +114,93 @@ class HealthAndMetricsTest(harness.WagateTestCase):
         finally:
             conn.close()
 
+    def test_pipelined_requests_are_answered_in_order(self):
+        s = self.start_stack()
+        g = s.gateway
+        req = (b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+               b"GET /nope HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + g.admin_key.encode() + b"\r\n\r\n"
+               b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        sock = socket.create_connection((g.host, g.port), timeout=5)
+        try:
+            sock.sendall(req)
+            data = b""
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and data.count(b"HTTP/1.1 ") < 3:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        finally:
+            sock.close()
+        statuses = [int(x) for x in re.findall(rb"HTTP/1\.1 (\d{3})", data)]
+        self.assertEqual(statuses, [200, 404, 200], data[:1000])
+
+    def test_http10_and_connection_close(self):
+        s = self.start_stack()
+        g = s.gateway
+        for req in (b"GET /healthz HTTP/1.0\r\n\r\n", b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"):
+            with self.subTest(req=req):
+                sock = socket.create_connection((g.host, g.port), timeout=5)
+                try:
+                    sock.sendall(req)  # no shutdown: the server must close by itself
+                    data = b""
+                    while True:
+                        chunk = sock.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+                except socket.timeout:
+                    self.fail("the server kept the connection open: %r" % data[:200])
+                finally:
+                    sock.close()
+                self.assertRegex(data, rb"^HTTP/1\.[01] 200")
+                self.assertIn(b'"ok"', data)
+
+    def test_chunked_request_body_is_read_or_refused(self):
+        s = self.start_stack()
+        g = s.gateway
+        body = b'{"name": "chunked-co"}'
+        chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+        req = (b"POST /api/v1/tenants HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + g.admin_key.encode()
+               + b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked)
+        status, out = harness.raw_http(g.host, g.port, req, timeout=5)
+        self.assertIn(status, (201, 411, 501), "a chunked body must be read, or refused with 411/501: %r" % out[:400])
+        if status == 201:
+            self.assertEqual(harness.raw_body_json(out)["name"], "chunked-co")
+
+    def test_idle_and_slow_connections_do_not_block_the_server(self):
+        s = self.start_stack()
+        g = s.gateway
+        idle = []
+        try:
+            for i in range(100):
+                c = socket.create_connection((g.host, g.port), timeout=5)
+                if i % 2:
+                    c.sendall(b"POST /api/v1/tenants HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+                else:
+                    c.sendall(b"GET /healthz HTTP/1.1\r\nHo")
+                idle.append(c)
+            t0 = time.monotonic()
+            r = g.client(key=None, timeout=10).get("/healthz")
+            self.assertEqual(r.status, 200)
+            self.assertLess(time.monotonic() - t0, 2.0, "100 slow clients stall the server")
+            r = s.admin.post("/api/v1/tenants", {"name": "still-works"})
+            self.assertEqual(r.status, 201, r)
+        finally:
+            for c in idle:
+                c.close()
+
+    def test_header_names_are_case_insensitive(self):
+        s = self.start_stack()
+        c = s.gateway.client(key=None)
+        r = c.request("GET", "/api/v1/tenants", headers={"authorization": "Bearer " + s.gateway.admin_key})
+        self.assertEqual(r.status, 200, r)
+        r = c.request("GET", "/api/v1/tenants", headers={"AUTHORIZATION": "Bearer " + s.gateway.admin_key})
+        self.assertEqual(r.status, 200, r)
+        r = c.request("POST", "/api/v1/tenants?unused=1", body={"name": "q"},
+                      headers={"authorization": "Bearer " + s.gateway.admin_key})
+        self.assertEqual(r.status, 201, "a query string does not change the route: %r" % r)
+
     def test_sigterm_stops_cleanly_and_state_survives(self):
         s = self.start_stack(sandbox_args=["--mps", "0"])
         fx = s.default_fixture()
@@ -94,7 +212,9 @@ class HealthAndMetricsTest(harness.WagateTestCase):
         self.assertLess(time.monotonic() - t0, 15, "SIGTERM did not stop the gateway")
         self.assertEqual(code, 0, "exit code after SIGTERM")
         s.gateway.restart()
-        self.assertEqual(s.admin.get("/api/v1/tenants/%s" % fx.tenant_id).status, 200)
+        t = s.admin.get("/api/v1/tenants/%s" % fx.tenant_id)
+        self.assertEqual(t.status, 200)
+        self.assertEqual(t.json()["used_this_month"], 1, "quota use survives a restart")
         self.assertEqual(s.admin.get("/api/v1/messages/%s" % mid).json()["message"], "before stop")
         r = s.send(fx, "after restart", client=s.client(fx.api_key))
         self.assertEqual(r.status, 200, "keys and outlets (decrypted secrets) survive a restart: %r" % r)
@@ -200,6 +320,37 @@ class ConfigTest(harness.WagateTestCase):
         r = stack.send(fx, "two attempts only", timeout=30)
         self.assertError(r, 500, "send_failed")
         self.assertEqual(r.json()["error"]["details"]["attempts"], 2)
+
+    def test_master_key_from_environment_and_mismatch(self):
+        k1 = os.urandom(32).hex()
+        k2 = os.urandom(32).hex()
+        g = Gateway(self.tmp, self.sandbox.url, env={"WAGATE_MASTER_KEY": k1})
+        self.addCleanup(g.stop)
+        g.start()
+        self.track(g.proc)
+        stack = harness.Stack(self.tmp)
+        stack.sandbox, stack.gateway = self.sandbox, g
+        fx = stack.default_fixture()
+        self.assertEqual(stack.send(fx, "with env master key").status, 200)
+        g.stop()
+        key_file = os.path.join(g.data_dir, "master.key")
+        if os.path.exists(key_file):
+            with open(key_file) as f:
+                self.assertNotIn(k1, f.read(), "a master key given by the environment is not written to disk")
+        # another master key cannot decrypt the stored secrets: refuse to start, and say why
+        out = self.run_failing(["--listen", "127.0.0.1:0", "--data", g.data_dir, "--graph-url", self.sandbox.url,
+                                "--admin-key", "k"], env={"WAGATE_MASTER_KEY": k2})
+        self.assertIn("master key", out.lower().replace("_", " "), out[-2000:])
+        self.assertNotIn(k1, out)
+        self.assertNotIn(k2, out)
+        # the right one works again
+        g.restart()
+        self.assertEqual(stack.send(fx, "again").status, 200)
+        self.assertNotIn(k1, g.log_text())
+
+    def test_invalid_master_key_stops_startup(self):
+        out = self.run_failing(self.base_args(), env={"WAGATE_MASTER_KEY": "not-hex"})
+        self.assertIn("master_key", out, out[-2000:])
 
     def test_environment_variables(self):
         key = harness.rand_token("env-admin-")

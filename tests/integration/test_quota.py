@@ -94,6 +94,8 @@ class QuotaTest(harness.WagateTestCase):
         fx = s.default_fixture(monthly_quota=1)
         self.assertError(s.send(fx, "bad number", to="+1234"), 400, "invalid_phone_number")
         self.assertError(s.send(fx, ""), 400, "invalid_field", field="message")
+        self.assertError(s.send(fx, "x", message_type="image"), 400, "unsupported_message_type")
+        self.assertError(s.send(fx, "x", outlet_id="no-such-outlet"), 404, "not_found")
         self.assertEqual(s.admin.get("/api/v1/tenants/%s" % fx.tenant_id).json()["used_this_month"], 0)
         self.assertEqual(s.send(fx, "good").status, 200)
 

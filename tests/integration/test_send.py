@@ -124,6 +124,40 @@ class SyncSendTest(harness.WagateTestCase):
         r = s.send(self.fx, "é" * 4097)
         self.assertError(r, 400, "invalid_field", field="message")
 
+    def test_text_round_trips_exactly(self):
+        s = self.stack
+        for text in ("a\u0000b", "emoji \U0001F600 and \u00e9\u20ac", "quotes \" and \\ backslash\n\ttab",
+                     "<script>alert(1)</script>", "  leading and trailing spaces  "):
+            with self.subTest(text=text):
+                r = s.send(self.fx, text)
+                self.assertEqual(r.status, 200, r)
+                mid = r.json()["message_id"]
+                self.assertEqual(s.message(mid)["message"], text)
+                sent = [m for m in s.sandbox.messages() if m["biz_opaque_callback_data"] == mid]
+                self.assertEqual(sent[0]["request"]["text"]["body"], text)
+
+    def test_async_false_and_other_prefer_values_are_sync(self):
+        s = self.stack
+        r = s.send(self.fx, "explicit sync", **{"async": False})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["status"], "sent")
+        r = s.send(self.fx, "prefer other", headers={"Prefer": "return=minimal"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["status"], "sent")
+
+    def test_prefer_header_with_several_preferences(self):
+        s = self.stack
+        for value in ("respond-async, wait=10", "wait=5, respond-async", " respond-async "):
+            with self.subTest(prefer=value):
+                r = s.send(self.fx, "prefer list", headers={"Prefer": value})
+                self.assertEqual(r.status, 202, r)
+                self.assertEqual(r.json()["status"], "queued")
+
+    def test_prefer_token_is_case_insensitive(self):
+        """RFC 7240 §2: comparison of preference token names is case-insensitive."""
+        r = self.stack.send(self.fx, "prefer case", headers={"Prefer": "Respond-Async"})
+        self.assertEqual(r.status, 202, r)
+
     def test_list_messages(self):
         s = self.stack
         ids = []
@@ -207,6 +241,71 @@ class AsyncSendTest(harness.WagateTestCase):
 
     def test_prefer_respond_async_header_answers_202_before_the_send(self):
         self._async_answers_before_send(via_header=True)
+
+
+class AccessTokenTest(harness.WagateTestCase):
+    def test_each_outlet_sends_with_its_own_access_token(self):
+        token = harness.rand_token("EAAG-right-")
+        s = self.start_stack(sandbox_args=["--mps", "0", "--access-token", token])
+        good = s.default_fixture(access_token=token)
+        bad = s.default_fixture(access_token=harness.rand_token("EAAG-wrong-"))
+        r = s.send(good, "right token")
+        self.assertEqual(r.status, 200, r)
+        r = s.send(bad, "wrong token")
+        self.assertError(r, 500, "send_failed")
+        d = r.json()["error"]["details"]
+        self.assertEqual((d["graph_code"], d["attempts"]), (190, 1), d)
+        st = s.status(d["message_id"])
+        self.assertEqual((st["status"], st["error"]["code"]), ("failed", 190), st)
+
+
+class SyncWaitTest(harness.WagateTestCase):
+    def test_sync_send_slower_than_sync_wait_answers_202_and_goes_on(self):
+        s = self.start_stack(sandbox_args=["--mps", "0"], gateway_sets={"engine.sync_wait_ms": 1500})
+        fx = s.default_fixture()
+        s.sandbox.faults(fail_rate=1.0)
+        t0 = time.monotonic()
+        r = s.send(fx, "slow outcome", timeout=30)
+        elapsed = time.monotonic() - t0
+        self.assertEqual(r.status, 202, r)
+        j = r.json()
+        self.assertIn(j["status"], ("queued", "sending"), j)
+        mid = j["message_id"]
+        self.assertGreater(elapsed, 1.2, "answered before sync_wait_ms")
+        self.assertLess(elapsed, 5.0, "sync_wait_ms not honoured")
+        s.sandbox.faults(fail_rate=0.0)
+        s.wait_status(mid, harness.FINAL_OK, timeout=15)
+        self.assertEqual(s.sandbox.accepted_by_biz().get(mid), 1)
+
+
+class BlockedSendersTest(harness.WagateTestCase):
+    def test_waiting_sync_senders_do_not_block_other_requests(self):
+        """40 sync callers wait on a hanging Cloud API; health checks, reads and async sends still answer."""
+        s = self.start_stack(sandbox_args=["--mps", "0", "--timeout-ms", "8000"],
+                             gateway_sets={"engine.graph_timeout_ms": 6000, "engine.sync_wait_ms": 5000})
+        fx = s.default_fixture()
+        s.sandbox.faults(timeout_rate=1.0)
+        results = []
+
+        def waiter(i):
+            results.append(s.send(fx, "waiting %d" % i, timeout=30))
+
+        import threading
+        threads = [threading.Thread(target=waiter, args=(i,), daemon=True) for i in range(40)]
+        for t in threads:
+            t.start()
+        wait_until(lambda: s.sandbox.stats().get("held_requests", 0) >= 10, 10, msg="sends hanging")
+        t0 = time.monotonic()
+        self.assertEqual(s.gateway.client(key=None, timeout=10).get("/healthz").status, 200)
+        self.assertEqual(s.admin.get("/api/v1/tenants/%s" % fx.tenant_id).status, 200)
+        r = s.send(fx, "async while others wait", asynchronous=True, timeout=10)
+        self.assertEqual(r.status, 202, r)
+        self.assertLess(time.monotonic() - t0, 3.0, "requests stalled behind waiting sync senders")
+        s.sandbox.faults(timeout_rate=0.0)
+        for t in threads:
+            t.join(timeout=40)
+        self.assertEqual(len(results), 40)
+        self.assertTrue(all(r.status in (200, 202) for r in results), [r for r in results if r.status not in (200, 202)])
 
 
 class AsyncThroughputTest(harness.WagateTestCase):

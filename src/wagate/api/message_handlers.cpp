@@ -75,7 +75,9 @@ core::Result<ParsedSend> ParseSend(const tenancy::Principal& who, const http::Re
                                 "country code, e.g. +628123456789");
   }
   p.cmd.to = *e164;
-  if (req.Header("prefer").find("respond-async") != std::string_view::npos) p.async = true;
+  std::string prefer(req.Header("prefer"));  // RFC 7240: preference names are case-insensitive
+  for (char& ch : prefer) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (prefer.find("respond-async") != std::string::npos) p.async = true;
   return p;
 }
 

@@ -15,7 +15,7 @@ std::string StringField(const json& obj, const char* key) {
   return {};
 }
 
-void ParseStatus(const json& st, WebhookPayload* out) {
+void ParseStatus(const json& st, const std::string& phone_number_id, WebhookPayload* out) {
   if (!st.is_object()) return;
   std::string name = StringField(st, "status");
   out->status_names.push_back(name);
@@ -27,6 +27,7 @@ void ParseStatus(const json& st, WebhookPayload* out) {
   std::string wamid = StringField(st, "id");
   if (!status || wamid.empty()) return;
   store::message_repo::StatusEvent e;
+  e.phone_number_id = phone_number_id;
   e.wamid = wamid;
   e.status = *status;
   std::string ts = StringField(st, "timestamp");
@@ -69,13 +70,14 @@ std::optional<WebhookPayload> ParseWebhookPayload(std::string_view body) {
       auto value = change.find("value");
       if (value == change.end() || !value->is_object()) continue;
       auto meta = value->find("metadata");
+      std::string pnid;
       if (meta != value->end() && meta->is_object()) {
-        std::string pnid = StringField(*meta, "phone_number_id");
+        pnid = StringField(*meta, "phone_number_id");
         if (!pnid.empty()) out.phone_number_ids.insert(pnid);
       }
       auto statuses = value->find("statuses");
       if (statuses != value->end() && statuses->is_array()) {
-        for (const json& st : *statuses) ParseStatus(st, &out);
+        for (const json& st : *statuses) ParseStatus(st, pnid, &out);
       }
       auto messages = value->find("messages");
       if (messages != value->end() && messages->is_array()) out.inbound_messages += messages->size();

@@ -17,6 +17,7 @@ TEST(WebhookPayload, ReadsEveryStatusOfEveryEntryAndChange) {
   EXPECT_EQ(p->phone_number_ids, (std::set<std::string>{"111", "222"}));
   ASSERT_EQ(p->statuses.size(), 3u);
   EXPECT_EQ(p->statuses[0].message_id, "msg_1");
+  EXPECT_EQ(p->statuses[0].phone_number_id, "111");
   EXPECT_EQ(p->statuses[0].at_ms, 1750030073000);
   EXPECT_EQ(p->statuses[1].status, core::MessageStatus::kFailed);
   EXPECT_EQ(p->statuses[1].error->code, 131047);

@@ -40,7 +40,8 @@ void ApplyOrphans(Connection& c, const std::string& wamid, int64_t now_ms) {
   std::vector<StatusEvent> events;
   {
     Statement s = c.Prepare(
-        "SELECT status, at, error_code, error_title, error_details FROM orphan_statuses WHERE wamid = ?");
+        "SELECT status, at, error_code, error_title, error_details, phone_number_id FROM orphan_statuses "
+        "WHERE wamid = ?");
     s.Bind(1, wamid);
     while (s.Step()) {
       StatusEvent e;
@@ -48,6 +49,7 @@ void ApplyOrphans(Connection& c, const std::string& wamid, int64_t now_ms) {
       e.status = core::ParseMessageStatus(s.Text(0)).value_or(MessageStatus::kSent);
       e.at_ms = s.Int(1);
       if (!s.IsNull(2)) e.error = GraphError{s.Int(2), s.Text(3), s.Text(4)};
+      e.phone_number_id = s.Text(5);
       events.push_back(std::move(e));
     }
   }
@@ -137,26 +139,32 @@ ApplyResult ApplyStatus(Connection& c, const StatusEvent& event, int64_t now_ms)
   MessageStatus current = MessageStatus::kQueued;
   auto load = [&](const char* sql, const std::string& key) {
     Statement s = c.Prepare(sql);
-    s.Bind(1, key);
+    s.Bind(1, key).Bind(2, e.phone_number_id);
     if (!s.Step()) return false;
     id = s.Text(0);
     current = core::ParseMessageStatus(s.Text(1)).value_or(MessageStatus::kUnknown);
     known_wamid = s.OptText(2);
     return true;
   };
-  bool found = e.message_id && load("SELECT id, status, wamid FROM messages WHERE id = ?", *e.message_id);
+  bool found = e.message_id && load(
+      "SELECT m.id, m.status, m.wamid FROM messages m JOIN outlets o ON o.id = m.outlet_id "
+      "WHERE m.id = ? AND o.phone_number_id = ?", *e.message_id);
   // A callback id that names another message's wamid is not trusted: fall back to the wamid.
   if (found && known_wamid && *known_wamid != e.wamid) found = false;
-  if (!found) found = load("SELECT id, status, wamid FROM messages WHERE wamid = ?", e.wamid);
+  if (!found) {
+    found = load(
+        "SELECT m.id, m.status, m.wamid FROM messages m JOIN outlets o ON o.id = m.outlet_id "
+        "WHERE m.wamid = ? AND o.phone_number_id = ?", e.wamid);
+  }
   if (!found) {
     c.Prepare(
-         "INSERT INTO orphan_statuses(wamid, status, at, error_code, error_title, error_details, received_at) "
-         "VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING")
-        .Bind(1, e.wamid).Bind(2, S(e.status)).Bind(3, e.at_ms)
-        .Bind(4, e.error ? std::optional<int64_t>(e.error->code) : std::nullopt)
-        .Bind(5, e.error ? std::optional<std::string>(e.error->title) : std::nullopt)
-        .Bind(6, e.error ? std::optional<std::string>(e.error->details) : std::nullopt)
-        .Bind(7, now_ms).Run();
+         "INSERT INTO orphan_statuses(wamid, phone_number_id, status, at, error_code, error_title, error_details, "
+         "received_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING")
+        .Bind(1, e.wamid).Bind(2, e.phone_number_id).Bind(3, S(e.status)).Bind(4, e.at_ms)
+        .Bind(5, e.error ? std::optional<int64_t>(e.error->code) : std::nullopt)
+        .Bind(6, e.error ? std::optional<std::string>(e.error->title) : std::nullopt)
+        .Bind(7, e.error ? std::optional<std::string>(e.error->details) : std::nullopt)
+        .Bind(8, now_ms).Run();
     return ApplyResult::kOrphaned;
   }
   if (!known_wamid) {
@@ -170,14 +178,15 @@ ApplyResult ApplyStatus(Connection& c, const StatusEvent& event, int64_t now_ms)
       break;
     case MessageStatus::kDelivered:
       c.Prepare(
-           "UPDATE messages SET status='delivered', sent_at=COALESCE(sent_at, ?), delivered_at=COALESCE(delivered_at, ?), "
-           "updated_at=? WHERE id=?")
+           "UPDATE messages SET status='delivered', sent_at=COALESCE(sent_at, ?1), "
+           "delivered_at=COALESCE(delivered_at, MAX(?2, COALESCE(sent_at, 0))), updated_at=?3 WHERE id=?4")
           .Bind(1, e.at_ms).Bind(2, e.at_ms).Bind(3, now_ms).Bind(4, *id).Run();
       break;
     case MessageStatus::kRead:  // read implies delivered (Meta skips `delivered` when both happen at once)
       c.Prepare(
-           "UPDATE messages SET status='read', sent_at=COALESCE(sent_at, ?), delivered_at=COALESCE(delivered_at, ?), "
-           "read_at=COALESCE(read_at, ?), updated_at=? WHERE id=?")
+           "UPDATE messages SET status='read', sent_at=COALESCE(sent_at, ?1), "
+           "delivered_at=COALESCE(delivered_at, MAX(?2, COALESCE(sent_at, 0))), "
+           "read_at=COALESCE(read_at, MAX(?3, COALESCE(delivered_at, 0), COALESCE(sent_at, 0))), updated_at=?4 WHERE id=?5")
           .Bind(1, e.at_ms).Bind(2, e.at_ms).Bind(3, e.at_ms).Bind(4, now_ms).Bind(5, *id).Run();
       break;
     case MessageStatus::kFailed: {

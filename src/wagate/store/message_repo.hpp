@@ -41,6 +41,7 @@ bool ResolveInDoubt(Connection& c, const std::string& id, bool resend, int64_t n
 
 // One status from a Meta webhook.
 struct StatusEvent {
+  std::string phone_number_id;  // the business number of the change (metadata): only its messages match
   std::string wamid;
   std::optional<std::string> message_id;  // from biz_opaque_callback_data
   core::MessageStatus status = core::MessageStatus::kSent;
@@ -48,6 +49,8 @@ struct StatusEvent {
   std::optional<GraphError> error;
 };
 enum class ApplyResult { kApplied, kIgnored, kOrphaned };
+// Only messages sent from the outlet owning `phone_number_id` can match: another outlet's signed
+// webhook can never touch them.
 // Moves the message forward if the rules allow (core::CanAdvance); duplicates and late events are
 // ignored; events for a message not known yet are kept as orphans and applied by MarkSent.
 ApplyResult ApplyStatus(Connection& c, const StatusEvent& e, int64_t now_ms);

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "wagate/store/admin_repo.hpp"
 #include "wagate/store/database.hpp"
 
 namespace wagate::store {
@@ -21,6 +22,16 @@ class MessageRepoTest : public testing::Test {
     auto db = Database::Open({path_, 2, 64});
     ASSERT_TRUE(db.ok()) << db.error().message;
     db_ = std::move(*db);
+    Write([](Connection& c) {
+      admin_repo::InsertTenant(c, TenantRecord{"t", "T", std::nullopt, 1});
+      for (auto [id, pnid] : {std::pair{"o", "111"}, std::pair{"o2", "222"}}) {
+        OutletRecord o;
+        o.id = id;
+        o.tenant_id = "t";
+        o.phone_number_id = pnid;
+        admin_repo::InsertOutlet(c, o);
+      }
+    });
   }
   void TearDown() override {
     db_.reset();
@@ -50,6 +61,7 @@ class MessageRepoTest : public testing::Test {
   }
   repo::StatusEvent Event(const std::string& wamid, MessageStatus s, int64_t at, std::optional<std::string> id = {}) {
     repo::StatusEvent e;
+    e.phone_number_id = "111";  // the outlet "o" of every message here
     e.wamid = wamid;
     e.status = s;
     e.at_ms = at;
@@ -148,6 +160,31 @@ TEST_F(MessageRepoTest, InDoubtResolutionNeverOverridesAWebhook) {
   // A late webhook still settles an `unknown` message.
   Write([&](Connection& c) { repo::ApplyStatus(c, Event("wamid.B", MessageStatus::kSent, 9500, "m2"), 9600); });
   EXPECT_EQ(Load("m2").status, MessageStatus::kSent);
+}
+
+TEST_F(MessageRepoTest, AnotherOutletsWebhookCannotTouchAMessage) {
+  InsertQueued("m1");
+  Write([&](Connection& c) {
+    repo::Claim(c, "m1", 2000);
+    repo::MarkSent(c, "m1", "wamid.A", 2100);
+    auto foreign = Event("wamid.A", MessageStatus::kRead, 5000);
+    foreign.phone_number_id = "222";
+    EXPECT_EQ(repo::ApplyStatus(c, foreign, 6000), repo::ApplyResult::kOrphaned);
+    auto by_callback = Event("wamid.Z", MessageStatus::kRead, 5000, "m1");
+    by_callback.phone_number_id = "222";
+    EXPECT_EQ(repo::ApplyStatus(c, by_callback, 6000), repo::ApplyResult::kOrphaned);
+  });
+  EXPECT_EQ(Load("m1").status, MessageStatus::kSent);
+}
+
+TEST_F(MessageRepoTest, TimestampsNeverGoBeforeTheSendAnswer) {
+  InsertQueued("m1");
+  Write([&](Connection& c) {
+    repo::Claim(c, "m1", 2000);
+    repo::MarkSent(c, "m1", "wamid.A", 2500);  // milliseconds from our clock
+    repo::ApplyStatus(c, Event("wamid.A", MessageStatus::kDelivered, 2000), 2600);  // Meta: whole seconds
+  });
+  EXPECT_EQ(Load("m1").delivered_at, 2500);
 }
 
 TEST_F(MessageRepoTest, RetryGoesBackToQueuedWithTheLastError) {

@@ -78,6 +78,7 @@ CREATE INDEX webhook_journal_unprocessed ON webhook_journal(id) WHERE processed 
 -- webhook carried no biz_opaque_callback_data); applied when the answer is stored.
 CREATE TABLE orphan_statuses (
   wamid TEXT NOT NULL,
+  phone_number_id TEXT NOT NULL,
   status TEXT NOT NULL,
   at INTEGER NOT NULL,
   error_code INTEGER,

@@ -1,0 +1,345 @@
+"""The Cloud API sandbox on its own (it ships as product): Graph surface, signed webhooks, faults, control.
+
+Contract: docs/sandbox.md, and the simulator checklist of cloud-api.md §9. A tiny Python HTTP server
+stands in for the gateway to receive the sandbox's webhooks.
+"""
+
+import http.server
+import json
+import os
+import re
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import HttpClient, Sandbox, sign, wait_until  # noqa: E402
+
+
+class Receiver:
+    """Records every POST; answers `fail_first` requests with 500, then 200."""
+
+    def __init__(self, fail_first=0):
+        self.posts = []
+        self.lock = threading.Lock()
+        self.fail_first = fail_first
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n)
+                with outer.lock:
+                    outer.posts.append((dict((k.lower(), v) for k, v in self.headers.items()), body))
+                    failing = outer.fail_first > 0
+                    if failing:
+                        outer.fail_first -= 1
+                code = 500 if failing else 200
+                self.send_response(code)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d/webhooks/whatsapp" % self.server.server_address[1]
+
+    def statuses(self):
+        out = []
+        with self.lock:
+            posts = list(self.posts)
+        for headers, body in posts:
+            p = json.loads(body)
+            for e in p["entry"]:
+                for c in e["changes"]:
+                    for st in c["value"].get("statuses", []):
+                        out.append(st)
+        return out
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class SandboxTest(harness.WagateTestCase):
+    def start_sandbox(self, *args):
+        sb = Sandbox(self.tmp, args=list(args))
+        self.addCleanup(sb.stop)
+        sb.start()
+        self.track(sb.proc)
+        return sb
+
+    def receiver(self, **kw):
+        r = Receiver(**kw)
+        self.addCleanup(r.close)
+        return r
+
+    def graph(self, sb, token="any-token"):
+        return HttpClient(sb.host, sb.port, key=token)
+
+    def send(self, sb, body=None, pnid="106540352242922", token="any-token", version="v21.0", **over):
+        b = {"messaging_product": "whatsapp", "to": "+628123456789", "type": "text", "text": {"body": "hi"},
+             "biz_opaque_callback_data": "cb-1"}
+        if body is not None:
+            b = body
+        b.update(over)
+        return self.graph(sb, token).post("/%s/%s/messages" % (version, pnid), b)
+
+    def assertMetaError(self, r, http_status, codes):
+        self.assertEqual(r.status, http_status, r)
+        e = r.json()["error"]
+        self.assertIn(e["code"], codes if isinstance(codes, tuple) else (codes,), e)
+        self.assertTrue(e["message"].startswith("(#%d) " % e["code"]) or e["code"] == 190, e)
+        self.assertIsInstance(e["type"], str, e)
+        self.assertIsInstance(e["fbtrace_id"], str, e)
+        self.assertTrue(e["fbtrace_id"], e)
+        if e["code"] != 190:
+            self.assertEqual(e["error_data"]["messaging_product"], "whatsapp", e)
+            self.assertIsInstance(e["error_data"]["details"], str, e)
+        return e
+
+    # --- Graph surface
+
+    def test_success_shape(self):
+        sb = self.start_sandbox("--mps", "0")
+        for version in ("v21.0", "v24.0", "v99.0"):
+            r = self.send(sb, version=version, to="+1 (415) 555-2671")
+            self.assertEqual(r.status, 200, r)
+            j = r.json()
+            self.assertEqual(j["messaging_product"], "whatsapp")
+            self.assertEqual(j["contacts"], [{"input": "+1 (415) 555-2671", "wa_id": "14155552671"}])
+            wamid = j["messages"][0]["id"]
+            self.assertTrue(wamid.startswith("wamid."), j)
+            self.assertLessEqual(len(wamid), 128)
+        msgs = sb.messages()
+        self.assertEqual(len(msgs), 3)
+        self.assertEqual(msgs[-1]["wamid"], wamid)
+        self.assertEqual(msgs[-1]["biz_opaque_callback_data"], "cb-1")
+        self.assertEqual(msgs[-1]["request"]["text"]["body"], "hi")
+        self.assertEqual(len({m["wamid"] for m in msgs}), 3, "wamids are unique")
+
+    def test_validation_errors_have_metas_shape(self):
+        sb = self.start_sandbox("--mps", "0")
+        base = {"messaging_product": "whatsapp", "to": "+628123456789", "type": "text", "text": {"body": "hi"}}
+        cases = [
+            ("no messaging_product", {k: v for k, v in base.items() if k != "messaging_product"}, (100, 131008, 131009)),
+            ("wrong messaging_product", dict(base, messaging_product="sms"), (100, 131009)),
+            ("no to", {k: v for k, v in base.items() if k != "to"}, (100, 131008)),
+            ("unknown type", dict(base, type="hologram"), (100, 131009, 131008)),
+            ("type without object", dict(base, type="image"), (100, 131008, 131009)),
+            ("no text object", {k: v for k, v in base.items() if k != "text"}, (100, 131008)),
+            ("empty body", dict(base, text={"body": ""}), (100, 131008, 131009)),
+            ("body too long", dict(base, text={"body": "x" * 4097}), (100, 131009)),
+        ]
+        for name, body, codes in cases:
+            with self.subTest(case=name):
+                r = self.send(sb, body=body)
+                self.assertMetaError(r, 400, codes)
+        r = self.send(sb, body=dict(base, text={"body": "x" * 4096}))
+        self.assertEqual(r.status, 200, "4096 characters are allowed: %r" % r)
+        r = self.send(sb, pnid="not-a-number")
+        e = self.assertMetaError(r, 400, 100)
+        self.assertEqual(sb.stats()["accepted"], 1)
+        r = self.graph(sb).request("POST", "/v21.0/106540352242922/messages", raw=b"{nope")
+        self.assertEqual(r.status // 100, 4, r)
+        self.assertIn("error", r.json())
+
+    def test_bearer_token(self):
+        sb = self.start_sandbox("--mps", "0")
+        r = self.send(sb, token=None)
+        self.assertMetaError(r, 401, 190)
+        sb2 = self.start_sandbox_with_token()
+        self.assertMetaError(self.send(sb2, token="wrong"), 401, 190)
+        self.assertEqual(self.send(sb2, token="the-right-token").status, 200)
+
+    def start_sandbox_with_token(self):
+        import tempfile
+        d = tempfile.mkdtemp(dir=self.tmp)
+        sb = Sandbox(d, args=["--mps", "0", "--access-token", "the-right-token"])
+        self.addCleanup(sb.stop)
+        sb.start()
+        self.track(sb.proc)
+        return sb
+
+    def test_throughput_limit(self):
+        sb = self.start_sandbox("--mps", "5")
+        results = [self.send(sb, pnid="111") for _ in range(10)]
+        ok = [r for r in results if r.status == 200]
+        limited = [r for r in results if r.status != 200]
+        self.assertEqual(len(ok), 5, [r.status for r in results])
+        for r in limited:
+            self.assertMetaError(r, 400, 130429)
+        # another phone number has its own window
+        self.assertEqual(self.send(sb, pnid="222").status, 200)
+        # the window slides: after a second there is room again
+        wait_until(lambda: self.send(sb, pnid="111").status == 200, 3, interval=0.2, msg="window slides")
+
+    # --- faults
+
+    def test_injected_faults_use_metas_codes_and_http_statuses(self):
+        sb = self.start_sandbox("--mps", "0")
+        for faults, http_status, code in (({"fail_rate": 1.0}, 500, 131000),
+                                          ({"fail_rate": 0.0, "throttle_rate": 1.0}, 400, 130429),
+                                          ({"throttle_rate": 0.0, "error_code": 131026, "error_rate": 1.0}, 400, 131026),
+                                          ({"error_code": 100}, 400, 100),
+                                          ({"error_code": 190}, 401, 190),
+                                          ({"error_code": 131056}, 400, 131056)):
+            with self.subTest(faults=faults):
+                sb.faults(**faults)
+                self.assertMetaError(self.send(sb), http_status, code)
+        sb.faults(error_rate=0.0)
+        self.assertEqual(self.send(sb).status, 200)
+        reqs = sb.requests()
+        self.assertEqual(len(reqs), 7)
+        self.assertEqual([r["graph_code"] for r in reqs], [131000, 130429, 131026, 100, 190, 131056, None])
+        self.assertEqual([r["http_status"] for r in reqs], [500, 400, 400, 400, 401, 400, 200])
+        self.assertIsNotNone(reqs[-1]["wamid"])
+        self.assertEqual(sb.stats()["accepted"], 1)
+
+    def test_timeout_fault_holds_the_request(self):
+        sb = self.start_sandbox("--mps", "0", "--timeout-ms", "1500")
+        sb.faults(timeout_rate=1.0)
+        t0 = time.monotonic()
+        r = self.send(sb)
+        elapsed = time.monotonic() - t0
+        self.assertGreaterEqual(elapsed, 1.3, "the request should hang for --timeout-ms")
+        self.assertNotEqual(r.status, 200, r)
+        self.assertEqual(sb.messages(), [], "a timed-out request is not accepted")
+
+    def test_fault_dice_are_reproducible_with_a_seed(self):
+        outcomes = []
+        for _ in range(2):
+            import tempfile
+            d = tempfile.mkdtemp(dir=self.tmp)
+            sb = Sandbox(d, args=["--mps", "0", "--seed", "1234", "--fail-rate", "0.5"])
+            self.addCleanup(sb.stop)
+            sb.start()
+            self.track(sb.proc)
+            outcomes.append([self.send(sb).status for _ in range(24)])
+            sb.stop()
+        self.assertEqual(outcomes[0], outcomes[1])
+        self.assertIn(200, outcomes[0])
+        self.assertIn(500, outcomes[0])
+
+    # --- webhooks
+
+    def test_status_webhooks_signed_in_order_with_callback_data(self):
+        rec = self.receiver()
+        sb = self.start_sandbox("--mps", "0", "--webhook-url", rec.url, "--delay-sent-ms", "0",
+                                "--delay-delivered-ms", "100", "--delay-read-ms", "200")
+        r = self.send(sb, pnid="106540352242922", biz_opaque_callback_data="msg-42")
+        wamid = r.json()["messages"][0]["id"]
+        wait_until(lambda: len(rec.posts) >= 3, 10, msg="three status webhooks")
+        for headers, body in rec.posts:
+            self.assertEqual(headers.get("x-hub-signature-256"), sign(body, sb.app_secret))
+            self.assertTrue(headers.get("content-type", "").startswith("application/json"), headers)
+            body.decode("ascii")  # ASCII-only JSON, like Meta's
+            p = json.loads(body)
+            self.assertEqual(p["object"], "whatsapp_business_account")
+            ch = p["entry"][0]["changes"][0]
+            self.assertEqual(ch["field"], "messages")
+            self.assertEqual(ch["value"]["messaging_product"], "whatsapp")
+            self.assertEqual(ch["value"]["metadata"]["phone_number_id"], "106540352242922")
+            self.assertIn("display_phone_number", ch["value"]["metadata"])
+        sts = rec.statuses()
+        self.assertEqual([s["status"] for s in sts], ["sent", "delivered", "read"])
+        for s in sts:
+            self.assertEqual(s["id"], wamid)
+            self.assertEqual(s["biz_opaque_callback_data"], "msg-42")
+            self.assertEqual(s["recipient_id"], "628123456789")
+            self.assertIsInstance(s["timestamp"], str)
+            self.assertRegex(s["timestamp"], r"^\d{10}$")
+        wait_until(lambda: sb.stats()["webhooks_delivered"] == 3, 5, msg="stats count deliveries")
+
+    def test_reorder_and_duplicates(self):
+        rec = self.receiver()
+        sb = self.start_sandbox("--mps", "0", "--webhook-url", rec.url, "--reorder", "--duplicate-rate", "1",
+                                "--delay-sent-ms", "0", "--delay-delivered-ms", "100", "--delay-read-ms", "200")
+        self.send(sb)
+        wait_until(lambda: len(rec.statuses()) >= 6, 10, msg="six status webhooks")
+        seq = [s["status"] for s in rec.statuses()]
+        self.assertEqual(sorted(seq), sorted(["sent", "sent", "delivered", "delivered", "read", "read"]), seq)
+        self.assertLess(seq.index("read"), seq.index("delivered"), "read before delivered with --reorder: %s" % seq)
+
+    def test_webhook_delivery_is_retried_until_accepted(self):
+        rec = self.receiver(fail_first=3)
+        sb = self.start_sandbox("--mps", "0", "--webhook-url", rec.url, "--delay-sent-ms", "0",
+                                "--delay-delivered-ms", "0", "--delay-read-ms", "0")
+        self.send(sb)
+        wait_until(lambda: sb.stats()["webhooks_delivered"] == 3 and sb.stats()["webhooks_pending"] == 0, 20,
+                   interval=0.1, msg="all three delivered despite 3 failures")
+        self.assertGreaterEqual(sb.stats()["webhooks_failed_attempts"], 3)
+        self.assertEqual(sorted({s["status"] for s in rec.statuses()}), ["delivered", "read", "sent"])
+
+    def test_no_webhooks_without_url_and_url_set_later(self):
+        rec = self.receiver()
+        sb = self.start_sandbox("--mps", "0", "--delay-sent-ms", "0")
+        self.send(sb)
+        sb.config(webhook_url=rec.url)
+        self.send(sb, biz_opaque_callback_data="second")
+        wait_until(lambda: len(rec.statuses()) >= 3, 10, msg="webhooks of the second send")
+        self.assertEqual({s.get("biz_opaque_callback_data") for s in rec.statuses()}, {"second"})
+
+    def test_inbound_message_webhook(self):
+        rec = self.receiver()
+        sb = self.start_sandbox("--mps", "0", "--webhook-url", rec.url)
+        r = sb.inbound("106540352242922", "+628123456789", "Does it come in blue? \u00e9\u20ac")
+        self.assertTrue(r["wamid"].startswith("wamid."), r)
+        wait_until(lambda: len(rec.posts) >= 1, 10, msg="inbound webhook")
+        headers, body = rec.posts[0]
+        self.assertEqual(headers.get("x-hub-signature-256"), sign(body, sb.app_secret))
+        self.assertNotRegex(body, rb"[\x80-\xff]", "non-ASCII must be escaped as \\uXXXX")
+        self.assertIn(b"\\u00e9", body.lower())
+        v = json.loads(body)["entry"][0]["changes"][0]["value"]
+        self.assertEqual(v["metadata"]["phone_number_id"], "106540352242922")
+        m = v["messages"][0]
+        self.assertEqual(m["from"], "628123456789")
+        self.assertEqual(m["id"], r["wamid"])
+        self.assertEqual(m["type"], "text")
+        self.assertEqual(m["text"]["body"], "Does it come in blue? \u00e9\u20ac")
+        self.assertRegex(m["timestamp"], r"^\d{10}$")
+        self.assertEqual(v["contacts"][0]["wa_id"], "628123456789")
+
+    # --- control
+
+    def test_control_endpoints(self):
+        sb = self.start_sandbox("--mps", "7", "--app-secret", "very-secret-value-123")
+        f = sb.http.get("/_sandbox/faults").json()
+        self.assertEqual(f["fail_rate"], 0)
+        sb.faults(fail_rate=0.25, reorder=True)
+        f = sb.http.get("/_sandbox/faults").json()
+        self.assertEqual((f["fail_rate"], f["reorder"], f["timeout_rate"]), (0.25, True, 0))
+        c = sb.http.get("/_sandbox/config").json()
+        self.assertEqual(c["mps"], 7)
+        self.assertNotIn("very-secret-value-123", json.dumps(c), "the app secret is not shown in clear")
+        sb.config(mps=0, delay_read_ms=10)
+        c = sb.http.get("/_sandbox/config").json()
+        self.assertEqual((c["mps"], c["delay_read_ms"]), (0, 10))
+        for path, body in (("/_sandbox/faults", {"fail_rate": 2}), ("/_sandbox/faults", {"nonsense": 1}),
+                           ("/_sandbox/config", {"mps": -1}), ("/_sandbox/config", {"webhook_url": "ftp://x"}),
+                           ("/_sandbox/faults", [1])):
+            with self.subTest(path=path, body=body):
+                r = sb.http.post(path, body)
+                self.assertEqual(r.status, 400, r)
+                self.assertIn("error", r.json())
+        sb.faults(fail_rate=0.0)
+        self.assertEqual(self.send(sb).status, 200)
+        self.assertEqual(len(sb.messages()), 1)
+        r = sb.http.delete("/_sandbox/messages")
+        self.assertIn(r.status, (200, 204), r)
+        self.assertEqual(sb.messages(), [])
+        self.assertEqual(sb.http.get("/_sandbox/messages").json()["count"], 0)
+
+
+if __name__ == "__main__":
+    harness.main()

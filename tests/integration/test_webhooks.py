@@ -112,12 +112,12 @@ class SignatureTest(WebhookTestBase):
         self.assertIsNone(st["delivered_at"], st)
         self.assertIsNone(st["read_at"], st)
 
-    def test_unparsable_signed_body_is_401(self):
-        """api.md: "Missing or wrong signature, unparsable body, or an unknown phone_number_id → 401"."""
+    def test_unparsable_body_is_400_and_nothing_stored(self):
+        """api.md: a body that is not a WhatsApp Business Account envelope names no outlet → 400 invalid_json."""
         for raw in (b"{not json", b"[1,2,3]", b'{"object":"whatsapp_business_account","entry":"x"}'):
             with self.subTest(raw=raw):
                 r = self.stack.post_webhook(None, self.secret, raw=raw, signature=sign(raw, self.secret))
-                self.assertError(r, 401, None)
+                self.assertError(r, 400, "invalid_json")
 
     def test_signature_over_raw_bytes_with_non_ascii(self):
         """Meta signs the exact bytes; the gateway must not re-serialise before checking."""

@@ -51,22 +51,25 @@ log() { echo "bench: $*" >&2; }
 fail() { echo "bench: FAILED: $*" >&2; exit 1; }
 
 # ------------------------------------------------------------------ prerequisites
+mkdir -p "$BENCH_DIR/results"
 NGINX_BIN="$(command -v nginx || true)"
 [ -n "$NGINX_BIN" ] || { [ -x /usr/sbin/nginx ] && NGINX_BIN=/usr/sbin/nginx; } || true
 if ! command -v wrk >/dev/null 2>&1 || [ -z "$NGINX_BIN" ]; then
   if [ "$(id -u)" = 0 ]; then
     log "installing wrk and nginx-light (Debian packages)"
     export DEBIAN_FRONTEND=noninteractive
-    if ! timeout 600 apt-get install -y --no-install-recommends nginx-light wrk >/dev/null 2>&1; then
-      timeout 300 apt-get update >/dev/null
-      timeout 600 apt-get install -y --no-install-recommends nginx-light wrk >/dev/null
+    # (a failing post-install start of the system nginx service is harmless here: only the binary
+    # is used, so success is judged by the binaries below)
+    if ! timeout 600 apt-get install -y --no-install-recommends nginx-light wrk >"$BENCH_DIR/results/apt.log" 2>&1; then
+      timeout 300 apt-get update >>"$BENCH_DIR/results/apt.log" 2>&1 || true
+      timeout 600 apt-get install -y --no-install-recommends nginx-light wrk >>"$BENCH_DIR/results/apt.log" 2>&1 || true
     fi
     NGINX_BIN="$(command -v nginx || echo /usr/sbin/nginx)"
   else
     fail "wrk and/or nginx missing; run as root once (apt-get install -y nginx-light wrk)"
   fi
 fi
-command -v wrk >/dev/null 2>&1 || fail "wrk not found after install"
+command -v wrk >/dev/null 2>&1 || fail "wrk not found after install (see bench/results/apt.log)"
 [ -x "$NGINX_BIN" ] || fail "nginx not found after install"
 command -v python3 >/dev/null 2>&1 || fail "python3 not found"
 [ -x "$WAGATE_BIN" ] || fail "wagate binary not found at $WAGATE_BIN (build it, or set WAGATE_BIN)"
@@ -174,6 +177,14 @@ timeout 20 $PY check-ceiling "http://127.0.0.1:$NGINX_PORT" || fail "nginx ceili
 export BENCH_SEND_DATA="$RUN/send_data.lua"
 export BENCH_WEBHOOK_DATA="$RUN/webhook_data.lua"
 
+# CPU seconds of this shell's finished children (wrk, once waited for; the small helper calls count
+# too) into the variable CHILDREN_CPU. `times` must run in this shell, not in a $(...) subshell.
+children_cpu() {
+  times >"$RUN/times.txt"   # 2nd line "XmY.YYYs XmY.YYYs": user and system time of children
+  CHILDREN_CPU="$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]);
+                  t += a[1] * 60 + a[2] }; printf "%.3f\n", t }' "$RUN/times.txt")"
+}
+
 # run_load NAME URL SCRIPT: optional warm-up (discarded), then the measured run into $RUN/NAME.txt
 run_load() {
   local name="$1" url="$2" script="$3"
@@ -184,11 +195,13 @@ run_load() {
   fi
   log "load $name: ${SECONDS_PER_LOAD}s, wrk -t$THREADS -c$CONNS --latency"
   local cpu_procs=(gateway="$GATEWAY_PID" sandbox="$SANDBOX_PID" nginx=+"$NGINX_PID")
-  $PY cpu "${cpu_procs[@]}" >"$RUN/$name.cpu"
+  children_cpu
+  $PY cpu "${cpu_procs[@]}" --extra wrk="$CHILDREN_CPU" >"$RUN/$name.cpu"
   timeout $((SECONDS_PER_LOAD + WRK_TIMEOUT + 30)) wrk -t"$THREADS" -c"$CONNS" \
     -d"${SECONDS_PER_LOAD}s" --timeout "${WRK_TIMEOUT}s" --latency -s "$script" "$url" \
     >"$RUN/$name.txt" 2>&1 || { cat "$RUN/$name.txt" >&2; fail "wrk $name"; }
-  $PY cpu "${cpu_procs[@]}" >>"$RUN/$name.cpu"
+  children_cpu
+  $PY cpu "${cpu_procs[@]}" --extra wrk="$CHILDREN_CPU" >>"$RUN/$name.cpu"
   grep -E 'Requests/sec|Non-2xx|Socket errors' "$RUN/$name.txt" | sed "s/^/bench:   /" >&2 || true
   for p in "$SANDBOX_PID" "$GATEWAY_PID" "$NGINX_PID"; do
     kill -0 "$p" 2>/dev/null || fail "process $p died during load $name"

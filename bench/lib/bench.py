@@ -30,6 +30,7 @@ import urllib.request
 SEND_PATH = "/api/v1/messages/send"
 WEBHOOK_PATH = "/webhooks/whatsapp"
 TARGET_RATIO = 0.30
+OTHER_CPU_WARN = 15.0  # % of one core used by others during a load before the run is called disturbed
 
 
 def die(msg):
@@ -162,7 +163,10 @@ def children(pid):
 
 def cmd_cpu(args):
     """Print {name: cpu seconds, "t": monotonic} for NAME=PID pairs; NAME=+PID means PID's children."""
-    out = {"t": time.monotonic()}
+    out = {"t": time.monotonic(), "system": system_busy(), "kernel": kernel_threads_cpu()}
+    for extra in args.extra or []:
+        name, _, secs = extra.partition("=")
+        out[name] = float(secs)
     for item in args.procs:
         name, _, pid = item.partition("=")
         if pid.startswith("+"):
@@ -173,6 +177,32 @@ def cmd_cpu(args):
             if name == "gateway":
                 out["gateway_threads"] = thread_cpu(int(pid))
     print(json.dumps(out))
+
+
+def system_busy():
+    """CPU seconds spent by the whole machine (all CPUs, not idle/iowait), and stolen by the host."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    tck = os.sysconf("SC_CLK_TCK")
+    # user nice system idle iowait irq softirq steal ...
+    return {"busy": (v[0] + v[1] + v[2] + v[5] + v[6]) / tck, "steal": (v[7] if len(v) > 7 else 0) / tck}
+
+
+def kernel_threads_cpu():
+    """CPU seconds of the kernel's own threads (kthreadd's children: jbd2, kworkers flushing the
+    gateway's fsyncs, ksoftirqd for loopback traffic); counted apart from other processes."""
+    total = 0
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == "2" or p == "2":  # ppid 2 = kthreadd
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def thread_cpu(pid):
@@ -417,8 +447,15 @@ def cpu_percent(path):
         return None
     out = {}
     for k in a:
-        if k not in ("t", "gateway_threads") and a.get(k) is not None and b.get(k) is not None:
+        if k not in ("t", "gateway_threads", "system") and a.get(k) is not None and b.get(k) is not None:
             out[k] = round((b[k] - a[k]) / wall * 100.0, 1)
+    if "system" in a and "system" in b:
+        busy = (b["system"]["busy"] - a["system"]["busy"]) / wall * 100.0
+        # everything the machine did that is not ours: other processes and the kernel's own work
+        out["other"] = round(max(0.0, busy - sum(out.values())), 1)
+        out["steal"] = round((b["system"]["steal"] - a["system"]["steal"]) / wall * 100.0, 1)
+    order = ("gateway", "sandbox", "nginx", "wrk", "kernel", "other", "steal")
+    out = {k: out[k] for k in sorted(out, key=lambda k: order.index(k) if k in order else len(order))}
     ta, tb = a.get("gateway_threads") or {}, b.get("gateway_threads") or {}
     threads = {k: round((tb[k] - ta.get(k, 0.0)) / wall * 100.0, 1) for k in tb}
     busy = sorted(((v, k) for k, v in threads.items() if v >= 1.0), reverse=True)
@@ -518,6 +555,7 @@ def cmd_summarize(args):
     d = args.run_dir
     results = {}
     problems = []
+    warnings = []
     for target in ("nginx", "gateway"):
         for load in ("send_async", "webhook"):
             raw, err = parse_wrk(os.path.join(d, f"{target}_{load}.txt"))
@@ -528,6 +566,10 @@ def cmd_summarize(args):
             cpu = cpu_percent(os.path.join(d, f"{target}_{load}.cpu"))
             if cpu:
                 m["cpu_percent"] = cpu
+                noise = cpu.get("other", 0) + cpu.get("steal", 0)
+                if noise > OTHER_CPU_WARN:
+                    warnings.append(f"{target} {load}: other processes/host used {noise:.0f}% of a core "
+                                    f"during the load; its figures are disturbed, run again on a quiet machine")
             problems += problems_of(f"{target} {load}", m)
             results.setdefault(target, {})[load] = m
 
@@ -573,6 +615,7 @@ def cmd_summarize(args):
         "target_met": {k: (v is not None and v >= TARGET_RATIO) for k, v in ratios.items()},
         "gateway_metrics_after_run": parse_metrics_text(os.path.join(d, "gateway_metrics.txt")),
         "problems": problems,
+        "warnings": warnings,
         "ok": not problems,
     }
     try:
@@ -611,6 +654,8 @@ def cmd_summarize(args):
             print(f"  ratio {label:<24} {v * 100:6.1f} % of ceiling  ({verdict} the {TARGET_RATIO:.0%} target)")
     if args.rss_kb:
         print(f"  gateway peak RSS (VmHWM)         {args.rss_kb / 1024.0:8.1f} MiB")
+    for w in warnings:
+        print(f"  WARNING: {w}")
     for p in problems:
         print(f"  PROBLEM: {p}")
     print(f"  results: {args.out}")
@@ -646,6 +691,7 @@ def main():
 
     s = sub.add_parser("cpu")
     s.add_argument("procs", nargs="+", help="NAME=PID or NAME=+PID (children of PID)")
+    s.add_argument("--extra", action="append", help="NAME=SECONDS measured elsewhere (the load generator)")
     s.set_defaults(fn=cmd_cpu)
 
     s = sub.add_parser("fetch")

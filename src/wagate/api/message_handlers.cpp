@@ -159,7 +159,9 @@ void List(ApiContext& ctx, http::Request& req, http::Responder respond) {
 }  // namespace
 
 void RegisterMessageRoutes(http::Router& router, ApiContext& ctx) {
-  router.Add("POST", "/api/v1/messages/send", [&ctx](http::Request& r, http::Responder p) { Send(ctx, r, std::move(p)); });
+  // Inline: parsing and validation only; the store and the engine answer through callbacks.
+  router.Add("POST", "/api/v1/messages/send", [&ctx](http::Request& r, http::Responder p) { Send(ctx, r, std::move(p)); },
+             http::Execution::kInline);
   router.Add("GET", "/api/v1/messages", [&ctx](http::Request& r, http::Responder p) { List(ctx, r, std::move(p)); });
   router.Add("GET", "/api/v1/messages/{id}", [&ctx](http::Request& req, http::Responder respond) {
     auto m = VisibleMessage(ctx, req);

@@ -7,7 +7,7 @@ namespace wagate::api {
 void RegisterOpsRoutes(http::Router& router, ApiContext& ctx) {
   router.Add("GET", "/healthz", [](http::Request&, http::Responder respond) {
     respond(http::JsonResponse(200, {{"status", "ok"}}));
-  });
+  }, http::Execution::kInline);
   router.Add("GET", "/readyz", [&ctx](http::Request&, http::Responder respond) {
     if (!ctx.ready) return respond(http::ErrorResponse(503, "not_ready", "the gateway is starting or stopping"));
     respond(http::JsonResponse(200, {{"status", "ready"}}));

@@ -85,8 +85,11 @@ void Receive(ApiContext& ctx, http::Request& req, http::Responder respond) {
 }  // namespace
 
 void RegisterWebhookRoutes(http::Router& router, ApiContext& ctx) {
-  router.Add("GET", "/webhooks/whatsapp", [&ctx](http::Request& r, http::Responder p) { Verify(ctx, r, std::move(p)); });
-  router.Add("POST", "/webhooks/whatsapp", [&ctx](http::Request& r, http::Responder p) { Receive(ctx, r, std::move(p)); });
+  // Inline: in-memory checks, then the journal write answers through its callback.
+  router.Add("GET", "/webhooks/whatsapp", [&ctx](http::Request& r, http::Responder p) { Verify(ctx, r, std::move(p)); },
+             http::Execution::kInline);
+  router.Add("POST", "/webhooks/whatsapp", [&ctx](http::Request& r, http::Responder p) { Receive(ctx, r, std::move(p)); },
+             http::Execution::kInline);
 }
 
 }  // namespace wagate::api

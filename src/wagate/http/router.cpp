@@ -18,7 +18,7 @@ std::vector<std::string> SplitPath(std::string_view path) {
   return parts;
 }
 
-bool Match(const std::vector<std::string>& pattern, const std::vector<std::string>& parts,
+bool MatchSegments(const std::vector<std::string>& pattern, const std::vector<std::string>& parts,
            std::map<std::string, std::string>* params) {
   if (pattern.size() != parts.size()) return false;
   for (size_t i = 0; i < pattern.size(); ++i) {
@@ -34,24 +34,45 @@ bool Match(const std::vector<std::string>& pattern, const std::vector<std::strin
 
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, Handler handler) {
-  routes_.push_back(Route{std::move(method), pattern, SplitPath(pattern), std::move(handler)});
+void Router::Add(std::string method, std::string pattern, Handler handler, Execution execution) {
+  routes_.push_back(Route{std::move(method), pattern, SplitPath(pattern), std::move(handler), execution});
 }
 
-void Router::Dispatch(Request& request, Responder responder) const {
+const Router::Route* Router::Match(Request& request, bool* path_known) const {
   std::vector<std::string> parts = SplitPath(request.path);
-  bool path_known = false;
+  *path_known = false;
   for (const Route& route : routes_) {
     std::map<std::string, std::string> params;
-    if (!Match(route.segments, parts, &params)) continue;
-    path_known = true;
+    if (!MatchSegments(route.segments, parts, &params)) continue;
+    *path_known = true;
     if (route.method != request.method) continue;
     request.params = std::move(params);
     request.route = route.pattern;
-    route.handler(request, std::move(responder));
+    return &route;
+  }
+  request.route = *path_known ? "method_not_allowed" : "not_found";
+  return nullptr;
+}
+
+void Router::Dispatch(const std::shared_ptr<Request>& request, Responder responder, const Offload& offload) const {
+  bool path_known = false;
+  const Route* route = Match(*request, &path_known);
+  if (route && route->execution == Execution::kWorker && offload) {
+    offload([route, request, responder]() { route->handler(*request, responder); });
     return;
   }
-  request.route = path_known ? "method_not_allowed" : "not_found";
+  if (route) return route->handler(*request, std::move(responder));
+  Answer404or405(*request, std::move(responder), path_known);
+}
+
+void Router::Dispatch(Request& request, Responder responder) const {
+  bool path_known = false;
+  const Route* route = Match(request, &path_known);
+  if (route) return route->handler(request, std::move(responder));
+  Answer404or405(request, std::move(responder), path_known);
+}
+
+void Router::Answer404or405(const Request& request, Responder responder, bool path_known) {
   if (path_known) {
     responder(ErrorResponse(405, "method_not_allowed", "method " + request.method + " is not allowed on " + request.path));
   } else {

@@ -8,11 +8,22 @@
 
 namespace wagate::http {
 
+// Where a handler runs. Inline handlers run on the socket thread and must never block (no store
+// reads, no waiting): they parse, validate and hand work on with a callback. The rest run on the
+// server's worker pool.
+enum class Execution { kWorker, kInline };
+
+// Runs a closure on the worker pool.
+using Offload = std::function<void(std::function<void()>)>;
+
 // Built at start-up, then read-only: safe to dispatch from many threads.
 class Router final {
  public:
-  void Add(std::string method, std::string pattern, Handler handler);
+  void Add(std::string method, std::string pattern, Handler handler, Execution execution = Execution::kWorker);
+  // Matches the route (filling params and route), then runs its handler inline or through `offload`.
   // Answers 404 for unknown paths and 405 for known paths with another method.
+  void Dispatch(const std::shared_ptr<Request>& request, Responder responder, const Offload& offload) const;
+  // Convenience for tests and callers without a pool: every handler runs on the calling thread.
   void Dispatch(Request& request, Responder responder) const;
 
  private:
@@ -21,7 +32,10 @@ class Router final {
     std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
+    Execution execution;
   };
+  const Route* Match(Request& request, bool* path_known) const;
+  static void Answer404or405(const Request& request, Responder responder, bool path_known);
   std::vector<Route> routes_;
 };
 

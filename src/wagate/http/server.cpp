@@ -122,14 +122,18 @@ class Session : public std::enable_shared_from_this<Session> {
       net::post(self->stream_.get_executor(),
                 [self, response = std::move(response)]() mutable { self->Write(std::move(response)); });
     });
-    net::post(server_->workers, [this, self, request, responder]() {
+    auto guarded = [request, responder](const std::function<void()>& run) {
       try {
-        server_->router.Dispatch(*request, responder);
+        run();
       } catch (const std::exception& e) {
         core::LogError("http.server", "handler threw", {{"route", request->route}, {"error", e.what()}});
         responder(ErrorResponse(500, "internal_error", "internal error"));
       }
-    });
+    };
+    auto offload = [this, guarded](std::function<void()> work) {
+      net::post(server_->workers, [guarded, work = std::move(work)]() { guarded(work); });
+    };
+    guarded([&] { server_->router.Dispatch(request, responder, offload); });
   }
 
   void Write(Response response) {

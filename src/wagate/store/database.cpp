@@ -89,18 +89,18 @@ void Database::RunWriter() {
     Connection& conn = *writer_conn_;
     bool committed = false;
     try {
-      conn.Exec("BEGIN IMMEDIATE");
+      conn.Prepare("BEGIN IMMEDIATE").Run();
       for (size_t i = 0; i < batch.size(); ++i) {
-        conn.Exec("SAVEPOINT job");
+        conn.Prepare("SAVEPOINT job").Run();
         try {
           results[i] = batch[i].job(conn);
         } catch (const StoreError& e) {
           results[i] = core::Error::Internal(e.what());
         }
-        if (!results[i].ok()) conn.Exec("ROLLBACK TO job");
-        conn.Exec("RELEASE job");
+        if (!results[i].ok()) conn.Prepare("ROLLBACK TO job").Run();
+        conn.Prepare("RELEASE job").Run();
       }
-      conn.Exec("COMMIT");
+      conn.Prepare("COMMIT").Run();
       committed = true;
     } catch (const StoreError& e) {
       core::LogError("store", "batch commit failed", {{"error", e.what()}, {"jobs", batch.size()}});

@@ -36,7 +36,10 @@ void Dispatcher::Start() {
         in_doubt_.emplace(now + settings_.in_doubt_timeout_ms, InDoubt{p.id, p.outlet_id});
         ++doubtful;
       } else {
-        queue_.push(Item{p.next_attempt_at, seq_++, p.id, p.outlet_id});
+        Lane& lane = LaneFor(p.outlet_id);
+        lane.Add(p.id, p.next_attempt_at, now);
+        ++queued_;
+        Schedule(lane, now);
         ++queued;
       }
     }
@@ -56,17 +59,43 @@ void Dispatcher::Stop() {
   threads_.clear();
 }
 
+Lane& Dispatcher::LaneFor(const std::string& outlet_id) {
+  auto it = lanes_.find(outlet_id);
+  if (it == lanes_.end()) {
+    auto outlet = outlets_.ById(outlet_id);
+    int64_t mps = outlet ? outlet->throughput_mps : 80;
+    it = lanes_.emplace(outlet_id, std::make_unique<Lane>(outlet_id, mps, clock_)).first;
+  }
+  return *it->second;
+}
+
+void Dispatcher::Schedule(Lane& lane, int64_t now_ms) {
+  std::optional<int64_t> at = lane.NextTimeMs(now_ms);
+  if (!at) {
+    lane.scheduled = false;
+    return;
+  }
+  if (lane.scheduled && lane.scheduled_at <= *at) return;  // already due no later than that
+  lane.scheduled = true;
+  lane.scheduled_at = *at;
+  due_lanes_.push(LaneSlot{*at, ++lane.generation, &lane});
+}
+
 void Dispatcher::Enqueue(const std::string& message_id, const std::string& outlet_id, int64_t due_ms) {
   {
     std::lock_guard lock(mu_);
-    queue_.push(Item{due_ms, seq_++, message_id, outlet_id});
+    int64_t now = clock_.NowMs();
+    Lane& lane = LaneFor(outlet_id);
+    lane.Add(message_id, due_ms, now);
+    ++queued_;
+    Schedule(lane, now);
   }
   cv_.notify_one();
 }
 
 size_t Dispatcher::QueueDepth() const {
   std::lock_guard lock(mu_);
-  return queue_.size() + in_doubt_.size();
+  return queued_ + in_doubt_.size();
 }
 
 double Dispatcher::Random() {
@@ -74,21 +103,31 @@ double Dispatcher::Random() {
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
 }
 
-bool Dispatcher::TakeToken(Item& item) {
-  auto outlet = outlets_.ById(item.outlet_id);
-  if (!outlet) return true;  // deleted outlet: Process() fails the message
-  double mps = static_cast<double>(std::max<int64_t>(1, outlet->throughput_mps));
-  auto it = buckets_.find(item.outlet_id);
-  if (it == buckets_.end()) {
-    // Capacity of one tenth of a second: smooth pacing, no burst over Meta's per-second window.
-    it = buckets_.try_emplace(item.outlet_id, TokenBucket::Settings{std::max(1.0, mps / 10), mps}, clock_).first;
+std::optional<Dispatcher::Item> Dispatcher::TakeNext(int64_t now, int64_t* wake_at_ms) {
+  while (!due_lanes_.empty()) {
+    LaneSlot slot = due_lanes_.top();
+    if (slot.generation != slot.lane->generation) {  // superseded by an earlier schedule
+      due_lanes_.pop();
+      continue;
+    }
+    if (slot.at_ms > now) {
+      *wake_at_ms = slot.at_ms;
+      return std::nullopt;
+    }
+    due_lanes_.pop();
+    Lane& lane = *slot.lane;
+    lane.scheduled = false;
+    lane.Promote(now);
+    if (auto outlet = outlets_.ById(lane.outlet_id())) lane.SetThroughput(outlet->throughput_mps);
+    std::optional<std::string> id = lane.TakeIfAllowed();
+    Schedule(lane, now);  // for its next message (or its next token)
+    if (id) {
+      --queued_;
+      return Item{std::move(*id), lane.outlet_id()};
+    }
   }
-  if (it->second.TryAcquire()) return true;
-  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(it->second.TimeUntilAvailable()).count();
-  item.due_ms = clock_.NowMs() + std::max<int64_t>(1, wait);
-  item.seq = seq_++;
-  queue_.push(item);
-  return false;
+  *wake_at_ms = now + 1000;
+  return std::nullopt;
 }
 
 void Dispatcher::RunWorker() {
@@ -102,18 +141,18 @@ void Dispatcher::RunWorker() {
       lock.lock();
       continue;
     }
-    if (queue_.empty() || queue_.top().due_ms > now) {
-      int64_t next = queue_.empty() ? now + 1000 : queue_.top().due_ms;
-      if (!in_doubt_.empty()) next = std::min(next, in_doubt_.begin()->first);
-      cv_.wait_for(lock, std::chrono::milliseconds(std::clamp<int64_t>(next - now, 1, 1000)));
+    int64_t wake_at = now + 1000;
+    std::optional<Item> item = TakeNext(now, &wake_at);
+    if (!item) {
+      if (!in_doubt_.empty()) wake_at = std::min(wake_at, in_doubt_.begin()->first);
+      cv_.wait_for(lock, std::chrono::milliseconds(std::clamp<int64_t>(wake_at - now, 1, 1000)));
       continue;
     }
-    Item item = queue_.top();
-    queue_.pop();
-    if (!TakeToken(item)) continue;
+    // Another worker may serve the next lane while this one sends.
+    if (!due_lanes_.empty()) cv_.notify_one();
     lock.unlock();
     ++in_flight_;
-    Process(item);
+    Process(*item);
     --in_flight_;
     lock.lock();
   }

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "wagate/core/clock.hpp"
+#include "wagate/engine/lane.hpp"
 #include "wagate/engine/outcome_waiters.hpp"
-#include "wagate/engine/rate/token_bucket.hpp"
 #include "wagate/engine/retry_policy.hpp"
 #include "wagate/graph/client.hpp"
 #include "wagate/metrics/registry.hpp"
@@ -59,11 +59,15 @@ class Dispatcher final {
 
  private:
   struct Item {
-    int64_t due_ms;
-    uint64_t seq;
     std::string message_id;
     std::string outlet_id;
-    bool operator>(const Item& o) const { return due_ms != o.due_ms ? due_ms > o.due_ms : seq > o.seq; }
+  };
+  // A lane due at `at_ms`; stale entries (generation moved on) are skipped.
+  struct LaneSlot {
+    int64_t at_ms;
+    uint64_t generation;
+    Lane* lane;
+    bool operator>(const LaneSlot& o) const { return at_ms > o.at_ms; }
   };
   struct InDoubt {
     std::string message_id;
@@ -72,8 +76,10 @@ class Dispatcher final {
 
   void RunWorker();
   void Process(const Item& item);
-  // Returns true when the item may go now; otherwise re-queues it for when the outlet has a token.
-  bool TakeToken(Item& item);
+  Lane& LaneFor(const std::string& outlet_id);  // under mu_
+  void Schedule(Lane& lane, int64_t now_ms);     // under mu_
+  // Takes the next message a lane may send now, rescheduling lanes as it goes; under mu_.
+  std::optional<Item> TakeNext(int64_t now_ms, int64_t* wake_at_ms);
   void CheckInDoubt();
   void Finish(const std::string& message_id, store::WriteJob job, std::optional<Outcome> outcome,
               std::optional<int64_t> requeue_at_ms, const std::string& outlet_id);
@@ -88,9 +94,9 @@ class Dispatcher final {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::priority_queue<Item, std::vector<Item>, std::greater<>> queue_;
-  uint64_t seq_ = 0;
-  std::unordered_map<std::string, TokenBucket> buckets_;  // by outlet id
+  std::unordered_map<std::string, std::unique_ptr<Lane>> lanes_;  // by outlet id
+  std::priority_queue<LaneSlot, std::vector<LaneSlot>, std::greater<>> due_lanes_;
+  size_t queued_ = 0;
   std::multimap<int64_t, InDoubt> in_doubt_;              // by deadline
   std::mt19937_64 rng_{std::random_device{}()};
   bool stopping_ = false;

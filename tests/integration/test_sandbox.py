@@ -310,6 +310,178 @@ class SandboxTest(harness.WagateTestCase):
         self.assertRegex(m["timestamp"], r"^\d{10}$")
         self.assertEqual(v["contacts"][0]["wa_id"], "628123456789")
 
+    # --- delivery rules: pair rate limit, customer service window, messaging tier
+
+    def statuses_of(self, rec, wamid):
+        return [s for s in rec.statuses() if s["id"] == wamid]
+
+    def wait_statuses(self, rec, wamid, expected, timeout=10):
+        wait_until(lambda: len(self.statuses_of(rec, wamid)) >= len(expected), timeout,
+                   msg="%d status webhooks for %s" % (len(expected), wamid))
+        harness.assert_stays(lambda: len(self.statuses_of(rec, wamid)) == len(expected), 0.4,
+                             msg="no more status webhooks for %s" % wamid)
+        got = self.statuses_of(rec, wamid)
+        self.assertEqual([s["status"] for s in got], expected, got)
+        return got
+
+    def template(self, to):
+        return {"messaging_product": "whatsapp", "to": to, "type": "template",
+                "template": {"name": "hello_world", "language": {"code": "en_US"}}}
+
+    def test_pair_rate_limit_burst_then_131056_then_refill(self):
+        sb = self.start_sandbox("--mps", "0", "--pair-burst", "3", "--pair-interval-ms", "200")
+        c = sb.http.get("/_sandbox/config").json()
+        self.assertEqual((c["pair_burst"], c["pair_interval_ms"]), (3, 200))
+        for i in range(3):
+            self.assertEqual(self.send(sb, to="+62 812-3456-789").status, 200, i)
+        e = self.assertMetaError(self.send(sb, to="628123456789"), 400, 131056)  # same digits, other spelling
+        self.assertEqual(e["message"], "(#131056) (Business Account, Consumer Account) pair rate limit hit")
+        self.assertEqual(e["type"], "OAuthException")
+        # other customers and other numbers are not affected
+        self.assertEqual(self.send(sb, to="+628123456780").status, 200)
+        self.assertEqual(self.send(sb, to="+628123456789", pnid="222").status, 200)
+        # one token back every 200 ms; refused attempts take none
+        time.sleep(0.25)
+        self.assertEqual(self.send(sb, to="+628123456789").status, 200)
+        self.assertMetaError(self.send(sb, to="+628123456789"), 400, 131056)
+        time.sleep(0.25)
+        self.assertEqual(self.send(sb, to="+628123456789").status, 200)
+        self.assertEqual(sb.stats()["rejected_by_code"]["131056"], 2)
+        self.assertEqual([r["graph_code"] for r in sb.requests()].count(131056), 2)
+        self.assertEqual(len(sb.messages()), 7, "a 131056 is never accepted")
+        # Meta's defaults: 45 in a burst, then one per 6 s (changing the rule refills every bucket)
+        sb.config(pair_burst=45, pair_interval_ms=6000)
+        for i in range(45):
+            self.assertEqual(self.send(sb, to="+628123456789").status, 200, i)
+        self.assertMetaError(self.send(sb, to="+628123456789"), 400, 131056)
+        sb.config(pair_burst=0)  # off
+        for i in range(20):
+            self.assertEqual(self.send(sb, to="+628123456789").status, 200, i)
+
+    def test_pair_rate_limit_counts_only_requests_within_throughput(self):
+        sb = self.start_sandbox("--mps", "2", "--pair-burst", "3", "--pair-interval-ms", "60000")
+        statuses = [self.send(sb, to="+628123456789").status for _ in range(6)]
+        self.assertEqual(statuses.count(200), 2, statuses)  # the rest were 130429
+        codes = [r["graph_code"] for r in sb.requests()]
+        self.assertNotIn(131056, codes)
+        wait_until(lambda: self.send(sb, to="+628123456789").status == 200, 3, interval=0.2,
+                   msg="the third pair token was not used by 130429-refused requests")
+        time.sleep(1.1)
+        self.assertMetaError(self.send(sb, to="+628123456789"), 400, 131056)
+
+    def test_service_window_enforced(self):
+        rec = self.receiver()
+        sb = self.start_sandbox("--mps", "0", "--enforce-window", "--webhook-url", rec.url, "--delay-sent-ms", "0",
+                                "--delay-delivered-ms", "50", "--delay-read-ms", "100")
+        pnid = "106540352242922"
+        self.assertEqual(sb.http.get("/_sandbox/config").json()["enforce_window"], True)
+
+        # a customer who never wrote: accepted like Meta does, then one signed `failed` webhook with 131047
+        r = self.send(sb, pnid=pnid, to="+628111000001", biz_opaque_callback_data="outside")
+        self.assertEqual(r.status, 200, r)
+        wamid = r.json()["messages"][0]["id"]
+        self.assertTrue(wamid.startswith("wamid."))
+        (st,) = self.wait_statuses(rec, wamid, ["failed"])
+        self.assertEqual(st["recipient_id"], "628111000001")
+        self.assertEqual(st["biz_opaque_callback_data"], "outside")
+        err = st["errors"][0]
+        self.assertEqual((err["code"], err["title"], err["message"]),
+                         (131047, "Re-engagement message", "Re-engagement message"))
+        self.assertEqual(err["error_data"]["details"], "Message failed to send because more than 24 hours have "
+                         "passed since the customer last replied to this number.")
+        for headers, body in rec.posts:
+            self.assertEqual(headers.get("x-hub-signature-256"), sign(body, sb.app_secret))
+        self.assertEqual(sb.messages()[-1]["wamid"], wamid, "the message was accepted")
+
+        # templates are always allowed; reactions are free-form
+        r = self.send(sb, body=self.template("+628111000001"), pnid=pnid)
+        self.assertEqual(r.status, 200, r)
+        self.wait_statuses(rec, r.json()["messages"][0]["id"], ["sent", "delivered", "read"])
+        r = self.send(sb, pnid=pnid, body={"messaging_product": "whatsapp", "to": "+628111000001", "type": "reaction",
+                                           "reaction": {"message_id": "wamid.X", "emoji": "\U0001F44D"}})
+        self.assertEqual(r.status, 200, r)
+        self.wait_statuses(rec, r.json()["messages"][0]["id"], ["failed"])
+
+        # the customer writes (POST /_sandbox/inbound): the window opens
+        sb.inbound(pnid, "+62 811 1000 001", "hello")
+        r = self.send(sb, pnid=pnid, to="+628111000001")
+        self.wait_statuses(rec, r.json()["messages"][0]["id"], ["sent", "delivered", "read"])
+        r = self.send(sb, pnid="999", to="+628111000001")  # the window is per business number
+        self.wait_statuses(rec, r.json()["messages"][0]["id"], ["failed"])
+
+        # POST /_sandbox/window puts a customer inside or outside without waiting
+        now_ms = int(time.time() * 1000)
+        w = sb.http.post("/_sandbox/window", {"phone_number_id": pnid, "customer": "+628111000002",
+                                              "last_inbound_ms": now_ms - 3600 * 1000})
+        self.assertEqual(w.status, 200, w)
+        self.assertEqual(w.json()["window_open"], True)
+        r = self.send(sb, pnid=pnid, to="+628111000002")
+        self.wait_statuses(rec, r.json()["messages"][0]["id"], ["sent", "delivered", "read"])
+        w = sb.http.post("/_sandbox/window", {"phone_number_id": pnid, "customer": "628111000002",
+                                              "last_inbound_ms": now_ms - 25 * 3600 * 1000})
+        self.assertEqual(w.json()["window_open"], False)
+        r = self.send(sb, pnid=pnid, to="+628111000002")
+        self.wait_statuses(rec, r.json()["messages"][0]["id"], ["failed"])
+        self.assertEqual(sb.stats()["window_failures"], 4)
+
+        # switched off at runtime: the same send is delivered
+        sb.config(enforce_window=False)
+        r = self.send(sb, pnid=pnid, to="+628111000003")
+        self.wait_statuses(rec, r.json()["messages"][0]["id"], ["sent", "delivered", "read"])
+        self.assertEqual(sb.stats()["window_failures"], 4)
+
+    def test_window_control_rejects_bad_fields(self):
+        sb = self.start_sandbox("--mps", "0")
+        for body in ({"phone_number_id": "1", "customer": "5"}, {"phone_number_id": "x", "customer": "5",
+                                                                "last_inbound_ms": 1},
+                     {"phone_number_id": "1", "customer": "no digits", "last_inbound_ms": 1},
+                     {"phone_number_id": "1", "customer": "5", "last_inbound_ms": "yesterday"},
+                     {"phone_number_id": "1", "customer": "5", "last_inbound_ms": 1, "open": True}):
+            with self.subTest(body=body):
+                r = sb.http.post("/_sandbox/window", body)
+                self.assertEqual(r.status, 400, r)
+                self.assertIn("error", r.json())
+        r = sb.http.post("/_sandbox/window", {"phone_number_id": "1", "customer": "5", "last_inbound_ms": None})
+        self.assertEqual(r.status, 200, r)
+
+    def test_messaging_tier(self):
+        rec = self.receiver()
+        sb = self.start_sandbox("--mps", "0", "--tier", "2", "--webhook-url", rec.url, "--delay-sent-ms", "0",
+                                "--delay-delivered-ms", "50", "--delay-read-ms", "100")
+        pnid = "106540352242922"
+        self.assertEqual(sb.http.get("/_sandbox/config").json()["tier"], 2)
+        ok = ["sent", "delivered", "read"]
+        for to in ("+628222000001", "+628222000002"):
+            r = self.send(sb, body=self.template(to), pnid=pnid)
+            self.wait_statuses(rec, r.json()["messages"][0]["id"], ok)
+        # a third unique customer in 24 h: accepted, then failed with the sandbox's documented convention
+        r = self.send(sb, body=self.template("+628222000003"), pnid=pnid, biz_opaque_callback_data="over-tier")
+        self.assertEqual(r.status, 200, r)
+        (st,) = self.wait_statuses(rec, r.json()["messages"][0]["id"], ["failed"])
+        self.assertEqual(st["errors"][0]["code"], 131000)
+        self.assertEqual(st["errors"][0]["error_data"]["details"],
+                         "sandbox: messaging tier limit of 2 unique customers per 24 h reached")
+        self.assertEqual(st["biz_opaque_callback_data"], "over-tier")
+        # customers already reached count once; another number has its own budget
+        r = self.send(sb, body=self.template("+628222000001"), pnid=pnid)
+        self.wait_statuses(rec, r.json()["messages"][0]["id"], ok)
+        r = self.send(sb, to="+628222000002", pnid=pnid)  # free-form, window not enforced: counted customer
+        self.wait_statuses(rec, r.json()["messages"][0]["id"], ok)
+        r = self.send(sb, body=self.template("+628222000003"), pnid="222")
+        self.wait_statuses(rec, r.json()["messages"][0]["id"], ok)
+        # a customer inside an open window does not count against the tier
+        sb.inbound(pnid, "+628222000004", "hi")
+        r = self.send(sb, body=self.template("+628222000004"), pnid=pnid)
+        self.wait_statuses(rec, r.json()["messages"][0]["id"], ok)
+        self.assertEqual(sb.stats()["tier_failures"], 1)
+        # raised at runtime
+        sb.config(tier=3)
+        r = self.send(sb, body=self.template("+628222000003"), pnid=pnid)
+        self.wait_statuses(rec, r.json()["messages"][0]["id"], ok)
+        r = self.send(sb, body=self.template("+628222000005"), pnid=pnid)
+        self.wait_statuses(rec, r.json()["messages"][0]["id"], ["failed"])
+        self.assertEqual(sb.stats()["tier_failures"], 2)
+
     # --- control
 
     def test_control_endpoints(self):
@@ -321,12 +493,17 @@ class SandboxTest(harness.WagateTestCase):
         self.assertEqual((f["fail_rate"], f["reorder"], f["timeout_rate"]), (0.25, True, 0))
         c = sb.http.get("/_sandbox/config").json()
         self.assertEqual(c["mps"], 7)
+        self.assertEqual((c["pair_burst"], c["pair_interval_ms"], c["enforce_window"], c["window_hours"], c["tier"]),
+                         (45, 6000, False, 24, 0), "delivery-rule defaults")
         self.assertNotIn("very-secret-value-123", json.dumps(c), "the app secret is not shown in clear")
         sb.config(mps=0, delay_read_ms=10)
         c = sb.http.get("/_sandbox/config").json()
         self.assertEqual((c["mps"], c["delay_read_ms"]), (0, 10))
         for path, body in (("/_sandbox/faults", {"fail_rate": 2}), ("/_sandbox/faults", {"nonsense": 1}),
                            ("/_sandbox/config", {"mps": -1}), ("/_sandbox/config", {"webhook_url": "ftp://x"}),
+                           ("/_sandbox/config", {"pair_burst": -1}), ("/_sandbox/config", {"pair_interval_ms": 0}),
+                           ("/_sandbox/config", {"enforce_window": "yes"}), ("/_sandbox/config", {"window_hours": 0}),
+                           ("/_sandbox/config", {"tier": -5}),
                            ("/_sandbox/faults", [1])):
             with self.subTest(path=path, body=body):
                 r = sb.http.post(path, body)

@@ -31,6 +31,10 @@ Json OutletJson(const ApiContext& ctx, const store::OutletRecord& o) {
           {"app_secret", ctx.admin.MaskedSecret(o.app_secret_sealed)},
           {"verify_token", ctx.admin.MaskedSecret(o.verify_token_sealed)},
           {"throughput_mps", o.throughput_mps},
+          {"pair_burst", o.pair_burst},
+          {"pair_interval_ms", o.pair_interval_ms},
+          {"messaging_tier", o.messaging_tier ? Json(*o.messaging_tier) : Json(nullptr)},
+          {"window_policy", o.window_policy},
           {"created_at", core::FormatIso8601(o.created_at)}};
 }
 
@@ -62,6 +66,46 @@ void CreateTenant(ApiContext& ctx, http::Request& req, http::Responder respond) 
   respond(http::JsonResponse(201, TenantJson(*t)));
 }
 
+// The delivery limits of an outlet, with Meta's bounds; absent fields keep `limits`' values.
+tenancy::OutletPatch ReadLimits(http::FieldReader& f, const Json& body, tenancy::OutletLimits* limits) {
+  tenancy::OutletPatch p;
+  p.throughput_mps = f.Int("throughput_mps", false, 1, 1000);
+  p.pair_burst = f.Int("pair_burst", false, 0, 1000);
+  p.pair_interval_ms = f.Int("pair_interval_ms", false, 100, 3'600'000);
+  if (body.contains("messaging_tier")) {
+    p.messaging_tier = body["messaging_tier"].is_null() ? std::optional<int64_t>()
+                                                         : f.Int("messaging_tier", true, 1, 1'000'000'000);
+  }
+  p.window_policy = f.String("window_policy", false, 16);
+  if (f.ok() && p.window_policy && *p.window_policy != "allow" && *p.window_policy != "reject") {
+    f.Fail("window_policy", "must be \"allow\" or \"reject\"");
+  }
+  if (p.throughput_mps) limits->throughput_mps = *p.throughput_mps;
+  if (p.pair_burst) limits->pair_burst = *p.pair_burst;
+  if (p.pair_interval_ms) limits->pair_interval_ms = *p.pair_interval_ms;
+  if (p.messaging_tier) limits->messaging_tier = *p.messaging_tier;
+  if (p.window_policy) limits->window_policy = *p.window_policy;
+  return p;
+}
+
+void UpdateOutlet(ApiContext& ctx, http::Request& req, http::Responder respond) {
+  if (auto who = RequireAdmin(ctx, req); !who) return respond(http::ErrorResponse(who.error()));
+  auto body = BodyObject(req, false);
+  if (!body) return respond(http::ErrorResponse(body.error()));
+  http::FieldReader f(*body);
+  tenancy::OutletLimits ignored;
+  tenancy::OutletPatch patch = ReadLimits(f, *body, &ignored);
+  patch.name = f.String("name", false, 200, 1);
+  for (const char* immutable : {"phone_number_id", "waba_id", "access_token", "app_secret", "verify_token"}) {
+    if (f.ok() && body->contains(immutable)) f.Fail(immutable, "cannot be changed; create a new outlet");
+  }
+  if (!f.ok()) return respond(http::ErrorResponse(f.error()));
+  auto updated = ctx.admin.UpdateOutlet(req.params["id"], req.params["oid"], patch);
+  if (!updated) return respond(http::ErrorResponse(updated.error()));
+  ctx.dispatcher.Reconfigure(updated->id);  // the lane's limits change at once
+  respond(http::JsonResponse(200, OutletJson(ctx, *updated)));
+}
+
 void CreateOutlet(ApiContext& ctx, http::Request& req, http::Responder respond) {
   if (auto who = RequireAdmin(ctx, req); !who) return respond(http::ErrorResponse(who.error()));
   auto body = BodyObject(req, false);
@@ -75,7 +119,7 @@ void CreateOutlet(ApiContext& ctx, http::Request& req, http::Responder respond) 
   o.app_secret = f.String("app_secret", true, 512, 1).value_or("");
   o.verify_token = f.String("verify_token", true, 512, 1).value_or("");
   o.display_phone_number = f.String("display_phone_number", true, 32, 1).value_or("");
-  o.throughput_mps = f.Int("throughput_mps", false, 1, 1000).value_or(80);
+  ReadLimits(f, *body, &o.limits);
   if (f.ok() && !AllDigits(o.phone_number_id)) f.Fail("phone_number_id", "must contain only digits");
   if (!f.ok()) return respond(http::ErrorResponse(f.error()));
   auto created = ctx.admin.CreateOutlet(req.params["id"], o);
@@ -148,6 +192,7 @@ void RegisterAdminRoutes(http::Router& router, ApiContext& ctx) {
                auto o = ctx.admin.GetOutlet(who, req.params["id"], req.params["oid"]);
                respond(o ? http::JsonResponse(200, OutletJson(ctx, *o)) : http::ErrorResponse(o.error()));
              }));
+  router.Add("PATCH", "/api/v1/tenants/{id}/outlets/{oid}", [&ctx](http::Request& r, http::Responder p) { UpdateOutlet(ctx, r, p); });
   router.Add("DELETE", "/api/v1/tenants/{id}/outlets/{oid}", AdminDelete(ctx, [&ctx](http::Request& req) {
                return ctx.admin.DeleteOutlet(req.params["id"], req.params["oid"]);
              }));

@@ -20,6 +20,8 @@ struct ApiContext {
   tenancy::OutletRegistry& outlets;
   messaging::SendService& sender;
   engine::Dispatcher& dispatcher;
+  engine::OutcomeWaiters& waiters;
+  messaging::ContactWindows& windows;
   inbound::Processor& processor;
   metrics::Registry& metrics;
   const core::Clock& clock;

@@ -5,6 +5,7 @@
 #include "wagate/core/time_format.hpp"
 #include "wagate/http/json_fields.hpp"
 #include "wagate/http/responses.hpp"
+#include "wagate/security/crypto.hpp"
 #include "wagate/store/message_repo.hpp"
 
 namespace wagate::api {
@@ -29,7 +30,9 @@ Json StatusJson(const store::MessageRecord& m) {
           {"delivered_at", OptTime(m.delivered_at)},
           {"read_at", OptTime(m.read_at)},
           {"failed_at", OptTime(m.failed_at)},
-          {"error", show_error ? ErrorJson(m.error) : Json(nullptr)}};
+          {"error", show_error ? ErrorJson(m.error) : Json(nullptr)},
+          {"deferred_reason", m.deferred_reason && m.status == core::MessageStatus::kQueued ? Json(*m.deferred_reason)
+                                                                                           : Json(nullptr)}};
 }
 
 Json MessageJson(const store::MessageRecord& m) {
@@ -39,6 +42,8 @@ Json MessageJson(const store::MessageRecord& m) {
   j["conversation_id"] = m.conversation_id ? Json(*m.conversation_id) : Json(nullptr);
   j["to"] = m.to_number;
   j["message_type"] = m.message_type;
+  j["priority"] = m.priority ? "bulk" : "transactional";
+  j["business_initiated"] = m.business_initiated;
   j["message"] = m.body_text ? Json(*m.body_text) : Json(nullptr);
   j["attempts"] = m.attempts;
   j["created_at"] = core::FormatIso8601(m.created_at);
@@ -66,7 +71,21 @@ core::Result<ParsedSend> ParseSend(const tenancy::Principal& who, const http::Re
   }
   p.cmd.text = f.String("message", true, 4096, 1).value_or("");
   p.async = f.Bool("async").value_or(false);
+  std::string priority = f.String("priority", false, 32).value_or("transactional");
+  if (f.ok() && priority != "transactional" && priority != "bulk") {
+    f.Fail("priority", "must be \"transactional\" or \"bulk\"");
+  }
+  p.cmd.priority = priority == "bulk" ? engine::Priority::kBulk : engine::Priority::kTransactional;
   if (!f.ok()) return f.error();
+  std::string_view key = req.Header("idempotency-key");
+  if (!key.empty()) {
+    bool printable = std::all_of(key.begin(), key.end(), [](unsigned char c) { return c > 32 && c < 127; });
+    if (key.size() > 255 || !printable) {
+      return core::Error::Invalid("invalid_header", "Idempotency-Key must be 1-255 visible ASCII characters");
+    }
+    p.cmd.idempotency_key = std::string(key);
+    p.cmd.request_hash = security::Sha256Hex(req.body);
+  }
   p.cmd.tenant_id = tenant_id.value_or(who.tenant_id);
   auto e164 = core::NormalizePhoneNumber(*to);
   if (!e164) {
@@ -86,41 +105,62 @@ Json SendFailedDetails(const std::string& id, const engine::Outcome& o) {
           {"graph_title", o.error.title}, {"graph_details", o.error.details}};
 }
 
+http::Response SentAnswer(const std::string& id, const std::string& wamid, int64_t sent_at_ms, bool window_open) {
+  return http::JsonResponse(200, {{"message_id", id}, {"whatsapp_message_id", wamid}, {"status", "sent"},
+                                  {"sent_at", core::FormatIso8601(sent_at_ms)},
+                                  {"service_window", window_open ? "open" : "closed"}});
+}
+
+http::Response FailedAnswer(const std::string& id, const engine::Outcome& o) {
+  std::string msg = "the message could not be sent: " +
+                    (o.error.code ? "(#" + std::to_string(o.error.code) + ") " : std::string()) + o.error.title;
+  return http::ErrorResponse(500, "send_failed", msg, SendFailedDetails(id, o));
+}
+
+// A synchronous caller whose message already has its outcome (an idempotent retry) is answered
+// from the stored state, exactly as the first caller was.
+std::optional<http::Response> FinalAnswer(const store::MessageRecord& m, bool window_open) {
+  switch (m.status) {
+    case core::MessageStatus::kSent:
+    case core::MessageStatus::kDelivered:
+    case core::MessageStatus::kRead:
+      return SentAnswer(m.id, m.wamid.value_or(""), m.sent_at.value_or(m.created_at), window_open);
+    case core::MessageStatus::kFailed:
+      return FailedAnswer(m.id, engine::Outcome{false, "", 0, m.attempts, m.error.value_or(store::GraphError{})});
+    case core::MessageStatus::kUnknown:
+      return http::JsonResponse(202, {{"message_id", m.id}, {"status", "unknown"}});
+    default:
+      return std::nullopt;
+  }
+}
+
 void Send(ApiContext& ctx, http::Request& req, http::Responder respond) {
   auto who = Authenticate(ctx, req);
   if (!who) return respond(http::ErrorResponse(who.error()));
   auto parsed = ParseSend(*who, req);
   if (!parsed) return respond(http::ErrorResponse(parsed.error()));
-
-  if (parsed->async) {
-    ctx.sender.Accept(*who, std::move(parsed->cmd), [respond](core::Result<store::MessageRecord> r) {
-      if (!r) return respond(http::ErrorResponse(r.error()));
-      respond(http::JsonResponse(202, {{"message_id", r->id}, {"status", "queued"}}));
-    });
-    return;
-  }
+  bool async = parsed->async;
   int64_t deadline = ctx.clock.NowMs() + ctx.sync_wait_ms;
-  ctx.sender.Accept(
-      *who, std::move(parsed->cmd),
-      [respond](core::Result<store::MessageRecord> r) {
-        if (!r) respond(http::ErrorResponse(r.error()));  // accepted: the outcome answers
-      },
-      [respond, &ctx](const std::string& id, std::optional<engine::Outcome> o) {
-        if (!o) {  // still going after sync_wait_ms: answer with where it stands
-          auto m = ctx.db.Read([&](store::Connection& c) { return store::message_repo::Get(c, id); });
-          respond(http::JsonResponse(202, {{"message_id", id}, {"status", m ? core::ToString(m->status) : "queued"}}));
-          return;
-        }
-        if (o->sent) {
-          respond(http::JsonResponse(200, {{"message_id", id}, {"whatsapp_message_id", o->wamid},
-                                           {"status", "sent"}, {"sent_at", core::FormatIso8601(o->sent_at_ms)}}));
-          return;
-        }
-        std::string msg = "the message could not be sent: " +
-                          (o->error.code ? "(#" + std::to_string(o->error.code) + ") " : std::string()) + o->error.title;
-        respond(http::ErrorResponse(500, "send_failed", msg, SendFailedDetails(id, *o)));
-      },
-      deadline);
+  ctx.sender.Accept(*who, std::move(parsed->cmd), [respond, async, deadline, &ctx](core::Result<messaging::Accepted> r) {
+    if (!r) return respond(http::ErrorResponse(r.error()));
+    const store::MessageRecord& m = r->message;
+    const char* window = r->window_open ? "open" : "closed";
+    if (async) {
+      respond(http::JsonResponse(202, {{"message_id", m.id}, {"status", core::ToString(m.status)}, {"service_window", window}}));
+      return;
+    }
+    if (auto final = FinalAnswer(m, r->window_open)) return respond(std::move(*final));
+    bool window_open = r->window_open;
+    // Registered before the engine sees a new message (the service enqueues after this callback).
+    ctx.waiters.Register(m.id, deadline, [respond, window_open, &ctx](const std::string& id, std::optional<engine::Outcome> o) {
+      if (!o) {  // still going after sync_wait_ms: answer with where it stands
+        auto now = ctx.db.Read([&](store::Connection& c) { return store::message_repo::Get(c, id); });
+        respond(http::JsonResponse(202, {{"message_id", id}, {"status", now ? core::ToString(now->status) : "queued"}}));
+        return;
+      }
+      respond(o->sent ? SentAnswer(id, o->wamid, o->sent_at_ms, window_open) : FailedAnswer(id, *o));
+    });
+  });
 }
 
 // Loads a message the caller may see; another tenant's message is "not found".

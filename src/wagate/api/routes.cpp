@@ -7,6 +7,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   RegisterMessageRoutes(router, ctx);
   RegisterWebhookRoutes(router, ctx);
   RegisterOpsRoutes(router, ctx);
+  RegisterEngineRoutes(router, ctx);
 }
 
 }  // namespace wagate::api

@@ -13,5 +13,6 @@ void RegisterAdminRoutes(http::Router& router, ApiContext& ctx);
 void RegisterMessageRoutes(http::Router& router, ApiContext& ctx);
 void RegisterWebhookRoutes(http::Router& router, ApiContext& ctx);
 void RegisterOpsRoutes(http::Router& router, ApiContext& ctx);
+void RegisterEngineRoutes(http::Router& router, ApiContext& ctx);
 
 }  // namespace wagate::api

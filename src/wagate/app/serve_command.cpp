@@ -102,11 +102,13 @@ int RunServe(const std::vector<std::string>& args) {
   es.in_doubt_timeout_ms = s.engine_in_doubt_timeout_ms;
   es.in_doubt_policy = s.engine_in_doubt_policy == "resend" ? engine::InDoubtPolicy::kResend
                                                             : engine::InDoubtPolicy::kMarkUnknown;
-  engine::Dispatcher dispatcher(es, **db, outlets, graph, clock, waiters, metrics);
-  inbound::Processor processor(**db, clock, metrics);
-  messaging::SendService sender(**db, outlets, dispatcher, waiters, clock);
+  messaging::ContactWindows windows;
+  engine::Dispatcher dispatcher(es, **db, outlets, graph, clock, waiters, windows, metrics);
+  inbound::Processor processor(**db, clock, metrics, outlets, windows);
+  messaging::SendService sender(**db, outlets, dispatcher, windows, clock);
 
-  api::ApiContext ctx{**db, admin, keys, outlets, sender, dispatcher, processor, metrics, clock, s.engine_sync_wait_ms};
+  api::ApiContext ctx{**db,      admin,   keys,    outlets, sender, dispatcher, waiters,
+                      windows,   processor, metrics, clock, s.engine_sync_wait_ms};
   metrics.AddGauge("wagate_queue_depth", "Messages waiting in the engine (queued, retrying, in doubt)",
                    [&] { return static_cast<double>(dispatcher.QueueDepth()); });
   metrics.AddGauge("wagate_sends_in_flight", "Graph requests in flight", [&] { return static_cast<double>(dispatcher.InFlight()); });

@@ -29,16 +29,18 @@ class SystemClock final : public Clock {
   TimePoint Now() const override { return std::chrono::system_clock::now(); }
 };
 
-// Thread-safe fake: tests set and advance it explicitly.
+// Thread-safe fake: tests set and advance it explicitly (microsecond resolution).
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(int64_t start_ms = 1'700'000'000'000) : now_ms_(start_ms) {}
-  TimePoint Now() const override { return FromUnixMs(now_ms_.load()); }
-  void Advance(Millis d) { now_ms_ += d.count(); }
-  void SetMs(int64_t ms) { now_ms_ = ms; }
+  explicit FakeClock(int64_t start_ms = 1'700'000'000'000) : now_us_(start_ms * 1000) {}
+  TimePoint Now() const override {
+    return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::microseconds(now_us_.load())));
+  }
+  void Advance(std::chrono::microseconds d) { now_us_ += d.count(); }
+  void SetMs(int64_t ms) { now_us_ = ms * 1000; }
 
  private:
-  std::atomic<int64_t> now_ms_;
+  std::atomic<int64_t> now_us_;
 };
 
 }  // namespace wagate::core

@@ -14,6 +14,7 @@ enum class ErrorKind {
   kForbidden,       // 403
   kNotFound,        // 404
   kConflict,        // 409
+  kUnprocessable,   // 422
   kTooLarge,        // 413
   kQuotaExceeded,   // 429
   kUnavailable,     // 503

@@ -1,12 +1,13 @@
-// The delivery engine: takes stored messages in due order, paces them per outlet, sends them to
-// Graph, records the outcome, retries what is transient. Everything it does starts from the store,
-// so a restart resumes where the process stopped.
+// The delivery engine: stored messages flow through one lane per sender number (engine/lane), are
+// sent to Graph, and their outcome is recorded; transient failures are retried with backoff.
+// Everything starts from the store, so a restart resumes where the process stopped.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <queue>
 #include <random>
@@ -20,6 +21,7 @@
 #include "wagate/engine/outcome_waiters.hpp"
 #include "wagate/engine/retry_policy.hpp"
 #include "wagate/graph/client.hpp"
+#include "wagate/messaging/contact_windows.hpp"
 #include "wagate/metrics/registry.hpp"
 #include "wagate/store/database.hpp"
 #include "wagate/tenancy/outlet_registry.hpp"
@@ -32,10 +34,20 @@ enum class InDoubtPolicy {
 };
 
 struct EngineSettings {
-  int workers = 16;  // concurrent Graph requests
+  int workers = 16;  // concurrent Graph requests in all
   RetryPolicy retry;
   int64_t in_doubt_timeout_ms = 60000;
   InDoubtPolicy in_doubt_policy = InDoubtPolicy::kMarkUnknown;
+  int64_t lane_max_in_flight = 64;
+  int64_t throttle_pause_ms = 1000;      // a lane's pause after 130429 / 429 without Retry-After
+  int64_t throttle_extra_attempts = 16;  // throttling answers do not use up the transient-error budget
+};
+
+// A lane's state for the API and /metrics.
+struct LaneView {
+  std::string outlet_id;
+  Lane::Snapshot snapshot;
+  LaneSettings settings;
 };
 
 // Threads: `workers` sender threads plus the callers of Enqueue (any thread).
@@ -43,7 +55,7 @@ class Dispatcher final {
  public:
   Dispatcher(EngineSettings settings, store::Database& db, const tenancy::OutletRegistry& outlets,
              const graph::Client& graph, const core::Clock& clock, OutcomeWaiters& waiters,
-             metrics::Registry& metrics);
+             const messaging::ContactWindows& windows, metrics::Registry& metrics);
   ~Dispatcher();
 
   // Loads what the store says is pending (queued, and in-doubt claims), then starts the workers.
@@ -53,21 +65,25 @@ class Dispatcher final {
   void Stop();
 
   // A committed message is due at `due_ms`.
-  void Enqueue(const std::string& message_id, const std::string& outlet_id, int64_t due_ms);
+  void Enqueue(QueuedMessage message, const std::string& outlet_id, int64_t due_ms);
+  // Applies an outlet's changed limits to its lane at once.
+  void Reconfigure(const std::string& outlet_id);
+  std::optional<LaneView> Lane(const std::string& outlet_id) const;
+  std::vector<LaneView> Lanes() const;
   size_t QueueDepth() const;
   size_t InFlight() const { return in_flight_.load(); }
 
  private:
-  struct Item {
-    std::string message_id;
+  struct Work {
+    Dispatch dispatch;
     std::string outlet_id;
   };
   // A lane due at `at_ms`; stale entries (generation moved on) are skipped.
   struct LaneSlot {
-    int64_t at_ms;
+    int64_t at_us;
     uint64_t generation;
-    Lane* lane;
-    bool operator>(const LaneSlot& o) const { return at_ms > o.at_ms; }
+    engine::Lane* lane;
+    bool operator>(const LaneSlot& o) const { return at_us > o.at_us; }
   };
   struct InDoubt {
     std::string message_id;
@@ -75,14 +91,15 @@ class Dispatcher final {
   };
 
   void RunWorker();
-  void Process(const Item& item);
-  Lane& LaneFor(const std::string& outlet_id);  // under mu_
-  void Schedule(Lane& lane, int64_t now_ms);     // under mu_
-  // Takes the next message a lane may send now, rescheduling lanes as it goes; under mu_.
-  std::optional<Item> TakeNext(int64_t now_ms, int64_t* wake_at_ms);
+  void Process(const Work& work);
+  engine::Lane& LaneFor(const std::string& outlet_id);  // under mu_
+  void Schedule(engine::Lane& lane);  // under mu_
+  std::optional<Work> TakeNext(int64_t* wake_at_us, std::vector<std::string>* tier_deferred);
+  int64_t NowUs() const;
   void CheckInDoubt();
-  void Finish(const std::string& message_id, store::WriteJob job, std::optional<Outcome> outcome,
-              std::optional<int64_t> requeue_at_ms, const std::string& outlet_id);
+  // Records an outcome durably, then re-queues (retry) and/or tells a synchronous caller.
+  void Finish(const Work& work, store::WriteJob job, std::optional<Outcome> outcome, std::optional<int64_t> requeue_at_ms);
+  void LaneDone(const std::string& outlet_id, const std::function<void(engine::Lane&)>& also);
   double Random();
 
   EngineSettings settings_;
@@ -91,13 +108,14 @@ class Dispatcher final {
   const graph::Client& graph_;
   const core::Clock& clock_;
   OutcomeWaiters& waiters_;
+  const messaging::ContactWindows& windows_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::unordered_map<std::string, std::unique_ptr<Lane>> lanes_;  // by outlet id
+  std::unordered_map<std::string, std::unique_ptr<engine::Lane>> lanes_;  // by outlet id
   std::priority_queue<LaneSlot, std::vector<LaneSlot>, std::greater<>> due_lanes_;
   size_t queued_ = 0;
-  std::multimap<int64_t, InDoubt> in_doubt_;              // by deadline
+  std::multimap<int64_t, InDoubt> in_doubt_;  // by deadline
   std::mt19937_64 rng_{std::random_device{}()};
   bool stopping_ = false;
   std::vector<std::thread> threads_;
@@ -109,5 +127,7 @@ class Dispatcher final {
   metrics::Counter* failed_;
   metrics::Histogram* latency_;
 };
+
+LaneSettings LaneSettingsFor(const tenancy::OutletCredentials& outlet, int64_t max_in_flight);
 
 }  // namespace wagate::engine

@@ -3,44 +3,143 @@
 #include <gtest/gtest.h>
 
 namespace wagate::engine {
+namespace {
 
-TEST(Lane, SendsReadyMessagesInOrderWithinItsRate) {
-  core::FakeClock clock(0);
-  Lane lane("o", 10, clock);  // burst of 1, then one per 100 ms
-  lane.Add("a", 0, 0);
-  lane.Add("b", 0, 0);
-  EXPECT_EQ(lane.TakeIfAllowed(), "a");
-  EXPECT_EQ(lane.TakeIfAllowed(), std::nullopt);
-  EXPECT_EQ(lane.NextTimeMs(0), 100);
-  clock.Advance(std::chrono::milliseconds(100));
-  EXPECT_EQ(lane.TakeIfAllowed(), "b");
-  EXPECT_EQ(lane.NextTimeMs(100), std::nullopt);
-}
+using std::chrono::milliseconds;
 
-TEST(Lane, LaterMessagesWaitUntilDue) {
-  core::FakeClock clock(0);
-  Lane lane("o", 80, clock);
-  lane.Add("retry", 1000, 0);
-  EXPECT_FALSE(lane.HasReady());
-  EXPECT_EQ(lane.NextTimeMs(0), 1000);
-  lane.Promote(999);
-  EXPECT_FALSE(lane.HasReady());
-  lane.Promote(1000);
-  EXPECT_EQ(lane.TakeIfAllowed(), "retry");
-}
+struct LaneFixture : testing::Test {
+  core::FakeClock clock{0};
+  messaging::ContactWindows windows;
+  int64_t now() const { return clock.NowMs(); }
+  QueuedMessage Msg(std::string id, std::string to, Priority p = Priority::kTransactional) {
+    return QueuedMessage{std::move(id), std::move(to), p};
+  }
+  std::optional<std::string> TakeId(Lane& lane) {
+    auto d = lane.Take(now(), nullptr);
+    if (!d) return std::nullopt;
+    lane.Done();
+    return d->message.id;
+  }
+};
 
-TEST(Lane, ThroughputChangesAtRuntime) {
-  core::FakeClock clock(0);
-  Lane lane("o", 1000, clock);
-  for (int i = 0; i < 200; ++i) lane.Add(std::to_string(i), 0, 0);
+TEST_F(LaneFixture, PacesAtTheThroughputLimit) {
+  LaneSettings s;
+  s.throughput_mps = 100;  // capacity 1, refill 100.5/s
+  s.pair.burst = 0;
+  Lane lane("o", s, clock, windows);
+  for (int i = 0; i < 1000; ++i) lane.Add(Msg(std::to_string(i), "+1"), 0, 0);
   int sent = 0;
-  while (lane.TakeIfAllowed()) ++sent;
-  EXPECT_EQ(sent, 100);  // a tenth of a second of burst
-  lane.SetThroughput(20);
-  clock.Advance(std::chrono::seconds(1));
-  sent = 0;
-  while (lane.TakeIfAllowed()) ++sent;
-  EXPECT_EQ(sent, 2);  // capacity shrank to 2
+  for (int step = 0; step < 10000; ++step) {  // one second in 100 µs steps, as the dispatcher wakes
+    while (TakeId(lane)) ++sent;
+    clock.Advance(std::chrono::microseconds(100));
+  }
+  EXPECT_GE(sent, 98);
+  EXPECT_LE(sent, 100);  // never more than the limit in one second
 }
 
+TEST_F(LaneFixture, TransactionalGoesBeforeBulk) {
+  Lane lane("o", LaneSettings{}, clock, windows);
+  for (int i = 0; i < 100; ++i) lane.Add(Msg("bulk" + std::to_string(i), "+1" + std::to_string(i), Priority::kBulk), 0, 0);
+  lane.Add(Msg("otp", "+99"), 0, 0);
+  EXPECT_EQ(TakeId(lane), "otp");
+}
+
+TEST_F(LaneFixture, PairRateHoldsOneCustomerWithoutBlockingOthers) {
+  LaneSettings s;
+  s.throughput_mps = 1000;
+  s.pair = {2, 6000};
+  Lane lane("o", s, clock, windows);
+  for (int i = 0; i < 4; ++i) lane.Add(Msg("a" + std::to_string(i), "+1"), 0, 0);
+  lane.Add(Msg("b0", "+2"), 0, 0);
+  std::vector<std::string> got;
+  for (int ms = 0; ms < 100; ++ms) {
+    while (auto id = TakeId(lane)) got.push_back(*id);
+    clock.Advance(milliseconds(1));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"a0", "a1", "b0"}));  // a2, a3 wait; b0 does not
+  EXPECT_EQ(lane.Snap(now()).counters.deferred_pair_rate, 2u);
+  clock.Advance(milliseconds(6000));
+  EXPECT_EQ(TakeId(lane), "a2");
+  EXPECT_EQ(TakeId(lane), std::nullopt);
+  clock.Advance(milliseconds(6000));
+  EXPECT_EQ(TakeId(lane), "a3");
+}
+
+TEST_F(LaneFixture, TierDefersNewCustomersOutsideTheWindowOnly) {
+  LaneSettings s;
+  s.throughput_mps = 1000;
+  s.messaging_tier = 1;
+  Lane lane("o", s, clock, windows);
+  windows.RecordInbound("o", "+3", 0);  // +3 wrote to us: inside the window, costs no tier slot
+  lane.Add(Msg("m1", "+1"), 0, 0);
+  lane.Add(Msg("m2", "+2"), 0, 0);
+  lane.Add(Msg("m3", "+3"), 0, 0);
+  std::vector<std::string> deferred;
+  auto d1 = lane.Take(now(), &deferred);
+  ASSERT_TRUE(d1);
+  EXPECT_TRUE(d1->business_initiated);
+  clock.Advance(milliseconds(10));
+  auto d3 = lane.Take(now(), &deferred);
+  ASSERT_TRUE(d3);
+  EXPECT_EQ(d3->message.id, "m3");
+  EXPECT_FALSE(d3->business_initiated);
+  EXPECT_EQ(deferred, std::vector<std::string>{"m2"});
+  EXPECT_EQ(lane.NextTimeUs(now() * 1000), TierBudget::kWindowMs * 1000);  // m2 waits for a slot, not failed
+  clock.SetMs(TierBudget::kWindowMs);
+  auto d2 = lane.Take(now(), &deferred);
+  ASSERT_TRUE(d2);
+  EXPECT_EQ(d2->message.id, "m2");
+}
+
+TEST_F(LaneFixture, GraphThrottlingPausesTheWholeLane) {
+  Lane lane("o", LaneSettings{}, clock, windows);
+  lane.Add(Msg("m1", "+1"), 0, 0);
+  lane.Throttle(1000);
+  EXPECT_EQ(TakeId(lane), std::nullopt);
+  EXPECT_EQ(lane.NextTimeUs(now() * 1000), 1'000'000);
+  clock.SetMs(1000);
+  EXPECT_EQ(TakeId(lane), "m1");
+}
+
+TEST_F(LaneFixture, InFlightIsBounded) {
+  LaneSettings s;
+  s.throughput_mps = 1000;
+  s.max_in_flight = 2;
+  Lane lane("o", s, clock, windows);
+  for (int i = 0; i < 5; ++i) lane.Add(Msg(std::to_string(i), "+1" + std::to_string(i)), 0, 0);
+  EXPECT_TRUE(lane.Take(now(), nullptr));
+  EXPECT_TRUE(lane.Take(now(), nullptr));
+  EXPECT_FALSE(lane.Take(now(), nullptr));
+  EXPECT_EQ(lane.NextTimeUs(now() * 1000), std::nullopt);
+  lane.Done();
+  EXPECT_TRUE(lane.Take(now(), nullptr));
+}
+
+TEST_F(LaneFixture, RetriesWaitUntilDue) {
+  Lane lane("o", LaneSettings{}, clock, windows);
+  lane.Add(Msg("retry", "+1"), 1000, 0);
+  EXPECT_EQ(TakeId(lane), std::nullopt);
+  EXPECT_EQ(lane.NextTimeUs(0), 1'000'000);
+  clock.SetMs(1000);
+  EXPECT_EQ(TakeId(lane), "retry");
+}
+
+TEST_F(LaneFixture, ReconfiguresThroughputAtRuntime) {
+  LaneSettings s;
+  s.throughput_mps = 1000;
+  s.pair.burst = 0;
+  Lane lane("o", s, clock, windows);
+  for (int i = 0; i < 5000; ++i) lane.Add(Msg(std::to_string(i), "+1"), 0, 0);
+  s.throughput_mps = 20;
+  lane.Reconfigure(s);
+  int sent = 0;
+  for (int step = 0; step < 10000; ++step) {
+    while (TakeId(lane)) ++sent;
+    clock.Advance(std::chrono::microseconds(100));
+  }
+  EXPECT_LE(sent, 21);
+  EXPECT_GE(sent, 19);
+}
+
+}  // namespace
 }  // namespace wagate::engine

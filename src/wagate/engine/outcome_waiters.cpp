@@ -1,5 +1,8 @@
 #include "wagate/engine/outcome_waiters.hpp"
 
+#include <algorithm>
+#include <vector>
+
 namespace wagate::engine {
 
 OutcomeWaiters::OutcomeWaiters(const core::Clock& clock) : clock_(clock), timer_([this] { RunTimer(); }) {}
@@ -16,22 +19,22 @@ OutcomeWaiters::~OutcomeWaiters() {
 void OutcomeWaiters::Register(const std::string& message_id, int64_t deadline_ms, OutcomeCallback callback) {
   {
     std::lock_guard lock(mu_);
-    waiters_[message_id] = Waiter{deadline_ms, std::move(callback)};
-    deadlines_.emplace(deadline_ms, message_id);
+    uint64_t ticket = ++next_ticket_;
+    waiters_.emplace(message_id, Waiter{deadline_ms, ticket, std::move(callback)});
+    deadlines_.emplace(deadline_ms, std::make_pair(message_id, ticket));
   }
   cv_.notify_all();
 }
 
 void OutcomeWaiters::Complete(const std::string& message_id, const Outcome& outcome) {
-  OutcomeCallback cb;
+  std::vector<OutcomeCallback> callbacks;
   {
     std::lock_guard lock(mu_);
-    auto it = waiters_.find(message_id);
-    if (it == waiters_.end()) return;
-    cb = std::move(it->second.callback);
-    waiters_.erase(it);
+    auto [first, last] = waiters_.equal_range(message_id);
+    for (auto it = first; it != last; ++it) callbacks.push_back(std::move(it->second.callback));
+    waiters_.erase(first, last);
   }
-  cb(message_id, outcome);
+  for (auto& cb : callbacks) cb(message_id, outcome);
 }
 
 void OutcomeWaiters::Cancel(const std::string& message_id) {
@@ -49,10 +52,11 @@ void OutcomeWaiters::RunTimer() {
   while (!stopping_) {
     int64_t now = clock_.NowMs();
     while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
-      std::string id = deadlines_.begin()->second;
+      auto [id, ticket] = deadlines_.begin()->second;
       deadlines_.erase(deadlines_.begin());
-      auto it = waiters_.find(id);
-      if (it == waiters_.end() || it->second.deadline_ms > now) continue;
+      auto [first, last] = waiters_.equal_range(id);
+      auto it = std::find_if(first, last, [t = ticket](const auto& kv) { return kv.second.ticket == t; });
+      if (it == last) continue;  // completed already
       OutcomeCallback cb = std::move(it->second.callback);
       waiters_.erase(it);
       lock.unlock();

@@ -42,13 +42,16 @@ class OutcomeWaiters final {
   void RunTimer();
   struct Waiter {
     int64_t deadline_ms;
+    uint64_t ticket;
     OutcomeCallback callback;
   };
   const core::Clock& clock_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::unordered_map<std::string, Waiter> waiters_;
-  std::multimap<int64_t, std::string> deadlines_;
+  // Several callers may wait for one message (idempotent retries of a synchronous send).
+  std::unordered_multimap<std::string, Waiter> waiters_;
+  std::multimap<int64_t, std::pair<std::string, uint64_t>> deadlines_;
+  uint64_t next_ticket_ = 0;
   bool stopping_ = false;
   std::thread timer_;
 };

@@ -80,7 +80,20 @@ std::optional<WebhookPayload> ParseWebhookPayload(std::string_view body) {
         for (const json& st : *statuses) ParseStatus(st, pnid, &out);
       }
       auto messages = value->find("messages");
-      if (messages != value->end() && messages->is_array()) out.inbound_messages += messages->size();
+      if (messages != value->end() && messages->is_array()) {
+        out.inbound_messages += messages->size();
+        for (const json& m : *messages) {
+          if (!m.is_object()) continue;
+          std::string from = StringField(m, "from");
+          if (from.empty() || pnid.empty()) continue;
+          int64_t at = 0;
+          try {
+            at = std::stoll(StringField(m, "timestamp")) * 1000;
+          } catch (...) {
+          }
+          out.inbound.push_back(WebhookPayload::Inbound{pnid, from, at});
+        }
+      }
     }
   }
   return out;

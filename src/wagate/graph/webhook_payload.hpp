@@ -16,6 +16,13 @@ struct WebhookPayload {
   std::set<std::string> waba_ids;          // entry[].id, for changes without metadata
   std::vector<store::message_repo::StatusEvent> statuses;  // every status of every entry/change
   size_t inbound_messages = 0;
+  // A customer wrote to a business number: opens (refreshes) the 24 h service window.
+  struct Inbound {
+    std::string phone_number_id;
+    std::string from;  // digits
+    int64_t at_ms = 0;
+  };
+  std::vector<Inbound> inbound;
   std::vector<std::string> status_names;   // raw names, for metrics ("sent", "played", …)
 };
 

@@ -22,6 +22,7 @@ int StatusFor(core::ErrorKind kind) {
     case core::ErrorKind::kForbidden: return 403;
     case core::ErrorKind::kNotFound: return 404;
     case core::ErrorKind::kConflict: return 409;
+    case core::ErrorKind::kUnprocessable: return 422;
     case core::ErrorKind::kTooLarge: return 413;
     case core::ErrorKind::kQuotaExceeded: return 429;
     case core::ErrorKind::kUnavailable: return 503;

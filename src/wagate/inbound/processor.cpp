@@ -4,6 +4,8 @@
 
 #include "wagate/core/log.hpp"
 #include "wagate/graph/webhook_payload.hpp"
+#include "wagate/store/contact_repo.hpp"
+#include "wagate/store/idempotency_repo.hpp"
 #include "wagate/store/message_repo.hpp"
 #include "wagate/store/webhook_journal.hpp"
 
@@ -12,12 +14,19 @@ namespace wagate::inbound {
 namespace journal = store::webhook_journal;
 namespace repo = store::message_repo;
 
-Processor::Processor(store::Database& db, const core::Clock& clock, metrics::Registry& metrics)
-    : db_(db), clock_(clock), metrics_(metrics) {}
+Processor::Processor(store::Database& db, const core::Clock& clock, metrics::Registry& metrics,
+                     const tenancy::OutletRegistry& outlets, messaging::ContactWindows& windows)
+    : db_(db), clock_(clock), metrics_(metrics), outlets_(outlets), windows_(windows) {}
 
 Processor::~Processor() { Stop(); }
 
-void Processor::Start() { thread_ = std::thread([this] { Run(); }); }
+void Processor::Start() {
+  // The service windows that may still be open, from the store (they outlive restarts).
+  int64_t since = clock_.NowMs() - messaging::ContactWindows::kWindowMs;
+  auto contacts = db_.Read([since](store::Connection& c) { return store::contact_repo::RecentContacts(c, since); });
+  for (const auto& k : contacts) windows_.RecordInbound(k.outlet_id, k.wa_id, k.last_inbound_at);
+  thread_ = std::thread([this] { Run(); });
+}
 
 void Processor::Stop() {
   {
@@ -46,13 +55,17 @@ size_t Processor::ProcessBatch() {
   struct Parsed {
     int64_t journal_id;
     std::vector<repo::StatusEvent> statuses;
+    std::vector<std::pair<std::string, graph::WebhookPayload::Inbound>> inbound;  // (outlet id, message)
   };
   std::vector<Parsed> parsed;
   for (const auto& e : entries) {
     auto payload = graph::ParseWebhookPayload(e.body);
-    Parsed p{e.id, {}};
+    Parsed p{e.id, {}, {}};
     if (payload) {
       p.statuses = std::move(payload->statuses);
+      for (auto& in : payload->inbound) {
+        if (auto outlet = outlets_.ByPhoneNumberId(in.phone_number_id)) p.inbound.emplace_back(outlet->id, std::move(in));
+      }
       for (const auto& name : payload->status_names) CountEvent(name.empty() ? "status_unnamed" : name);
       for (size_t i = 0; i < payload->inbound_messages; ++i) CountEvent("message");
     }
@@ -65,10 +78,18 @@ size_t Processor::ProcessBatch() {
       for (const auto& st : p.statuses) {
         if (repo::ApplyStatus(c, st, now) == repo::ApplyResult::kApplied) ++*applied;
       }
+      for (const auto& [outlet_id, in] : p.inbound) {
+        store::contact_repo::RecordInbound(c, outlet_id, in.from, in.at_ms > 0 ? in.at_ms : now);
+      }
       journal::MarkProcessed(c, p.journal_id);
     }
     return core::Ok{};
   });
+  if (s.ok()) {
+    for (const auto& p : parsed) {
+      for (const auto& [outlet_id, in] : p.inbound) windows_.RecordInbound(outlet_id, in.from, in.at_ms > 0 ? in.at_ms : now);
+    }
+  }
   if (!s.ok()) {
     core::LogError("inbound", "could not apply webhooks", {{"error", s.error().message}});
     return 0;
@@ -80,8 +101,9 @@ void Processor::PruneIfDue() {
   int64_t now = clock_.NowMs();
   if (now - last_prune_ms_ < 60'000) return;
   last_prune_ms_ = now;
-  db_.Write([cutoff = now - kRetentionMs](store::Connection& c) -> core::Status {
+  db_.Write([cutoff = now - kRetentionMs, keys_cutoff = now - 2 * messaging::ContactWindows::kWindowMs](store::Connection& c) -> core::Status {
     journal::Prune(c, cutoff);
+    store::idempotency_repo::Prune(c, keys_cutoff);  // keys live at least 24 h (here: 48 h)
     return core::Ok{};
   }, nullptr);
 }

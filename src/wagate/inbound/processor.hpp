@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "wagate/core/clock.hpp"
+#include "wagate/messaging/contact_windows.hpp"
 #include "wagate/metrics/registry.hpp"
+#include "wagate/tenancy/outlet_registry.hpp"
 #include "wagate/store/database.hpp"
 
 namespace wagate::inbound {
@@ -19,7 +21,8 @@ class Processor final {
   // Processed journal rows and unmatched orphan statuses are kept this long (Meta retries for 7 days).
   static constexpr int64_t kRetentionMs = 8LL * 24 * 3600 * 1000;
 
-  Processor(store::Database& db, const core::Clock& clock, metrics::Registry& metrics);
+  Processor(store::Database& db, const core::Clock& clock, metrics::Registry& metrics,
+            const tenancy::OutletRegistry& outlets, messaging::ContactWindows& windows);
   ~Processor();
   void Start();
   void Stop();
@@ -35,6 +38,8 @@ class Processor final {
   store::Database& db_;
   const core::Clock& clock_;
   metrics::Registry& metrics_;
+  const tenancy::OutletRegistry& outlets_;
+  messaging::ContactWindows& windows_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool pending_ = true;

@@ -4,12 +4,12 @@
 #include "wagate/core/time_format.hpp"
 #include "wagate/graph/request_builder.hpp"
 #include "wagate/store/admin_repo.hpp"
+#include "wagate/store/idempotency_repo.hpp"
 #include "wagate/store/message_repo.hpp"
 
 namespace wagate::messaging {
 
-void SendService::Accept(const tenancy::Principal& who, SendCommand cmd, AcceptedCallback done,
-                         engine::OutcomeCallback on_outcome, int64_t outcome_deadline_ms) {
+void SendService::Accept(const tenancy::Principal& who, SendCommand cmd, AcceptedCallback done) {
   // Another tenant's outlet answers exactly like a missing one: the caller learns nothing.
   auto outlet = outlets_.ById(cmd.outlet_id);
   if (!who.CanSee(cmd.tenant_id) || !outlet || outlet->tenant_id != cmd.tenant_id) {
@@ -17,6 +17,14 @@ void SendService::Accept(const tenancy::Principal& who, SendCommand cmd, Accepte
     return;
   }
   int64_t now = clock_.NowMs();
+  bool window_open = windows_.IsOpen(cmd.outlet_id, cmd.to, now);
+  bool free_form = cmd.message_type != "template";
+  if (free_form && !window_open && outlet->reject_outside_window) {
+    done(core::Error{core::ErrorKind::kUnprocessable, "outside_service_window",
+                     "the customer has not written to this number in the last 24 hours: only templates may be "
+                     "sent (the outlet's window_policy is reject)"});
+    return;
+  }
   auto record = std::make_shared<store::MessageRecord>();
   record->id = core::NewId("msg_", now);
   record->tenant_id = cmd.tenant_id;
@@ -24,20 +32,36 @@ void SendService::Accept(const tenancy::Principal& who, SendCommand cmd, Accepte
   record->conversation_id = cmd.conversation_id;
   record->to_number = cmd.to;
   record->message_type = cmd.message_type;
+  record->priority = static_cast<int64_t>(cmd.priority);
   record->body_text = cmd.text;
   record->graph_request = graph::BuildTextMessage(cmd.to, cmd.text, record->id);
   record->status = core::MessageStatus::kQueued;
   record->next_attempt_at = now;
   record->created_at = now;
 
-  // Registered before the insert so an outcome can never race past the waiter.
-  if (on_outcome) waiters_.Register(record->id, outcome_deadline_ms, std::move(on_outcome));
+  auto duplicate = std::make_shared<bool>(false);
   std::string month = core::MonthKey(now);
+  auto key = cmd.idempotency_key;
+  std::string hash = cmd.request_hash;
   db_.Write(
-      [record, month](store::Connection& c) -> core::Status {
+      [record, month, key, hash, duplicate, now](store::Connection& c) -> core::Status {
+        // Checked inside the single writer's transaction: concurrent retries with one key see one
+        // another, and quota use never overshoots.
+        if (key) {
+          if (auto seen = store::idempotency_repo::Find(c, record->tenant_id, *key)) {
+            if (seen->request_hash != hash) {
+              return core::Error{core::ErrorKind::kConflict, "idempotency_conflict",
+                                 "this Idempotency-Key was used with a different request body"};
+            }
+            auto original = store::message_repo::Get(c, seen->message_id);
+            if (!original) return core::Error::Internal("the message of this Idempotency-Key is gone");
+            *record = *original;
+            *duplicate = true;
+            return core::Ok{};
+          }
+        }
         auto tenant = store::admin_repo::GetTenant(c, record->tenant_id);
         if (!tenant) return core::Error::NotFound("tenant");
-        // Checked and counted inside the single writer's transaction: no overshoot under concurrency.
         if (tenant->monthly_quota &&
             store::admin_repo::QuotaUsed(c, record->tenant_id, month) >= *tenant->monthly_quota) {
           return core::Error{core::ErrorKind::kQuotaExceeded, "quota_exceeded",
@@ -46,16 +70,18 @@ void SendService::Accept(const tenancy::Principal& who, SendCommand cmd, Accepte
         }
         store::admin_repo::AddQuotaUse(c, record->tenant_id, month, 1);
         store::message_repo::Insert(c, *record);
+        if (key) store::idempotency_repo::Insert(c, record->tenant_id, *key, {hash, record->id}, now);
         return core::Ok{};
       },
-      [this, record, done = std::move(done)](const core::Status& s) {
-        if (!s.ok()) {
-          waiters_.Cancel(record->id);
-          done(s.error());
-          return;
+      [this, record, duplicate, window_open, done = std::move(done)](const core::Status& s) {
+        if (!s.ok()) return done(s.error());
+        // The caller hears first, so a synchronous one is waiting before the engine can finish.
+        done(Accepted{*record, *duplicate, window_open});
+        if (!*duplicate) {
+          dispatcher_.Enqueue(engine::QueuedMessage{record->id, record->to_number,
+                                                    static_cast<engine::Priority>(record->priority != 0)},
+                              record->outlet_id, record->next_attempt_at);
         }
-        dispatcher_.Enqueue(record->id, record->outlet_id, record->next_attempt_at);
-        done(*record);
       });
 }
 

@@ -1,5 +1,5 @@
-// Accepting a message: ownership checks, the monthly quota, the durable insert, the hand-off to the
-// engine. Knows nothing of HTTP.
+// Accepting a message: ownership checks, the service-window policy, idempotency, the monthly quota,
+// the durable insert, the hand-off to the engine. Knows nothing of HTTP.
 #pragma once
 
 #include <functional>
@@ -9,7 +9,7 @@
 #include "wagate/core/clock.hpp"
 #include "wagate/core/result.hpp"
 #include "wagate/engine/dispatcher.hpp"
-#include "wagate/engine/outcome_waiters.hpp"
+#include "wagate/messaging/contact_windows.hpp"
 #include "wagate/store/database.hpp"
 #include "wagate/store/records.hpp"
 #include "wagate/tenancy/key_registry.hpp"
@@ -24,27 +24,34 @@ struct SendCommand {
   std::string to;  // already normalised to E.164
   std::string message_type = "text";
   std::string text;
+  engine::Priority priority = engine::Priority::kTransactional;
+  std::optional<std::string> idempotency_key;
+  std::string request_hash;  // of the request body, to tell a retry from a different request
 };
 
-using AcceptedCallback = std::function<void(core::Result<store::MessageRecord>)>;
+struct Accepted {
+  store::MessageRecord message;  // as stored (for a duplicate: the original, as it stands now)
+  bool duplicate = false;        // an Idempotency-Key seen before with the same body
+  bool window_open = false;      // the customer wrote to this outlet in the last 24 h
+};
+
+using AcceptedCallback = std::function<void(core::Result<Accepted>)>;
 
 // Thread-safe; callbacks run on the store's writer thread and must not block.
 class SendService final {
  public:
   SendService(store::Database& db, const tenancy::OutletRegistry& outlets, engine::Dispatcher& dispatcher,
-              engine::OutcomeWaiters& waiters, const core::Clock& clock)
-      : db_(db), outlets_(outlets), dispatcher_(dispatcher), waiters_(waiters), clock_(clock) {}
+              const ContactWindows& windows, const core::Clock& clock)
+      : db_(db), outlets_(outlets), dispatcher_(dispatcher), windows_(windows), clock_(clock) {}
 
-  // `done` fires once the message is committed (or refused). With `on_outcome`, the caller is also
-  // told when it was sent or failed for good, or nullopt at `outcome_deadline_ms`.
-  void Accept(const tenancy::Principal& who, SendCommand cmd, AcceptedCallback done,
-              engine::OutcomeCallback on_outcome = nullptr, int64_t outcome_deadline_ms = 0);
+  // `done` fires once the message is committed (or refused).
+  void Accept(const tenancy::Principal& who, SendCommand cmd, AcceptedCallback done);
 
  private:
   store::Database& db_;
   const tenancy::OutletRegistry& outlets_;
   engine::Dispatcher& dispatcher_;
-  engine::OutcomeWaiters& waiters_;
+  const ContactWindows& windows_;
   const core::Clock& clock_;
 };
 

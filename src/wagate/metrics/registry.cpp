@@ -81,6 +81,11 @@ void Registry::AddGauge(const std::string& name, const std::string& help, std::f
   f.gauge = std::move(read);
 }
 
+void Registry::AddCollector(std::function<void(std::string* out)> collect) {
+  std::lock_guard lock(mu_);
+  collectors_.push_back(std::move(collect));
+}
+
 std::string Registry::RenderPrometheus() const {
   std::lock_guard lock(mu_);
   std::string out;
@@ -96,6 +101,7 @@ std::string Registry::RenderPrometheus() const {
       out += name + " " + buf + "\n";
     }
   }
+  for (const auto& collect : collectors_) collect(&out);
   return out;
 }
 

@@ -41,6 +41,8 @@ class Registry final {
   Counter* GetCounter(const std::string& name, const std::string& help, const std::string& labels = "");
   Histogram* GetHistogram(const std::string& name, const std::string& help, const std::string& labels = "");
   void AddGauge(const std::string& name, const std::string& help, std::function<double()> read);
+  // Renders families whose series come and go (one per lane): appends complete Prometheus text.
+  void AddCollector(std::function<void(std::string* out)> collect);
   std::string RenderPrometheus() const;
 
  private:
@@ -53,6 +55,7 @@ class Registry final {
   };
   mutable std::mutex mu_;
   std::map<std::string, Family> families_;
+  std::vector<std::function<void(std::string*)>> collectors_;
 };
 
 // Latency buckets in seconds, 0.5 ms … 30 s.

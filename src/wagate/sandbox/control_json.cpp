@@ -95,6 +95,11 @@ json ConfigToJson(const LiveConfig& c) {
   return json{{"webhook_url", c.webhook_url},
               {"app_secret", security::MaskSecret(c.app_secret)},
               {"mps", c.mps},
+              {"pair_burst", c.pair_burst},
+              {"pair_interval_ms", c.pair_interval_ms},
+              {"enforce_window", c.enforce_window},
+              {"window_hours", c.window_hours},
+              {"tier", c.tier},
               {"delay_sent_ms", c.delay_sent_ms},
               {"delay_delivered_ms", c.delay_delivered_ms},
               {"delay_read_ms", c.delay_read_ms},
@@ -119,6 +124,15 @@ std::string PatchConfig(const json& patch, LiveConfig* config) {
          return {};
        }},
       {"mps", Integer(&LiveConfig::mps, 0, 1'000'000)},
+      {"pair_burst", Integer(&LiveConfig::pair_burst, 0, 1'000'000)},
+      {"pair_interval_ms", Integer(&LiveConfig::pair_interval_ms, 1, 86'400'000)},
+      {"enforce_window", [](const json& v, LiveConfig& c) -> std::string {
+         if (!v.is_boolean()) return "must be true or false";
+         c.enforce_window = v.get<bool>();
+         return {};
+       }},
+      {"window_hours", Integer(&LiveConfig::window_hours, 1, 8760)},
+      {"tier", Integer(&LiveConfig::tier, 0, 1'000'000'000)},
       {"delay_sent_ms", Integer(&LiveConfig::delay_sent_ms, 0, 86'400'000)},
       {"delay_delivered_ms", Integer(&LiveConfig::delay_delivered_ms, 0, 86'400'000)},
       {"delay_read_ms", Integer(&LiveConfig::delay_read_ms, 0, 86'400'000)},

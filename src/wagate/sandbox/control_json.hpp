@@ -14,6 +14,11 @@ struct LiveConfig {
   std::string webhook_url;
   std::string app_secret;
   int64_t mps = 80;
+  int64_t pair_burst = 45;
+  int64_t pair_interval_ms = 6000;
+  bool enforce_window = false;
+  int64_t window_hours = 24;
+  int64_t tier = 0;
   int64_t delay_sent_ms = 100;
   int64_t delay_delivered_ms = 300;
   int64_t delay_read_ms = 600;

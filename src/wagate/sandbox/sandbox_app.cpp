@@ -14,6 +14,7 @@ using nlohmann::json;
 using std::chrono::milliseconds;
 
 constexpr std::string_view kLog = "sandbox";
+constexpr int64_t kHourMs = 3600LL * 1000;
 
 bool AllDigits(std::string_view s, size_t max_len) {
   return !s.empty() && s.size() <= max_len && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -67,10 +68,23 @@ std::string NewWamid() { return "wamid.HBgL" + Base64(core::RandomBytes(30)); }
 SandboxApp::SandboxApp(const SandboxSettings& settings, const core::Clock& clock, uint64_t seed)
     : clock_(clock),
       access_token_(settings.access_token),
-      config_{settings.webhook_url,   settings.app_secret,         settings.mps,
-              settings.delay_sent_ms, settings.delay_delivered_ms, settings.delay_read_ms,
-              settings.webhook_horizon_s, settings.timeout_ms},
+      config_{.webhook_url = settings.webhook_url,
+              .app_secret = settings.app_secret,
+              .mps = settings.mps,
+              .pair_burst = settings.pair_burst,
+              .pair_interval_ms = settings.pair_interval_ms,
+              .enforce_window = settings.enforce_window,
+              .window_hours = settings.window_hours,
+              .tier = settings.tier,
+              .delay_sent_ms = settings.delay_sent_ms,
+              .delay_delivered_ms = settings.delay_delivered_ms,
+              .delay_read_ms = settings.delay_read_ms,
+              .webhook_horizon_s = settings.webhook_horizon_s,
+              .timeout_ms = settings.timeout_ms},
       rate_window_(clock, settings.mps),
+      pairs_(clock, settings.pair_burst, settings.pair_interval_ms),
+      windows_(clock, settings.window_hours * kHourMs),
+      tier_(clock, settings.tier),
       faults_(settings.faults, seed),
       webhooks_(WebhookSenderSettings{settings.webhook_url, settings.app_secret, settings.webhook_threads,
                                       static_cast<size_t>(settings.webhook_batch),
@@ -109,6 +123,7 @@ void SandboxApp::RegisterRoutes(http::Router& router) {
   });
   router.Add("GET", "/_sandbox/stats", bind(&SandboxApp::HandleStats));
   router.Add("POST", "/_sandbox/inbound", bind(&SandboxApp::HandleInbound));
+  router.Add("POST", "/_sandbox/window", bind(&SandboxApp::HandleWindow));
   router.Add("GET", "/_sandbox/faults", bind(&SandboxApp::HandleGetFaults));
   router.Add("POST", "/_sandbox/faults", bind(&SandboxApp::HandlePostFaults));
   router.Add("GET", "/_sandbox/config", bind(&SandboxApp::HandleGetConfig));
@@ -142,7 +157,8 @@ SendOutcome SandboxApp::Reject(const GraphError& error) const {
 }
 
 // Order of checks, as Meta applies them: path, token, throughput, then (here) injected faults, then
-// the body. Only requests that pass the token count against the throughput window.
+// the body, then the pair rate limit (it needs the recipient). Only requests that pass the token count
+// against the throughput window; only valid messages that pass everything else take a pair token.
 SendOutcome SandboxApp::Send(std::string_view version, std::string_view phone_number_id, std::string_view bearer,
                              std::string_view body) {
   if (!IsGraphVersion(version)) {
@@ -173,6 +189,11 @@ SendOutcome SandboxApp::Send(std::string_view version, std::string_view phone_nu
 
   ValidationResult validated = ValidateSendBody(body, DigitsOf(DisplayNumberFor(phone_number_id)));
   if (auto* error = std::get_if<GraphError>(&validated)) return Reject(*error);
+  const ValidSend& valid = std::get<ValidSend>(validated);
+  if (valid.kind == ValidSend::Kind::kMessage && !pairs_.TryAcquire(phone_number_id, valid.wa_id)) {
+    return Reject(GraphError::Of(131056, "Message failed to send because there were too many messages sent from "
+                                         "this phone number to the same phone number in a short period of time."));
+  }
   return Accept(phone_number_id, std::move(std::get<ValidSend>(validated)), body);
 }
 
@@ -188,7 +209,10 @@ SendOutcome SandboxApp::Accept(std::string_view phone_number_id, ValidSend send,
   nlohmann::ordered_json body = {{"messaging_product", "whatsapp"},
                                  {"contacts", nlohmann::ordered_json::array({{{"input", send.to}, {"wa_id", send.wa_id}}})},
                                  {"messages", nlohmann::ordered_json::array({message})}};
-  ScheduleStatuses(phone_number_id, send, wamid);
+  LiveConfig cfg = config();
+  std::optional<AsyncFailure> failure = DecideFate(phone_number_id, send, cfg);
+  if (failure) outcome.async_failure = failure->code;
+  ScheduleStatuses(phone_number_id, send, wamid, cfg, failure);
   log_.AddAccepted(AcceptedMessage{wamid, std::string(phone_number_id), send.to, send.type, send.text,
                                    send.biz_opaque_callback_data, std::string(raw_body), clock_.NowMs()});
   outcome.body = std::move(body);
@@ -196,9 +220,28 @@ SendOutcome SandboxApp::Accept(std::string_view phone_number_id, ValidSend send,
   return outcome;
 }
 
-// sent → delivered → read at the configured delays; reactions only get `sent`, as on Meta.
-void SandboxApp::ScheduleStatuses(std::string_view phone_number_id, const ValidSend& send, const std::string& wamid) {
-  LiveConfig cfg = config();
+std::optional<AsyncFailure> SandboxApp::DecideFate(std::string_view phone_number_id, const ValidSend& send,
+                                                   const LiveConfig& cfg) {
+  bool free_form = send.type != "template";
+  bool window_matters = (cfg.enforce_window && free_form) || cfg.tier > 0;
+  if (!window_matters || windows_.IsOpen(phone_number_id, send.wa_id)) return std::nullopt;
+  if (cfg.enforce_window && free_form) {
+    ++window_failures_;
+    return AsyncFailure{131047, "Message failed to send because more than 24 hours have passed since the customer "
+                                "last replied to this number."};
+  }
+  if (cfg.tier > 0 && !tier_.TryReach(phone_number_id, send.wa_id)) {
+    ++tier_failures_;
+    return AsyncFailure{131000, "sandbox: messaging tier limit of " + std::to_string(cfg.tier) +
+                                    " unique customers per 24 h reached"};
+  }
+  return std::nullopt;
+}
+
+// sent → delivered → read at the configured delays; reactions only get `sent`, as on Meta. A doomed
+// message gets one `failed` status (with its error) at the `sent` delay instead.
+void SandboxApp::ScheduleStatuses(std::string_view phone_number_id, const ValidSend& send, const std::string& wamid,
+                                  const LiveConfig& cfg, const std::optional<AsyncFailure>& failure) {
   if (cfg.webhook_url.empty()) return;
   FaultSettings faults = faults_.settings();
   struct Planned {
@@ -206,8 +249,8 @@ void SandboxApp::ScheduleStatuses(std::string_view phone_number_id, const ValidS
     int64_t delay_ms;
     bool priced;
   };
-  std::vector<Planned> plan = {{"sent", cfg.delay_sent_ms, true}};
-  if (send.type != "reaction") {
+  std::vector<Planned> plan = {{failure ? "failed" : "sent", cfg.delay_sent_ms, !failure}};
+  if (!failure && send.type != "reaction") {
     plan.push_back({"delivered", cfg.delay_delivered_ms, true});
     plan.push_back({"read", cfg.delay_read_ms, false});
     if (faults.reorder) std::swap(plan[1].delay_ms, plan[2].delay_ms);
@@ -225,6 +268,10 @@ void SandboxApp::ScheduleStatuses(std::string_view phone_number_id, const ValidS
     event.status = p.status;
     event.biz_opaque_callback_data = send.biz_opaque_callback_data;
     if (p.priced) event.pricing_category = category;
+    if (failure) {
+      event.error_code = failure->code;
+      event.error_details = failure->details;
+    }
     auto due = accepted_steady + milliseconds(p.delay_ms);
     if (faults_.RollDuplicate()) webhooks_.Schedule(event, due + milliseconds(50));
     webhooks_.Schedule(std::move(event), due);
@@ -255,8 +302,37 @@ void SandboxApp::HandleInbound(http::Request& request, http::Responder respond) 
   event.text = *text;
   event.profile_name = name.value_or("Sandbox Customer");
   std::string wamid = event.wamid;
+  windows_.RecordInbound(*phone_number_id, from_digits);  // the customer opened (or refreshed) the window
   bool scheduled = webhooks_.Schedule(std::move(event), std::chrono::steady_clock::now());
   respond(http::JsonResponse(200, json{{"wamid", wamid}, {"webhook_scheduled", scheduled}}));
+}
+
+// {"phone_number_id","customer","last_inbound_ms"}: sets when the customer last wrote (Unix ms; null
+// forgets them), so a test puts a customer inside or outside the service window without waiting.
+void SandboxApp::HandleWindow(http::Request& request, http::Responder respond) {
+  auto parsed = http::ParseJsonObject(request.body);
+  if (!parsed.ok()) return respond(http::ErrorResponse(parsed.error()));
+  http::FieldReader fields(*parsed);
+  auto phone_number_id = fields.String("phone_number_id", true, 20, 1);
+  auto customer = fields.String("customer", true, 32, 1);
+  auto last_inbound_ms = fields.Int("last_inbound_ms", false, 0, 253'402'300'799'999);  // ≤ year 9999
+  if (!fields.ok()) return respond(http::ErrorResponse(fields.error()));
+  if (!parsed->contains("last_inbound_ms")) {
+    return respond(HouseError("invalid_field", "field 'last_inbound_ms' is required (Unix ms, or null to forget)"));
+  }
+  for (const auto& [name, value] : parsed->items()) {
+    if (name != "phone_number_id" && name != "customer" && name != "last_inbound_ms") {
+      return respond(HouseError("invalid_field", "unknown field '" + name + "'"));
+    }
+  }
+  if (!AllDigits(*phone_number_id, 20)) return respond(HouseError("invalid_field", "field 'phone_number_id' must be digits"));
+  std::string digits = DigitsOf(*customer);
+  if (digits.empty()) return respond(HouseError("invalid_field", "field 'customer' must be a phone number"));
+  windows_.SetLastInbound(*phone_number_id, digits, last_inbound_ms);
+  respond(http::JsonResponse(200, json{{"phone_number_id", *phone_number_id},
+                                       {"customer", digits},
+                                       {"last_inbound_ms", last_inbound_ms ? json(*last_inbound_ms) : json(nullptr)},
+                                       {"window_open", windows_.IsOpen(*phone_number_id, digits)}}));
 }
 
 void SandboxApp::HandleStats(http::Request&, http::Responder respond) {
@@ -267,6 +343,9 @@ void SandboxApp::HandleStats(http::Request&, http::Responder respond) {
   stats["webhooks_failed_attempts"] = webhooks.failed_attempts;
   stats["webhooks_dropped"] = webhooks.dropped;
   stats["held_requests"] = held_.pending();
+  stats["window_failures"] = window_failures_.load();
+  stats["tier_failures"] = tier_failures_.load();
+  stats["pair_buckets"] = pairs_.tracked_pairs();
   respond(http::JsonResponse(200, stats));
 }
 
@@ -301,9 +380,19 @@ void SandboxApp::HandlePostConfig(http::Request& request, http::Responder respon
     config_ = updated;
   }
   rate_window_.SetLimit(updated.mps);
+  pairs_.Configure(updated.pair_burst, updated.pair_interval_ms);
+  windows_.SetWindowMs(updated.window_hours * kHourMs);
+  tier_.SetLimit(updated.tier);
   webhooks_.SetTarget(updated.webhook_url, updated.app_secret);
   webhooks_.SetHorizon(std::chrono::seconds(updated.webhook_horizon_s));
-  core::LogInfo(kLog, "configuration changed", {{"webhook_url", updated.webhook_url}, {"mps", updated.mps}});
+  core::LogInfo(kLog, "configuration changed",
+                {{"webhook_url", updated.webhook_url},
+                 {"mps", updated.mps},
+                 {"pair_burst", updated.pair_burst},
+                 {"pair_interval_ms", updated.pair_interval_ms},
+                 {"enforce_window", updated.enforce_window ? "true" : "false"},
+                 {"window_hours", updated.window_hours},
+                 {"tier", updated.tier}});
   respond(http::JsonResponse(200, ConfigToJson(updated)));
 }
 

@@ -2,6 +2,7 @@
 // behind them (rate window, faults, message log, webhook delivery).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -16,8 +17,11 @@
 #include "wagate/sandbox/graph_errors.hpp"
 #include "wagate/sandbox/message_log.hpp"
 #include "wagate/sandbox/message_validator.hpp"
+#include "wagate/sandbox/messaging_tier.hpp"
+#include "wagate/sandbox/pair_limiter.hpp"
 #include "wagate/sandbox/rate_window.hpp"
 #include "wagate/sandbox/sandbox_settings.hpp"
+#include "wagate/sandbox/service_window.hpp"
 #include "wagate/sandbox/webhook_sender.hpp"
 
 namespace wagate::sandbox {
@@ -29,6 +33,15 @@ struct SendOutcome {
   std::optional<int> graph_code;        // set on errors
   std::optional<std::string> wamid;     // set when a message was accepted
   std::chrono::milliseconds hold{0};    // simulated timeout: answer only after this long
+  // Accepted, but doomed: the code of the `failed` status webhook it gets instead of sent/delivered/read
+  // (131047 outside the service window, 131000 past the messaging tier).
+  std::optional<int> async_failure;
+};
+
+// Why an accepted message fails later, as its `failed` status webhook says it.
+struct AsyncFailure {
+  int code = 0;
+  std::string details;
 };
 
 // Thread-safe: handlers run on many HTTP workers. Owns its background threads (webhook delivery and
@@ -55,10 +68,16 @@ class SandboxApp final {
   void HandleGetConfig(http::Request& request, http::Responder respond);
   void HandlePostConfig(http::Request& request, http::Responder respond);
   void HandleStats(http::Request& request, http::Responder respond);
+  void HandleWindow(http::Request& request, http::Responder respond);
 
   SendOutcome Reject(const GraphError& error) const;
   SendOutcome Accept(std::string_view phone_number_id, ValidSend send, std::string_view raw_body);
-  void ScheduleStatuses(std::string_view phone_number_id, const ValidSend& send, const std::string& wamid);
+  // Window and tier rules, in Meta's order: a free-form message outside the window fails (when enforced)
+  // without counting against the tier; any other message outside the window needs tier room.
+  std::optional<AsyncFailure> DecideFate(std::string_view phone_number_id, const ValidSend& send,
+                                         const LiveConfig& cfg);
+  void ScheduleStatuses(std::string_view phone_number_id, const ValidSend& send, const std::string& wamid,
+                        const LiveConfig& cfg, const std::optional<AsyncFailure>& failure);
   LiveConfig config() const;
 
   const core::Clock& clock_;
@@ -67,6 +86,11 @@ class SandboxApp final {
   LiveConfig config_;  // the source of truth; pushed into the rate window and the sender on change
   MessageLog log_;
   RateWindow rate_window_;
+  PairLimiter pairs_;
+  ServiceWindows windows_;
+  MessagingTier tier_;
+  std::atomic<uint64_t> window_failures_{0};
+  std::atomic<uint64_t> tier_failures_{0};
   FaultInjector faults_;
   WebhookSender webhooks_;
   DelayedTasks held_;

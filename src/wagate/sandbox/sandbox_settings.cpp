@@ -90,6 +90,14 @@ const std::map<std::string, Flag>& Flags() {
       {"--app-secret", StringFlag(&SandboxSettings::app_secret, false)},
       {"--access-token", StringFlag(&SandboxSettings::access_token, true)},
       {"--mps", IntFlag(&SandboxSettings::mps, 0, 1'000'000)},
+      {"--pair-burst", IntFlag(&SandboxSettings::pair_burst, 0, 1'000'000)},
+      {"--pair-interval-ms", IntFlag(&SandboxSettings::pair_interval_ms, 1, 86'400'000)},
+      {"--enforce-window", {false, [](const std::string&, SandboxSettings& s) -> std::string {
+                              s.enforce_window = true;
+                              return {};
+                            }}},
+      {"--window-hours", IntFlag(&SandboxSettings::window_hours, 1, 8760)},
+      {"--tier", IntFlag(&SandboxSettings::tier, 0, 1'000'000'000)},
       {"--delay-sent-ms", IntFlag(&SandboxSettings::delay_sent_ms, 0, 86'400'000)},
       {"--delay-delivered-ms", IntFlag(&SandboxSettings::delay_delivered_ms, 0, 86'400'000)},
       {"--delay-read-ms", IntFlag(&SandboxSettings::delay_read_ms, 0, 86'400'000)},
@@ -185,6 +193,11 @@ A local simulator of Meta's WhatsApp Cloud API (docs/sandbox.md).
   --app-secret SECRET         HMAC key of X-Hub-Signature-256 (default sandbox-app-secret)
   --access-token TOKEN        only this bearer token is accepted (default: any non-empty one)
   --mps N                     messages per second per phone number (default 80; 0 = no limit)
+  --pair-burst N              pair rate limit (131056): burst per number and recipient (default 45; 0 = off)
+  --pair-interval-ms N        one more message per pair every N ms (default 6000)
+  --enforce-window            free-form sends outside the customer service window fail (131047)
+  --window-hours N            length of the service window (default 24)
+  --tier N                    unique customers per number per rolling 24 h outside a window (default 0 = unlimited)
   --delay-sent-ms N           status webhook delays after acceptance (defaults 100, 300, 600)
   --delay-delivered-ms N
   --delay-read-ms N

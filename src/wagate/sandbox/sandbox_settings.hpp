@@ -19,6 +19,11 @@ struct SandboxSettings {
   std::string app_secret = "sandbox-app-secret";
   std::string access_token;  // empty: any non-empty bearer token is accepted
   int64_t mps = 80;
+  int64_t pair_burst = 45;          // pair rate limit (131056): bucket size; 0 = off
+  int64_t pair_interval_ms = 6000;  // one token back every this long
+  bool enforce_window = false;      // fail free-form sends outside the service window (131047)
+  int64_t window_hours = 24;        // length of the customer service window
+  int64_t tier = 0;                 // unique customers per number per rolling 24 h; 0 = unlimited
   int64_t delay_sent_ms = 100;
   int64_t delay_delivered_ms = 300;
   int64_t delay_read_ms = 600;

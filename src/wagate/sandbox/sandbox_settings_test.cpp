@@ -18,6 +18,28 @@ TEST(SandboxSettingsTest, DefaultsMatchTheDocs) {
   EXPECT_EQ(s->webhook_horizon_s, 3600);
   EXPECT_EQ(s->timeout_ms, 30000);
   EXPECT_FALSE(s->seed.has_value());
+  EXPECT_EQ(s->pair_burst, 45);
+  EXPECT_EQ(s->pair_interval_ms, 6000);
+  EXPECT_FALSE(s->enforce_window);
+  EXPECT_EQ(s->window_hours, 24);
+  EXPECT_EQ(s->tier, 0);
+}
+
+TEST(SandboxSettingsTest, ParsesTheDeliveryRuleFlags) {
+  auto s = ParseSandboxFlags({"--pair-burst", "0", "--pair-interval-ms=200", "--enforce-window", "--window-hours", "2",
+                              "--tier", "250"});
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->pair_burst, 0);
+  EXPECT_EQ(s->pair_interval_ms, 200);
+  EXPECT_TRUE(s->enforce_window);
+  EXPECT_EQ(s->window_hours, 2);
+  EXPECT_EQ(s->tier, 250);
+  for (std::vector<std::string> bad : std::vector<std::vector<std::string>>{
+           {"--pair-burst", "-1"}, {"--pair-interval-ms", "0"}, {"--enforce-window=yes"}, {"--window-hours", "0"},
+           {"--tier", "x"}}) {
+    auto r = ParseSandboxFlags(bad);
+    EXPECT_FALSE(r.ok()) << bad[0];
+  }
 }
 
 TEST(SandboxSettingsTest, ParsesBothFlagForms) {

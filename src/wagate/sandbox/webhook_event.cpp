@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "wagate/sandbox/graph_errors.hpp"
+
 namespace wagate::sandbox {
 namespace {
 
@@ -13,6 +15,14 @@ json StatusJson(const WebhookEvent& e) {
                  {"status", e.status},
                  {"timestamp", std::to_string(e.timestamp_s)},
                  {"recipient_id", e.peer_wa_id}};
+  if (e.status == "failed") {
+    std::string title(DescribeGraphCode(e.error_code).title);
+    status["errors"] = json::array({{{"code", e.error_code},
+                                     {"title", title},
+                                     {"message", title},
+                                     {"error_data", {{"details", e.error_details}}},
+                                     {"href", "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}}});
+  }
   if (e.biz_opaque_callback_data) status["biz_opaque_callback_data"] = *e.biz_opaque_callback_data;
   if (e.pricing_category) {
     bool service = *e.pricing_category == "service";

@@ -19,9 +19,11 @@ struct WebhookEvent {
   std::string peer_wa_id;  // statuses: recipient_id; inbound: the customer's `from`
   int64_t timestamp_s = 0;
   // kStatus
-  std::string status;  // sent | delivered | read
+  std::string status;  // sent | delivered | read | failed
   std::optional<std::string> biz_opaque_callback_data;
   std::optional<std::string> pricing_category;  // set on the statuses that carry `pricing`
+  int error_code = 0;         // failed: errors[0].code (title from the code table)
+  std::string error_details;  // failed: errors[0].error_data.details
   // kInboundText
   std::string text;
   std::string profile_name;

@@ -38,6 +38,23 @@ TEST(SandboxWebhookEventTest, StatusPayloadHasMetasEnvelope) {
   EXPECT_EQ(status["pricing"]["pricing_model"], "PMP");
 }
 
+TEST(SandboxWebhookEventTest, FailedStatusCarriesTheErrorLikeMeta) {
+  WebhookEvent failed = Status("1", "failed");
+  failed.error_code = 131047;
+  failed.error_details = "Message failed to send because more than 24 hours have passed since the customer last "
+                         "replied to this number.";
+  nlohmann::json st = BuildWebhookPayload({failed})["entry"][0]["changes"][0]["value"]["statuses"][0];
+  EXPECT_EQ(st["status"], "failed");
+  ASSERT_EQ(st["errors"].size(), 1u);
+  EXPECT_EQ(st["errors"][0]["code"], 131047);
+  EXPECT_EQ(st["errors"][0]["title"], "Re-engagement message");
+  EXPECT_EQ(st["errors"][0]["message"], "Re-engagement message");
+  EXPECT_EQ(st["errors"][0]["error_data"]["details"], failed.error_details);
+  EXPECT_FALSE(st.contains("pricing"));
+  EXPECT_FALSE(BuildWebhookPayload({Status("1", "sent")})["entry"][0]["changes"][0]["value"]["statuses"][0].contains(
+      "errors"));
+}
+
 TEST(SandboxWebhookEventTest, BatchGroupsByPhoneNumber) {
   nlohmann::json p = BuildWebhookPayload({Status("1", "sent"), Status("2", "sent"), Status("1", "read")});
   const auto& changes = p["entry"][0]["changes"];

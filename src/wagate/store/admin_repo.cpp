@@ -9,7 +9,8 @@ TenantRecord ReadTenant(Statement& s) {
 
 const char* kOutletColumns =
     "id, tenant_id, name, phone_number_id, waba_id, display_phone_number, access_token_sealed, "
-    "app_secret_sealed, verify_token_sealed, throughput_mps, created_at";
+    "app_secret_sealed, verify_token_sealed, throughput_mps, pair_burst, pair_interval_ms, messaging_tier, "
+    "window_policy, created_at";
 
 OutletRecord ReadOutlet(Statement& s) {
   OutletRecord o;
@@ -23,7 +24,11 @@ OutletRecord ReadOutlet(Statement& s) {
   o.app_secret_sealed = s.Text(7);
   o.verify_token_sealed = s.Text(8);
   o.throughput_mps = s.Int(9);
-  o.created_at = s.Int(10);
+  o.pair_burst = s.Int(10);
+  o.pair_interval_ms = s.Int(11);
+  o.messaging_tier = s.OptInt(12);
+  o.window_policy = s.Text(13);
+  o.created_at = s.Int(14);
   return o;
 }
 
@@ -54,10 +59,19 @@ bool DeleteTenant(Connection& c, const std::string& id) {
 }
 
 void InsertOutlet(Connection& c, const OutletRecord& o) {
-  c.Prepare(std::string("INSERT INTO outlets(") + kOutletColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+  c.Prepare(std::string("INSERT INTO outlets(") + kOutletColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
       .Bind(1, o.id).Bind(2, o.tenant_id).Bind(3, o.name).Bind(4, o.phone_number_id).Bind(5, o.waba_id)
       .Bind(6, o.display_phone_number).Bind(7, o.access_token_sealed).Bind(8, o.app_secret_sealed)
-      .Bind(9, o.verify_token_sealed).Bind(10, o.throughput_mps).Bind(11, o.created_at).Run();
+      .Bind(9, o.verify_token_sealed).Bind(10, o.throughput_mps).Bind(11, o.pair_burst).Bind(12, o.pair_interval_ms)
+      .Bind(13, o.messaging_tier).Bind(14, o.window_policy).Bind(15, o.created_at).Run();
+}
+
+void UpdateOutletLimits(Connection& c, const OutletRecord& o) {
+  c.Prepare(
+       "UPDATE outlets SET name = ?, throughput_mps = ?, pair_burst = ?, pair_interval_ms = ?, messaging_tier = ?, "
+       "window_policy = ? WHERE id = ?")
+      .Bind(1, o.name).Bind(2, o.throughput_mps).Bind(3, o.pair_burst).Bind(4, o.pair_interval_ms)
+      .Bind(5, o.messaging_tier).Bind(6, o.window_policy).Bind(7, o.id).Run();
 }
 
 std::optional<OutletRecord> GetOutlet(Connection& c, const std::string& id) {

@@ -16,6 +16,8 @@ std::vector<TenantRecord> ListTenants(Connection& c);
 bool DeleteTenant(Connection& c, const std::string& id);  // cascades to outlets and keys
 
 void InsertOutlet(Connection& c, const OutletRecord& o);
+// Name and delivery limits (throughput, pair rate, tier, window policy) — the rest is immutable.
+void UpdateOutletLimits(Connection& c, const OutletRecord& o);
 std::optional<OutletRecord> GetOutlet(Connection& c, const std::string& id);
 bool PhoneNumberIdTaken(Connection& c, const std::string& phone_number_id);
 std::vector<OutletRecord> ListOutlets(Connection& c, const std::optional<std::string>& tenant_id);

@@ -8,7 +8,7 @@ using core::MessageStatus;
 const char* kColumns =
     "id, tenant_id, outlet_id, conversation_id, to_number, message_type, body_text, graph_request, status, "
     "attempts, next_attempt_at, claimed_at, wamid, created_at, sent_at, delivered_at, read_at, failed_at, "
-    "error_code, error_title, error_details";
+    "error_code, error_title, error_details, priority, business_initiated, deferred_reason";
 
 MessageRecord ReadMessage(Statement& s) {
   MessageRecord m;
@@ -31,6 +31,9 @@ MessageRecord ReadMessage(Statement& s) {
   m.read_at = s.OptInt(16);
   m.failed_at = s.OptInt(17);
   if (!s.IsNull(18)) m.error = GraphError{s.Int(18), s.Text(19), s.Text(20)};
+  m.priority = s.Int(21);
+  m.business_initiated = s.Int(22) != 0;
+  m.deferred_reason = s.OptText(23);
   return m;
 }
 
@@ -63,11 +66,11 @@ void ApplyOrphans(Connection& c, const std::string& wamid, int64_t now_ms) {
 void Insert(Connection& c, const MessageRecord& m) {
   c.Prepare(
        "INSERT INTO messages(id, tenant_id, outlet_id, conversation_id, to_number, message_type, body_text, "
-       "graph_request, status, attempts, next_attempt_at, created_at, updated_at) "
-       "VALUES (?,?,?,?,?,?,?,?,?,0,?,?,?)")
+       "graph_request, status, attempts, next_attempt_at, created_at, updated_at, priority) "
+       "VALUES (?,?,?,?,?,?,?,?,?,0,?,?,?,?)")
       .Bind(1, m.id).Bind(2, m.tenant_id).Bind(3, m.outlet_id).Bind(4, m.conversation_id).Bind(5, m.to_number)
       .Bind(6, m.message_type).Bind(7, m.body_text).Bind(8, m.graph_request).Bind(9, S(m.status))
-      .Bind(10, m.next_attempt_at).Bind(11, m.created_at).Bind(12, m.created_at).Run();
+      .Bind(10, m.next_attempt_at).Bind(11, m.created_at).Bind(12, m.created_at).Bind(13, m.priority).Run();
 }
 
 std::optional<MessageRecord> Get(Connection& c, const std::string& id) {
@@ -87,11 +90,11 @@ std::vector<MessageRecord> List(Connection& c, const ListFilter& f) {
   return out;
 }
 
-std::optional<ClaimedSend> Claim(Connection& c, const std::string& id, int64_t now_ms) {
+std::optional<ClaimedSend> Claim(Connection& c, const std::string& id, int64_t now_ms, bool business_initiated) {
   c.Prepare(
-       "UPDATE messages SET status = 'sending', attempts = attempts + 1, claimed_at = ?, updated_at = ? "
-       "WHERE id = ? AND status = 'queued'")
-      .Bind(1, now_ms).Bind(2, now_ms).Bind(3, id).Run();
+       "UPDATE messages SET status = 'sending', attempts = attempts + 1, claimed_at = ?, updated_at = ?, "
+       "business_initiated = ?, deferred_reason = NULL WHERE id = ? AND status = 'queued'")
+      .Bind(1, now_ms).Bind(2, now_ms).Bind(3, int64_t{business_initiated}).Bind(4, id).Run();
   if (c.Changes() == 0) return std::nullopt;
   Statement s = c.Prepare("SELECT graph_request, outlet_id, attempts FROM messages WHERE id = ?");
   s.Bind(1, id);
@@ -108,12 +111,16 @@ void MarkSent(Connection& c, const std::string& id, const std::string& wamid, in
 }
 
 void ScheduleRetry(Connection& c, const std::string& id, int64_t next_attempt_ms, const GraphError& error,
-                   int64_t now_ms) {
+                   int64_t now_ms, const char* deferred_reason) {
   c.Prepare(
        "UPDATE messages SET status = 'queued', next_attempt_at = ?, error_code = ?, error_title = ?, "
-       "error_details = ?, updated_at = ? WHERE id = ? AND status = 'sending'")
+       "error_details = ?, updated_at = ?, deferred_reason = ? WHERE id = ? AND status = 'sending'")
       .Bind(1, next_attempt_ms).Bind(2, error.code).Bind(3, error.title).Bind(4, error.details).Bind(5, now_ms)
-      .Bind(6, id).Run();
+      .Bind(6, deferred_reason ? std::optional<std::string>(deferred_reason) : std::nullopt).Bind(7, id).Run();
+}
+
+void SetDeferredReason(Connection& c, const std::string& id, const std::string& reason) {
+  c.Prepare("UPDATE messages SET deferred_reason = ? WHERE id = ? AND status = 'queued'").Bind(1, reason).Bind(2, id).Run();
 }
 
 void MarkFailed(Connection& c, const std::string& id, const GraphError& error, int64_t now_ms) {
@@ -206,14 +213,35 @@ ApplyResult ApplyStatus(Connection& c, const StatusEvent& event, int64_t now_ms)
 
 std::vector<PendingMessage> ListPending(Connection& c) {
   Statement s = c.Prepare(
-      "SELECT id, outlet_id, status, next_attempt_at FROM messages WHERE status IN ('queued', 'sending') "
-      "ORDER BY created_at");
+      "SELECT id, outlet_id, status, next_attempt_at, to_number, priority FROM messages "
+      "WHERE status IN ('queued', 'sending') ORDER BY created_at");
   std::vector<PendingMessage> out;
   while (s.Step()) {
     out.push_back(PendingMessage{s.Text(0), s.Text(1),
-                                 core::ParseMessageStatus(s.Text(2)).value_or(MessageStatus::kQueued), s.Int(3)});
+                                 core::ParseMessageStatus(s.Text(2)).value_or(MessageStatus::kQueued), s.Int(3),
+                                 s.Text(4), s.Int(5)});
   }
   return out;
+}
+
+std::vector<MessageRecord> ListDeadLetters(Connection& c, const DeadLetterFilter& f) {
+  Statement s = c.Prepare(std::string("SELECT ") + kColumns +
+                          " FROM messages WHERE status = 'failed' AND (?1 IS NULL OR tenant_id = ?1)"
+                          " AND (?2 IS NULL OR outlet_id = ?2) AND (?3 IS NULL OR error_code = ?3)"
+                          " AND (?4 IS NULL OR failed_at >= ?4) AND (?5 IS NULL OR failed_at < ?5)"
+                          " ORDER BY failed_at DESC, id DESC LIMIT ?6");
+  s.Bind(1, f.tenant_id).Bind(2, f.outlet_id).Bind(3, f.error_code).Bind(4, f.since_ms).Bind(5, f.until_ms).Bind(6, f.limit);
+  std::vector<MessageRecord> out;
+  while (s.Step()) out.push_back(ReadMessage(s));
+  return out;
+}
+
+bool Requeue(Connection& c, const std::string& id, int64_t now_ms) {
+  c.Prepare(
+       "UPDATE messages SET status = 'queued', attempts = 0, next_attempt_at = ?, failed_at = NULL, "
+       "deferred_reason = NULL, updated_at = ? WHERE id = ? AND status = 'failed' AND wamid IS NULL")
+      .Bind(1, now_ms).Bind(2, now_ms).Bind(3, id).Run();
+  return c.Changes() > 0;
 }
 
 int64_t CountByStatus(Connection& c, core::MessageStatus st) {

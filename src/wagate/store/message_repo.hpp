@@ -27,13 +27,15 @@ struct ClaimedSend {
   int64_t attempts = 0;  // including this one
 };
 // queued → sending, attempts+1. nullopt when the message is no longer queued (settled meanwhile).
-std::optional<ClaimedSend> Claim(Connection& c, const std::string& id, int64_t now_ms);
+std::optional<ClaimedSend> Claim(Connection& c, const std::string& id, int64_t now_ms, bool business_initiated = false);
 
 // Graph accepted the request. Applies statuses that arrived earlier for this wamid.
 void MarkSent(Connection& c, const std::string& id, const std::string& wamid, int64_t now_ms);
 // Back to queued for a later attempt (only from sending); keeps the last error for the status API.
 void ScheduleRetry(Connection& c, const std::string& id, int64_t next_attempt_ms, const GraphError& error,
-                   int64_t now_ms);
+                   int64_t now_ms, const char* deferred_reason = nullptr);
+// Why a queued message waits (shown by the status API); cleared when it is claimed.
+void SetDeferredReason(Connection& c, const std::string& id, const std::string& reason);
 // Failed for good (only from queued/sending/unknown).
 void MarkFailed(Connection& c, const std::string& id, const GraphError& error, int64_t now_ms);
 // An in-doubt message that no webhook settled: `unknown`, or back to `queued` to be sent again.
@@ -60,9 +62,24 @@ struct PendingMessage {
   std::string outlet_id;
   core::MessageStatus status;  // queued or sending
   int64_t next_attempt_at = 0;
+  std::string to_number;
+  int64_t priority = 0;
 };
 // Everything the engine must resume after a start: queued messages and in-doubt (sending) ones.
 std::vector<PendingMessage> ListPending(Connection& c);
 int64_t CountByStatus(Connection& c, core::MessageStatus s);
+
+// Dead letters: failed messages, newest first.
+struct DeadLetterFilter {
+  std::optional<std::string> tenant_id;
+  std::optional<std::string> outlet_id;
+  std::optional<int64_t> error_code;
+  std::optional<int64_t> since_ms, until_ms;  // on failed_at
+  int64_t limit = 100;
+};
+std::vector<MessageRecord> ListDeadLetters(Connection& c, const DeadLetterFilter& f);
+// failed → queued with a fresh retry budget, only for messages Meta never accepted (no wamid), so a
+// retry can never send a message twice. False when the message is not such a dead letter.
+bool Requeue(Connection& c, const std::string& id, int64_t now_ms);
 
 }  // namespace wagate::store::message_repo

@@ -28,6 +28,10 @@ struct OutletRecord {
   std::string app_secret_sealed;
   std::string verify_token_sealed;
   int64_t throughput_mps = 80;
+  int64_t pair_burst = 45;
+  int64_t pair_interval_ms = 6000;
+  std::optional<int64_t> messaging_tier;  // nullopt = unlimited
+  std::string window_policy = "allow";    // allow | reject
   int64_t created_at = 0;
 };
 
@@ -53,6 +57,7 @@ struct MessageRecord {
   std::optional<std::string> conversation_id;
   std::string to_number;
   std::string message_type;
+  int64_t priority = 0;  // 0 transactional, 1 bulk
   std::optional<std::string> body_text;
   std::string graph_request;
   core::MessageStatus status = core::MessageStatus::kQueued;
@@ -63,6 +68,8 @@ struct MessageRecord {
   int64_t created_at = 0;
   std::optional<int64_t> sent_at, delivered_at, read_at, failed_at;
   std::optional<GraphError> error;
+  bool business_initiated = false;
+  std::optional<std::string> deferred_reason;
 };
 
 }  // namespace wagate::store

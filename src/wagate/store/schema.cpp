@@ -23,6 +23,10 @@ CREATE TABLE outlets (
   app_secret_sealed TEXT NOT NULL,
   verify_token_sealed TEXT NOT NULL,
   throughput_mps INTEGER NOT NULL,
+  pair_burst INTEGER NOT NULL DEFAULT 45,        -- messages to one customer in a burst (Meta: 45)
+  pair_interval_ms INTEGER NOT NULL DEFAULT 6000,-- then one per interval (Meta: 6 s)
+  messaging_tier INTEGER,                        -- unique business-initiated customers / 24 h; NULL = unlimited
+  window_policy TEXT NOT NULL DEFAULT 'allow',   -- free-form outside the 24 h window: allow | reject
   created_at INTEGER NOT NULL
 );
 CREATE INDEX outlets_tenant ON outlets(tenant_id);
@@ -47,6 +51,7 @@ CREATE TABLE messages (
   conversation_id TEXT,
   to_number TEXT NOT NULL,
   message_type TEXT NOT NULL,
+  priority INTEGER NOT NULL DEFAULT 0,  -- 0 transactional, 1 bulk
   body_text TEXT,
   graph_request TEXT NOT NULL,         -- the exact JSON POSTed to Graph
   status TEXT NOT NULL,
@@ -62,7 +67,26 @@ CREATE TABLE messages (
   error_code INTEGER,
   error_title TEXT,
   error_details TEXT,
+  business_initiated INTEGER NOT NULL DEFAULT 0,  -- sent outside the customer's service window
+  deferred_reason TEXT,                            -- why it waits: pair_rate, messaging_tier, throttled
   updated_at INTEGER NOT NULL
+);
+CREATE INDEX messages_failed ON messages(failed_at) WHERE status = 'failed';
+-- Idempotency-Key → the message it created (per tenant, kept at least 24 h).
+CREATE TABLE idempotency_keys (
+  tenant_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, key)
+);
+-- The last time each customer wrote to each outlet: the 24 h customer service window.
+CREATE TABLE contacts (
+  outlet_id TEXT NOT NULL,
+  wa_id TEXT NOT NULL,                 -- digits, as in Meta's webhooks
+  last_inbound_at INTEGER NOT NULL,
+  PRIMARY KEY (outlet_id, wa_id)
 );
 CREATE INDEX messages_pending ON messages(status) WHERE status IN ('queued', 'sending');
 CREATE INDEX messages_wamid ON messages(wamid) WHERE wamid IS NOT NULL;

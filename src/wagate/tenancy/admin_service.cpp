@@ -87,7 +87,11 @@ core::Result<store::OutletRecord> AdminService::CreateOutlet(const std::string& 
   o.access_token_sealed = box_.Seal(n.access_token);
   o.app_secret_sealed = box_.Seal(n.app_secret);
   o.verify_token_sealed = box_.Seal(n.verify_token);
-  o.throughput_mps = n.throughput_mps;
+  o.throughput_mps = n.limits.throughput_mps;
+  o.pair_burst = n.limits.pair_burst;
+  o.pair_interval_ms = n.limits.pair_interval_ms;
+  o.messaging_tier = n.limits.messaging_tier;
+  o.window_policy = n.limits.window_policy;
   o.created_at = clock_.NowMs();
   core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
     if (!repo::GetTenant(c, tenant_id)) return core::Error::NotFound("tenant");
@@ -125,6 +129,28 @@ core::Status AdminService::DeleteOutlet(const std::string& tenant_id, const std:
   });
   if (s.ok()) outlets_.Remove(id);
   return s;
+}
+
+core::Result<store::OutletRecord> AdminService::UpdateOutlet(const std::string& tenant_id, const std::string& id,
+                                                             const OutletPatch& p) {
+  store::OutletRecord updated;
+  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
+    auto o = repo::GetOutlet(c, id);
+    if (!o || o->tenant_id != tenant_id) return core::Error::NotFound("outlet");
+    if (p.name) o->name = *p.name;
+    if (p.throughput_mps) o->throughput_mps = *p.throughput_mps;
+    if (p.pair_burst) o->pair_burst = *p.pair_burst;
+    if (p.pair_interval_ms) o->pair_interval_ms = *p.pair_interval_ms;
+    if (p.messaging_tier) o->messaging_tier = *p.messaging_tier;
+    if (p.window_policy) o->window_policy = *p.window_policy;
+    repo::UpdateOutletLimits(c, *o);
+    updated = *o;
+    return core::Ok{};
+  });
+  if (!s.ok()) return s.error();
+  outlets_.Put(updated);
+  core::LogInfo("tenancy", "outlet limits changed", {{"outlet_id", id}, {"throughput_mps", updated.throughput_mps}});
+  return updated;
 }
 
 core::Result<IssuedKey> AdminService::CreateApiKey(const std::string& tenant_id, const std::string& name) {

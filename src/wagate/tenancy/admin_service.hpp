@@ -16,9 +16,25 @@
 
 namespace wagate::tenancy {
 
+// Delivery limits of an outlet (its lane): changeable at runtime.
+struct OutletLimits {
+  int64_t throughput_mps = 80;
+  int64_t pair_burst = 45;
+  int64_t pair_interval_ms = 6000;
+  std::optional<int64_t> messaging_tier;  // nullopt = unlimited
+  std::string window_policy = "allow";
+};
+
 struct NewOutlet {
   std::string name, phone_number_id, waba_id, access_token, app_secret, verify_token, display_phone_number;
-  int64_t throughput_mps = 80;
+  OutletLimits limits;
+};
+
+struct OutletPatch {
+  std::optional<std::string> name;
+  std::optional<int64_t> throughput_mps, pair_burst, pair_interval_ms;
+  std::optional<std::optional<int64_t>> messaging_tier;  // set to a number, or to unlimited
+  std::optional<std::string> window_policy;
 };
 
 struct IssuedKey {
@@ -51,6 +67,7 @@ class AdminService final {
   core::Result<store::OutletRecord> GetOutlet(const Principal& who, const std::string& tenant_id, const std::string& id);
   core::Result<std::vector<store::OutletRecord>> ListOutlets(const Principal& who, const std::string& tenant_id);
   core::Status DeleteOutlet(const std::string& tenant_id, const std::string& id);
+  core::Result<store::OutletRecord> UpdateOutlet(const std::string& tenant_id, const std::string& id, const OutletPatch& p);
 
   core::Result<IssuedKey> CreateApiKey(const std::string& tenant_id, const std::string& name);
   core::Result<std::vector<store::ApiKeyRecord>> ListApiKeys(const Principal& who, const std::string& tenant_id);

@@ -23,6 +23,10 @@ struct OutletCredentials {
   std::string app_secret;
   std::string verify_token;
   int64_t throughput_mps = 80;
+  int64_t pair_burst = 45;
+  int64_t pair_interval_ms = 6000;
+  std::optional<int64_t> messaging_tier;
+  bool reject_outside_window = false;  // window_policy "reject"
 };
 
 // Thread-safe (readers share a lock). Kept in step with the store by the admin operations.

@@ -1,0 +1,205 @@
+// The delivery engine seen from the API: lanes and dead letters.
+#include "wagate/api/auth.hpp"
+#include "wagate/api/routes.hpp"
+#include "wagate/core/time_format.hpp"
+#include "wagate/http/json_fields.hpp"
+#include "wagate/http/responses.hpp"
+#include "wagate/store/message_repo.hpp"
+
+namespace wagate::api {
+namespace {
+
+using http::Json;
+namespace repo = store::message_repo;
+
+Json LaneJson(const std::string& outlet_id, const std::optional<engine::LaneView>& v) {
+  if (!v) {
+    return {{"outlet_id", outlet_id}, {"queued", 0}, {"ready_transactional", 0}, {"ready_bulk", 0},
+            {"waiting", 0}, {"in_flight", 0}, {"paused_until", nullptr}, {"dispatched", 0},
+            {"deferrals", {{"pair_rate", 0}, {"messaging_tier", 0}}}, {"throttled_130429", 0},
+            {"throttled_131056", 0}, {"tier_used", 0}};
+  }
+  const auto& s = v->snapshot;
+  return {{"outlet_id", outlet_id},
+          {"queued", s.ready_transactional + s.ready_bulk + s.waiting},
+          {"ready_transactional", s.ready_transactional},
+          {"ready_bulk", s.ready_bulk},
+          {"waiting", s.waiting},
+          {"in_flight", s.in_flight},
+          {"paused_until", s.paused_until_ms ? Json(core::FormatIso8601(s.paused_until_ms)) : Json(nullptr)},
+          {"dispatched", s.counters.dispatched},
+          {"deferrals", {{"pair_rate", s.counters.deferred_pair_rate}, {"messaging_tier", s.counters.deferred_messaging_tier}}},
+          {"throttled_130429", s.counters.throttled},
+          {"throttled_131056", s.counters.pair_throttled},
+          {"tier_used", s.tier_used},
+          {"limits", {{"throughput_mps", v->settings.throughput_mps},
+                      {"pair_burst", v->settings.pair.burst},
+                      {"pair_interval_ms", v->settings.pair.interval_ms},
+                      {"messaging_tier", v->settings.messaging_tier ? Json(*v->settings.messaging_tier) : Json(nullptr)},
+                      {"max_in_flight", v->settings.max_in_flight}}}};
+}
+
+void GetLane(ApiContext& ctx, http::Request& req, http::Responder respond) {
+  auto who = Authenticate(ctx, req);
+  if (!who) return respond(http::ErrorResponse(who.error()));
+  const std::string& id = req.params["id"];
+  auto outlet = ctx.outlets.ById(id);
+  if (!outlet || !who->CanSee(outlet->tenant_id)) return respond(http::ErrorResponse(core::Error::NotFound("outlet")));
+  respond(http::JsonResponse(200, LaneJson(id, ctx.dispatcher.Lane(id))));
+}
+
+// Optional query/body time: unix milliseconds or nothing.
+core::Result<repo::DeadLetterFilter> ReadFilter(const tenancy::Principal& who, const Json& src) {
+  http::FieldReader f(src);
+  repo::DeadLetterFilter filter;
+  filter.tenant_id = who.is_admin ? f.String("tenant_id", false, 64) : std::optional<std::string>(who.tenant_id);
+  filter.outlet_id = f.String("outlet_id", false, 64);
+  filter.error_code = f.Int("error_code", false, 0, 10'000'000);
+  filter.since_ms = f.Int("since_ms", false, 0, 1LL << 50);
+  filter.until_ms = f.Int("until_ms", false, 0, 1LL << 50);
+  filter.limit = f.Int("limit", false, 1, 10000).value_or(100);
+  if (!f.ok()) return f.error();
+  return filter;
+}
+
+// Query parameters as a JSON object of the right types, so both forms share one reader.
+Json QueryObject(const http::Request& req) {
+  Json o = Json::object();
+  for (const char* name : {"tenant_id", "outlet_id"}) {
+    if (auto v = req.Query(name)) o[name] = *v;
+  }
+  for (const char* name : {"error_code", "since_ms", "until_ms", "limit"}) {
+    if (auto v = req.Query(name)) {
+      char* end = nullptr;
+      long long n = std::strtoll(v->c_str(), &end, 10);
+      if (v->empty() || *end != '\0') {
+        o[name] = *v;  // the reader reports "must be an integer"
+      } else {
+        o[name] = n;
+      }
+    }
+  }
+  return o;
+}
+
+Json DeadLetterJson(const store::MessageRecord& m) {
+  return {{"message_id", m.id},
+          {"tenant_id", m.tenant_id},
+          {"outlet_id", m.outlet_id},
+          {"to", m.to_number},
+          {"attempts", m.attempts},
+          {"failed_at", m.failed_at ? Json(core::FormatIso8601(*m.failed_at)) : Json(nullptr)},
+          {"accepted_by_meta", m.wamid.has_value()},
+          {"error", m.error ? Json{{"code", m.error->code}, {"title", m.error->title}, {"details", m.error->details}}
+                            : Json(nullptr)}};
+}
+
+void ListDeadLetters(ApiContext& ctx, http::Request& req, http::Responder respond) {
+  auto who = Authenticate(ctx, req);
+  if (!who) return respond(http::ErrorResponse(who.error()));
+  auto filter = ReadFilter(*who, QueryObject(req));
+  if (!filter) return respond(http::ErrorResponse(filter.error()));
+  auto list = ctx.db.Read([&](store::Connection& c) { return repo::ListDeadLetters(c, *filter); });
+  Json out = Json::array();
+  for (const auto& m : list) out.push_back(DeadLetterJson(m));
+  respond(http::JsonResponse(200, {{"dead_letters", out}}));
+}
+
+// Re-queues the given dead letters in one transaction; each at most once, never one Meta accepted.
+void Requeue(ApiContext& ctx, std::vector<store::MessageRecord> candidates, http::Responder respond) {
+  int64_t now = ctx.clock.NowMs();
+  auto requeued = std::make_shared<std::vector<store::MessageRecord>>();
+  auto list = std::make_shared<std::vector<store::MessageRecord>>(std::move(candidates));
+  ctx.db.Write(
+      [list, requeued, now](store::Connection& c) -> core::Status {
+        for (const auto& m : *list) {
+          if (repo::Requeue(c, m.id, now)) requeued->push_back(m);
+        }
+        return core::Ok{};
+      },
+      [&ctx, list, requeued, now, respond](const core::Status& s) {
+        if (!s.ok()) return respond(http::ErrorResponse(s.error()));
+        Json ids = Json::array();
+        for (const auto& m : *requeued) {
+          ctx.dispatcher.Enqueue(engine::QueuedMessage{m.id, m.to_number, static_cast<engine::Priority>(m.priority != 0)},
+                                 m.outlet_id, now);
+          ids.push_back(m.id);
+        }
+        respond(http::JsonResponse(200, {{"retried", requeued->size()},
+                                         {"skipped", list->size() - requeued->size()},
+                                         {"message_ids", ids}}));
+      });
+}
+
+void RetryOne(ApiContext& ctx, http::Request& req, http::Responder respond) {
+  auto who = Authenticate(ctx, req);
+  if (!who) return respond(http::ErrorResponse(who.error()));
+  auto m = ctx.db.Read([&](store::Connection& c) { return repo::Get(c, req.params["id"]); });
+  if (!m || !who->CanSee(m->tenant_id) || m->status != core::MessageStatus::kFailed) {
+    return respond(http::ErrorResponse(core::Error::NotFound("dead letter")));
+  }
+  if (m->wamid) {
+    return respond(http::ErrorResponse(409, "already_accepted",
+                                       "Meta accepted this message before it failed; resending would duplicate it"));
+  }
+  Requeue(ctx, {*m}, std::move(respond));
+}
+
+void RetryMany(ApiContext& ctx, http::Request& req, http::Responder respond) {
+  auto who = Authenticate(ctx, req);
+  if (!who) return respond(http::ErrorResponse(who.error()));
+  Json body = Json::object();
+  if (req.body.find_first_not_of(" \t\r\n") != std::string::npos) {
+    auto parsed = http::ParseJsonObject(req.body);
+    if (!parsed) return respond(http::ErrorResponse(parsed.error()));
+    body = std::move(*parsed);
+  }
+  auto filter = ReadFilter(*who, body);
+  if (!filter) return respond(http::ErrorResponse(filter.error()));
+  if (!body.contains("limit")) filter->limit = 10000;
+  auto list = ctx.db.Read([&](store::Connection& c) { return repo::ListDeadLetters(c, *filter); });
+  Requeue(ctx, std::move(list), std::move(respond));
+}
+
+}  // namespace
+
+void RegisterEngineRoutes(http::Router& router, ApiContext& ctx) {
+  router.Add("GET", "/api/v1/outlets/{id}/lane", [&ctx](http::Request& r, http::Responder p) { GetLane(ctx, r, p); });
+  router.Add("GET", "/api/v1/dead-letters", [&ctx](http::Request& r, http::Responder p) { ListDeadLetters(ctx, r, p); });
+  router.Add("POST", "/api/v1/dead-letters/retry", [&ctx](http::Request& r, http::Responder p) { RetryMany(ctx, r, p); });
+  router.Add("POST", "/api/v1/dead-letters/{id}/retry", [&ctx](http::Request& r, http::Responder p) { RetryOne(ctx, r, p); });
+
+  // Per-lane series for Prometheus.
+  ctx.metrics.AddCollector([&ctx](std::string* out) {
+    auto lanes = ctx.dispatcher.Lanes();
+    auto family = [&](const char* name, const char* type, const char* help, auto value) {
+      *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+      for (const auto& v : lanes) *out += value(v);
+    };
+    auto series = [](const char* name, const std::string& labels, uint64_t n) {
+      return std::string(name) + "{" + labels + "} " + std::to_string(n) + "\n";
+    };
+    family("wagate_lane_queue_depth", "gauge", "Messages waiting in a lane", [&](const engine::LaneView& v) {
+      const auto& s = v.snapshot;
+      return series("wagate_lane_queue_depth", "outlet=\"" + v.outlet_id + "\"", s.ready_transactional + s.ready_bulk + s.waiting);
+    });
+    family("wagate_lane_in_flight", "gauge", "Graph requests in flight per lane", [&](const engine::LaneView& v) {
+      return series("wagate_lane_in_flight", "outlet=\"" + v.outlet_id + "\"", v.snapshot.in_flight);
+    });
+    family("wagate_lane_dispatched_total", "counter", "Messages dispatched per lane", [&](const engine::LaneView& v) {
+      return series("wagate_lane_dispatched_total", "outlet=\"" + v.outlet_id + "\"", v.snapshot.counters.dispatched);
+    });
+    family("wagate_lane_deferrals_total", "counter", "Messages held back by a limit, by reason", [&](const engine::LaneView& v) {
+      std::string l = "outlet=\"" + v.outlet_id + "\",reason=";
+      return series("wagate_lane_deferrals_total", l + "\"pair_rate\"", v.snapshot.counters.deferred_pair_rate) +
+             series("wagate_lane_deferrals_total", l + "\"messaging_tier\"", v.snapshot.counters.deferred_messaging_tier);
+    });
+    family("wagate_lane_throttled_total", "counter", "Throttling answers from Graph, by code", [&](const engine::LaneView& v) {
+      std::string l = "outlet=\"" + v.outlet_id + "\",code=";
+      return series("wagate_lane_throttled_total", l + "\"130429\"", v.snapshot.counters.throttled) +
+             series("wagate_lane_throttled_total", l + "\"131056\"", v.snapshot.counters.pair_throttled);
+    });
+  });
+}
+
+}  // namespace wagate::api

@@ -1,0 +1,22 @@
+#include "wagate/store/idempotency_repo.hpp"
+
+namespace wagate::store::idempotency_repo {
+
+std::optional<Entry> Find(Connection& c, const std::string& tenant_id, const std::string& key) {
+  Statement s = c.Prepare("SELECT request_hash, message_id FROM idempotency_keys WHERE tenant_id = ? AND key = ?");
+  s.Bind(1, tenant_id).Bind(2, key);
+  if (!s.Step()) return std::nullopt;
+  return Entry{s.Text(0), s.Text(1)};
+}
+
+void Insert(Connection& c, const std::string& tenant_id, const std::string& key, const Entry& e, int64_t now_ms) {
+  c.Prepare("INSERT INTO idempotency_keys(tenant_id, key, request_hash, message_id, created_at) VALUES (?,?,?,?,?)")
+      .Bind(1, tenant_id).Bind(2, key).Bind(3, e.request_hash).Bind(4, e.message_id).Bind(5, now_ms).Run();
+}
+
+int64_t Prune(Connection& c, int64_t before_ms) {
+  c.Prepare("DELETE FROM idempotency_keys WHERE created_at < ?").Bind(1, before_ms).Run();
+  return c.Changes();
+}
+
+}  // namespace wagate::store::idempotency_repo

@@ -1,0 +1,20 @@
+// Idempotency keys: (tenant, key) → the message a request created, with the request's hash.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "wagate/store/sqlite.hpp"
+
+namespace wagate::store::idempotency_repo {
+
+struct Entry {
+  std::string request_hash;
+  std::string message_id;
+};
+std::optional<Entry> Find(Connection& c, const std::string& tenant_id, const std::string& key);
+void Insert(Connection& c, const std::string& tenant_id, const std::string& key, const Entry& e, int64_t now_ms);
+// Keys older than `before_ms` (they are kept at least 24 h).
+int64_t Prune(Connection& c, int64_t before_ms);
+
+}  // namespace wagate::store::idempotency_repo

@@ -100,6 +100,8 @@ int RunServe(const std::vector<std::string>& args) {
   es.workers = static_cast<int>(s.engine_workers);
   es.retry = {s.engine_retry_max_attempts, s.engine_retry_base_delay_ms, s.engine_retry_jitter};
   es.in_doubt_timeout_ms = s.engine_in_doubt_timeout_ms;
+  es.lane_max_in_flight = s.engine_lane_max_in_flight;
+  es.throttle_pause_ms = s.engine_throttle_pause_ms;
   es.in_doubt_policy = s.engine_in_doubt_policy == "resend" ? engine::InDoubtPolicy::kResend
                                                             : engine::InDoubtPolicy::kMarkUnknown;
   messaging::ContactWindows windows;

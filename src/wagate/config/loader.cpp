@@ -115,6 +115,8 @@ const std::vector<Key>& Keys() {
       {"engine.graph_timeout_ms", "deadline of one Graph request", Int(&Settings::engine_graph_timeout_ms, 100, 120000)},
       {"engine.in_doubt_timeout_ms", "how long an in-doubt send waits for a status webhook", Int(&Settings::engine_in_doubt_timeout_ms, 0, 86400000)},
       {"engine.in_doubt_policy", "mark_unknown or resend", OneOf(&Settings::engine_in_doubt_policy, {"mark_unknown", "resend"})},
+      {"engine.lane_max_in_flight", "Graph requests in flight per sender number", Int(&Settings::engine_lane_max_in_flight, 1, 10000)},
+      {"engine.throttle_pause_ms", "a lane's pause after 130429/429 without Retry-After", Int(&Settings::engine_throttle_pause_ms, 1, 600000)},
   };
   return kKeys;
 }

@@ -29,6 +29,8 @@ struct Settings {
   int64_t engine_graph_timeout_ms = 10000;
   int64_t engine_in_doubt_timeout_ms = 60000;
   std::string engine_in_doubt_policy = "mark_unknown";
+  int64_t engine_lane_max_in_flight = 64;
+  int64_t engine_throttle_pause_ms = 1000;
 };
 
 }  // namespace wagate::config

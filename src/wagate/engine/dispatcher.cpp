@@ -34,27 +34,26 @@ Dispatcher::Dispatcher(EngineSettings settings, store::Database& db, const tenan
 Dispatcher::~Dispatcher() { Stop(); }
 
 void Dispatcher::Start() {
-  auto pending = db_.Read([](store::Connection& c) { return repo::ListPending(c); });
   int64_t now = clock_.NowMs();
   size_t queued = 0, doubtful = 0;
-  {
+  db_.Read([&](store::Connection& c) {
     std::lock_guard lock(mu_);
-    for (auto& p : pending) {
+    repo::ForEachPending(c, [&](repo::PendingMessage&& p) {
       if (p.status == core::MessageStatus::kSending) {
         // Claimed before the last stop: the request may have reached Meta. Wait for a status webhook
         // (it echoes our id) before deciding; see docs/delivery.md.
         in_doubt_.emplace(now + settings_.in_doubt_timeout_ms, InDoubt{p.id, p.outlet_id});
         ++doubtful;
-      } else {
-        engine::Lane& lane = LaneFor(p.outlet_id);
-        lane.Add(QueuedMessage{std::move(p.id), std::move(p.to_number), static_cast<Priority>(p.priority != 0)},
-                 p.next_attempt_at, now);
-        ++queued_;
-        Schedule(lane);
-        ++queued;
+        return;
       }
-    }
-  }
+      engine::Lane& lane = LaneFor(p.outlet_id);
+      lane.Add(QueuedMessage{std::move(p.id), std::move(p.to_number), static_cast<Priority>(p.priority != 0)},
+               p.next_attempt_at, now);
+      ++queued_;
+      ++queued;
+    });
+    for (auto& [id, lane] : lanes_) Schedule(*lane);
+  });
   core::LogInfo("engine", "resuming from the store", {{"queued", queued}, {"in_doubt", doubtful}});
   for (int i = 0; i < std::max(1, settings_.workers); ++i) threads_.emplace_back([this] { RunWorker(); });
 }

@@ -211,17 +211,14 @@ ApplyResult ApplyStatus(Connection& c, const StatusEvent& event, int64_t now_ms)
   return ApplyResult::kApplied;
 }
 
-std::vector<PendingMessage> ListPending(Connection& c) {
+void ForEachPending(Connection& c, const std::function<void(PendingMessage&&)>& visit) {
   Statement s = c.Prepare(
       "SELECT id, outlet_id, status, next_attempt_at, to_number, priority FROM messages "
       "WHERE status IN ('queued', 'sending') ORDER BY created_at");
-  std::vector<PendingMessage> out;
   while (s.Step()) {
-    out.push_back(PendingMessage{s.Text(0), s.Text(1),
-                                 core::ParseMessageStatus(s.Text(2)).value_or(MessageStatus::kQueued), s.Int(3),
-                                 s.Text(4), s.Int(5)});
+    visit(PendingMessage{s.Text(0), s.Text(1), core::ParseMessageStatus(s.Text(2)).value_or(MessageStatus::kQueued),
+                         s.Int(3), s.Text(4), s.Int(5)});
   }
-  return out;
 }
 
 std::vector<MessageRecord> ListDeadLetters(Connection& c, const DeadLetterFilter& f) {

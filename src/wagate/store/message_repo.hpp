@@ -1,6 +1,7 @@
 // Messages: insert, claim for sending, record outcomes, apply status events (monotonic), query.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -65,8 +66,9 @@ struct PendingMessage {
   std::string to_number;
   int64_t priority = 0;
 };
-// Everything the engine must resume after a start: queued messages and in-doubt (sending) ones.
-std::vector<PendingMessage> ListPending(Connection& c);
+// Everything the engine must resume after a start: queued messages and in-doubt (sending) ones,
+// streamed row by row (a million queued messages must not mean a million rows held at once).
+void ForEachPending(Connection& c, const std::function<void(PendingMessage&&)>& visit);
 int64_t CountByStatus(Connection& c, core::MessageStatus s);
 
 // Dead letters: failed messages, newest first.

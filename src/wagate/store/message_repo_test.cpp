@@ -197,7 +197,8 @@ TEST_F(MessageRepoTest, RetryGoesBackToQueuedWithTheLastError) {
   EXPECT_EQ(m.status, MessageStatus::kQueued);
   EXPECT_EQ(m.next_attempt_at, 3000);
   EXPECT_EQ(m.error->code, 131000);
-  auto pending = db_->Read([](Connection& c) { return repo::ListPending(c); });
+  std::vector<repo::PendingMessage> pending;
+  db_->Read([&](Connection& c) { repo::ForEachPending(c, [&](repo::PendingMessage&& p) { pending.push_back(p); }); });
   ASSERT_EQ(pending.size(), 1u);
   EXPECT_EQ(pending[0].next_attempt_at, 3000);
 }

@@ -112,8 +112,10 @@ http::Response SentAnswer(const std::string& id, const std::string& wamid, int64
 }
 
 http::Response FailedAnswer(const std::string& id, const engine::Outcome& o) {
+  // Meta's titles already read "(#code) Title"; transport errors have no code.
+  bool titled = o.error.title.rfind("(#", 0) == 0;
   std::string msg = "the message could not be sent: " +
-                    (o.error.code ? "(#" + std::to_string(o.error.code) + ") " : std::string()) + o.error.title;
+                    (o.error.code && !titled ? "(#" + std::to_string(o.error.code) + ") " : std::string()) + o.error.title;
   return http::ErrorResponse(500, "send_failed", msg, SendFailedDetails(id, o));
 }
 

@@ -116,6 +116,7 @@ const std::vector<Key>& Keys() {
       {"engine.in_doubt_timeout_ms", "how long an in-doubt send waits for a status webhook", Int(&Settings::engine_in_doubt_timeout_ms, 0, 86400000)},
       {"engine.in_doubt_policy", "mark_unknown or resend", OneOf(&Settings::engine_in_doubt_policy, {"mark_unknown", "resend"})},
       {"engine.lane_max_in_flight", "Graph requests in flight per sender number", Int(&Settings::engine_lane_max_in_flight, 1, 10000)},
+      {"engine.batch_size", "messages a worker claims, sends concurrently and records together", Int(&Settings::engine_batch_size, 1, 1000)},
       {"engine.throttle_pause_ms", "a lane's pause after 130429/429 without Retry-After", Int(&Settings::engine_throttle_pause_ms, 1, 600000)},
   };
   return kKeys;

@@ -31,6 +31,7 @@ struct Settings {
   std::string engine_in_doubt_policy = "mark_unknown";
   int64_t engine_lane_max_in_flight = 64;
   int64_t engine_throttle_pause_ms = 1000;
+  int64_t engine_batch_size = 32;
 };
 
 }  // namespace wagate::config

@@ -174,6 +174,7 @@ std::optional<Dispatcher::Work> Dispatcher::TakeNext(int64_t* wake_at_us, std::v
 void Dispatcher::RunWorker() {
   std::unique_lock lock(mu_);
   std::vector<std::string> tier_deferred;
+  std::vector<Work> batch;
   while (true) {
     if (stopping_) return;
     int64_t now = clock_.NowMs();
@@ -184,7 +185,12 @@ void Dispatcher::RunWorker() {
       continue;
     }
     int64_t wake_at_us = 0;
-    std::optional<Work> work = TakeNext(&wake_at_us, &tier_deferred);
+    // Everything due now, up to a batch: claimed, sent and recorded together.
+    while (static_cast<int64_t>(batch.size()) < settings_.batch_size) {
+      std::optional<Work> work = TakeNext(&wake_at_us, &tier_deferred);
+      if (!work) break;
+      batch.push_back(std::move(*work));
+    }
     if (!tier_deferred.empty()) {
       // Make the wait visible on the message (status API) — rare: only when the tier is used up.
       auto ids = std::make_shared<std::vector<std::string>>(std::move(tier_deferred));
@@ -194,17 +200,18 @@ void Dispatcher::RunWorker() {
         return core::Ok{};
       }, nullptr);
     }
-    if (!work) {
+    if (batch.empty()) {
       if (!in_doubt_.empty()) wake_at_us = std::min(wake_at_us, in_doubt_.begin()->first * 1000);
       cv_.wait_for(lock, std::chrono::microseconds(std::clamp<int64_t>(wake_at_us - NowUs(), 20, 1'000'000)));
       continue;
     }
-    // Another worker may serve the next lane while this one sends.
+    // Another worker may serve the next lanes while this one sends.
     if (!due_lanes_.empty()) cv_.notify_one();
     lock.unlock();
-    ++in_flight_;
-    Process(*work);
-    --in_flight_;
+    in_flight_ += batch.size();
+    ProcessBatch(batch);
+    in_flight_ -= batch.size();
+    batch.clear();
     lock.lock();
   }
 }
@@ -256,111 +263,124 @@ void Dispatcher::LaneDone(const std::string& outlet_id, const std::function<void
   cv_.notify_one();
 }
 
-void Dispatcher::Finish(const Work& work, store::WriteJob job, std::optional<Outcome> outcome,
-                        std::optional<int64_t> requeue_at_ms) {
-  const std::string& id = work.dispatch.message.id;
-  std::promise<void> committed;
-  db_.Write(std::move(job), [&](const core::Status& s) {
-    if (!s.ok()) {
-      core::LogError("engine", "could not record a send outcome", {{"message_id", id}, {"error", s.error().message}});
-    }
-    committed.set_value();
-  });
-  committed.get_future().wait();
-  if (requeue_at_ms) Enqueue(work.dispatch.message, work.outlet_id, *requeue_at_ms);
-  if (outcome) waiters_.Complete(id, *outcome);
-}
-
-void Dispatcher::Process(const Work& work) {
-  const std::string& id = work.dispatch.message.id;
-  // 1. Claim: queued → sending, durable before the request leaves, so a crash leaves it in doubt
-  //    rather than silently resending it.
-  std::promise<std::optional<repo::ClaimedSend>> claim_promise;
-  auto claim_future = claim_promise.get_future();
-  auto claimed = std::make_shared<std::optional<repo::ClaimedSend>>();
+void Dispatcher::ProcessBatch(std::vector<Work>& works) {
+  // 1. Claim: queued → sending in one transaction, durable before any request leaves, so a crash
+  //    leaves them in doubt rather than silently resending them.
   int64_t now = clock_.NowMs();
-  bool business_initiated = work.dispatch.business_initiated;
-  db_.Write([id, now, claimed, business_initiated](store::Connection& c) -> core::Status {
-              *claimed = repo::Claim(c, id, now, business_initiated);
-              return core::Ok{};
-            },
-            [&](const core::Status& s) { claim_promise.set_value(s.ok() ? *claimed : std::nullopt); });
-  std::optional<repo::ClaimedSend> claim = claim_future.get();
-  if (!claim) {  // no longer queued (settled by a webhook, or a duplicate queue entry)
-    LaneDone(work.outlet_id, nullptr);
-    return;
-  }
-
-  auto outlet = outlets_.ById(claim->outlet_id);
-  if (!outlet) {
-    store::GraphError err{0, "outlet_deleted", "the outlet of this message no longer exists"};
-    failed_->Inc();
-    LaneDone(work.outlet_id, nullptr);
-    Finish(work, [id, err, this](store::Connection& c) -> core::Status {
-             repo::MarkFailed(c, id, err, clock_.NowMs());
-             return core::Ok{};
-           },
-           Outcome{false, "", 0, claim->attempts, err}, std::nullopt);
-    return;
-  }
-
-  // 2. Send.
-  auto started = std::chrono::steady_clock::now();
-  graph::SendResult result = graph_.SendMessage(outlet->phone_number_id, outlet->access_token, claim->graph_request);
-  latency_->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  int64_t done_at = clock_.NowMs();
-
-  // 3. Record the outcome.
-  if (result.verdict == graph::Verdict::kAccepted) {
-    sent_->Inc();
-    LaneDone(work.outlet_id, nullptr);
-    Finish(work, [id, wamid = result.wamid, done_at](store::Connection& c) -> core::Status {
-             repo::MarkSent(c, id, wamid, done_at);
-             return core::Ok{};
-           },
-           Outcome{true, result.wamid, done_at, claim->attempts, {}}, std::nullopt);
-    return;
-  }
-  bool throttled = result.verdict == graph::Verdict::kThrottled;
-  bool transient = throttled || result.verdict == graph::Verdict::kRetry;
-  // Throttling answers slow the lane instead of spending the budget meant for real failures.
-  int64_t budget = settings_.retry.max_attempts + (throttled ? settings_.throttle_extra_attempts : 0);
-  RetryPolicy policy = settings_.retry;
-  policy.max_attempts = budget;
-  std::optional<int64_t> delay = transient ? policy.NextDelayMs(claim->attempts, Random()) : std::nullopt;
-  if (delay && result.retry_after_ms) delay = std::max(*delay, *result.retry_after_ms);
-  const std::string& recipient = work.dispatch.message.recipient;
-  LaneDone(work.outlet_id, [&](engine::Lane& lane) {
-    if (!throttled) return;
-    if (result.error.code == 131056) {
-      lane.PairThrottle(recipient, done_at, delay.value_or(settings_.retry.base_delay_ms));
-    } else {
-      lane.Throttle(done_at + std::max(settings_.throttle_pause_ms, result.retry_after_ms.value_or(0)));
+  std::vector<std::optional<repo::ClaimedSend>> claims(works.size());
+  core::Status claimed = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
+    for (size_t i = 0; i < works.size(); ++i) {
+      claims[i] = repo::Claim(c, works[i].dispatch.message.id, now, works[i].dispatch.business_initiated);
     }
+    return core::Ok{};
   });
-  if (delay) {
-    (throttled ? throttled_ : retried_)->Inc();
-    core::LogInfo("engine", "send failed; will retry",
-                  {{"message_id", id}, {"attempt", claim->attempts}, {"delay_ms", *delay},
-                   {"http_status", result.http_status}, {"graph_code", result.error.code}});
-    int64_t next_at = done_at + *delay;
-    const char* reason = throttled ? (result.error.code == 131056 ? "pair_rate" : "throttled") : nullptr;
-    Finish(work, [id, next_at, err = result.error, done_at, reason](store::Connection& c) -> core::Status {
-             repo::ScheduleRetry(c, id, next_at, err, done_at, reason);
-             return core::Ok{};
-           },
-           std::nullopt, next_at);
+  if (!claimed.ok()) claims.assign(works.size(), std::nullopt);  // stay queued in the store; retried at start
+
+  // 2. Send every claimed message concurrently.
+  std::vector<graph::SendRequest> requests;
+  std::vector<size_t> sent_index;  // works[i] for requests[k]
+  std::vector<std::optional<graph::SendResult>> results(works.size());
+  for (size_t i = 0; i < works.size(); ++i) {
+    if (!claims[i]) continue;  // no longer queued (settled by a webhook, or a duplicate queue entry)
+    auto outlet = outlets_.ById(claims[i]->outlet_id);
+    if (!outlet) {
+      graph::SendResult gone;
+      gone.verdict = graph::Verdict::kFail;
+      gone.error = {0, "outlet_deleted", "the outlet of this message no longer exists"};
+      results[i] = gone;
+      continue;
+    }
+    requests.push_back(graph::SendRequest{outlet->phone_number_id, outlet->access_token, claims[i]->graph_request});
+    sent_index.push_back(i);
+  }
+  if (!requests.empty()) {
+    auto started = std::chrono::steady_clock::now();
+    std::vector<graph::SendResult> answers = graph_.SendBatch(requests);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    for (size_t k = 0; k < answers.size(); ++k) {
+      latency_->Observe(secs);
+      results[sent_index[k]] = std::move(answers[k]);
+    }
+  }
+
+  // 3. Decide each outcome; the lane learns of throttling at once.
+  int64_t done_at = clock_.NowMs();
+  struct Decision {
+    enum Kind { kNone, kSent, kRetry, kFail } kind = kNone;
+    int64_t next_at = 0;
+    const char* reason = nullptr;
+  };
+  std::vector<Decision> decisions(works.size());
+  for (size_t i = 0; i < works.size(); ++i) {
+    const Work& w = works[i];
+    if (!results[i]) {
+      LaneDone(w.outlet_id, nullptr);
+      continue;
+    }
+    const graph::SendResult& r = *results[i];
+    const std::string& id = w.dispatch.message.id;
+    if (r.verdict == graph::Verdict::kAccepted) {
+      sent_->Inc();
+      decisions[i].kind = Decision::kSent;
+      LaneDone(w.outlet_id, nullptr);
+      continue;
+    }
+    bool throttled = r.verdict == graph::Verdict::kThrottled;
+    bool transient = throttled || r.verdict == graph::Verdict::kRetry;
+    // Throttling answers slow the lane instead of spending the budget meant for real failures.
+    RetryPolicy policy = settings_.retry;
+    if (throttled) policy.max_attempts += settings_.throttle_extra_attempts;
+    std::optional<int64_t> delay = transient ? policy.NextDelayMs(claims[i]->attempts, Random()) : std::nullopt;
+    if (delay && r.retry_after_ms) delay = std::max(*delay, *r.retry_after_ms);
+    LaneDone(w.outlet_id, [&](engine::Lane& lane) {
+      if (!throttled) return;
+      if (r.error.code == 131056) {
+        lane.PairThrottle(w.dispatch.message.recipient, done_at, delay.value_or(settings_.retry.base_delay_ms));
+      } else {
+        lane.Throttle(done_at + std::max(settings_.throttle_pause_ms, r.retry_after_ms.value_or(0)));
+      }
+    });
+    if (delay) {
+      (throttled ? throttled_ : retried_)->Inc();
+      core::LogInfo("engine", "send failed; will retry",
+                    {{"message_id", id}, {"attempt", claims[i]->attempts}, {"delay_ms", *delay},
+                     {"http_status", r.http_status}, {"graph_code", r.error.code}});
+      decisions[i] = {Decision::kRetry, done_at + *delay,
+                      throttled ? (r.error.code == 131056 ? "pair_rate" : "throttled") : nullptr};
+    } else {
+      failed_->Inc();
+      core::LogWarn("engine", "send failed for good",
+                    {{"message_id", id}, {"attempts", claims[i]->attempts}, {"verdict", graph::ToString(r.verdict)},
+                     {"http_status", r.http_status}, {"graph_code", r.error.code}});
+      decisions[i].kind = Decision::kFail;
+    }
+  }
+
+  // 4. Record every outcome in one transaction, then re-queue retries and answer synchronous callers.
+  core::Status recorded = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
+    for (size_t i = 0; i < works.size(); ++i) {
+      const std::string& id = works[i].dispatch.message.id;
+      switch (decisions[i].kind) {
+        case Decision::kSent: repo::MarkSent(c, id, results[i]->wamid, done_at); break;
+        case Decision::kRetry: repo::ScheduleRetry(c, id, decisions[i].next_at, results[i]->error, done_at, decisions[i].reason); break;
+        case Decision::kFail: repo::MarkFailed(c, id, results[i]->error, done_at); break;
+        case Decision::kNone: break;
+      }
+    }
+    return core::Ok{};
+  });
+  if (!recorded.ok()) {
+    // The claims stay `sending`: the next start treats them as in doubt. Never guess here.
+    core::LogError("engine", "could not record send outcomes", {{"error", recorded.error().message}, {"messages", works.size()}});
     return;
   }
-  failed_->Inc();
-  core::LogWarn("engine", "send failed for good",
-                {{"message_id", id}, {"attempts", claim->attempts}, {"verdict", graph::ToString(result.verdict)},
-                 {"http_status", result.http_status}, {"graph_code", result.error.code}});
-  Finish(work, [id, err = result.error, done_at](store::Connection& c) -> core::Status {
-           repo::MarkFailed(c, id, err, done_at);
-           return core::Ok{};
-         },
-         Outcome{false, "", 0, claim->attempts, result.error}, std::nullopt);
+  for (size_t i = 0; i < works.size(); ++i) {
+    const Decision& d = decisions[i];
+    const std::string& id = works[i].dispatch.message.id;
+    if (d.kind == Decision::kRetry) Enqueue(works[i].dispatch.message, works[i].outlet_id, d.next_at);
+    if (d.kind == Decision::kSent) waiters_.Complete(id, Outcome{true, results[i]->wamid, done_at, claims[i]->attempts, {}});
+    if (d.kind == Decision::kFail) waiters_.Complete(id, Outcome{false, "", 0, claims[i]->attempts, results[i]->error});
+  }
 }
 
 }  // namespace wagate::engine

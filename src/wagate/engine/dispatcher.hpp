@@ -41,6 +41,7 @@ struct EngineSettings {
   int64_t lane_max_in_flight = 64;
   int64_t throttle_pause_ms = 1000;      // a lane's pause after 130429 / 429 without Retry-After
   int64_t throttle_extra_attempts = 16;  // throttling answers do not use up the transient-error budget
+  int64_t batch_size = 32;  // messages a worker claims, sends (concurrently) and records together
 };
 
 // A lane's state for the API and /metrics.
@@ -91,14 +92,12 @@ class Dispatcher final {
   };
 
   void RunWorker();
-  void Process(const Work& work);
+  void ProcessBatch(std::vector<Work>& works);
   engine::Lane& LaneFor(const std::string& outlet_id);  // under mu_
   void Schedule(engine::Lane& lane);  // under mu_
   std::optional<Work> TakeNext(int64_t* wake_at_us, std::vector<std::string>* tier_deferred);
   int64_t NowUs() const;
   void CheckInDoubt();
-  // Records an outcome durably, then re-queues (retry) and/or tells a synchronous caller.
-  void Finish(const Work& work, store::WriteJob job, std::optional<Outcome> outcome, std::optional<int64_t> requeue_at_ms);
   void LaneDone(const std::string& outlet_id, const std::function<void(engine::Lane&)>& also);
   double Random();
 

@@ -31,6 +31,65 @@ struct CurlHandle {
   ~CurlHandle() { curl_easy_cleanup(curl); }
 };
 
+// One thread's handles for batches: a multi handle and a pool of easy handles that keep their
+// connections alive from one batch to the next.
+struct CurlBatchPool {
+  CURLM* multi = curl_multi_init();
+  std::vector<CURL*> easy;
+  ~CurlBatchPool() {
+    for (CURL* e : easy) curl_easy_cleanup(e);
+    curl_multi_cleanup(multi);
+  }
+  CURL* At(size_t i) {
+    while (easy.size() <= i) easy.push_back(curl_easy_init());
+    return easy[i];
+  }
+};
+
+struct Exchange {
+  std::string response;
+  std::optional<int64_t> retry_after;
+  curl_slist* headers = nullptr;
+  std::string url, auth;
+};
+
+// Options shared by single and batched sends.
+void Prepare(CURL* curl, const ClientSettings& settings, const SendRequest& req, Exchange* x) {
+  curl_easy_reset(curl);
+  x->url = settings.base_url + "/" + settings.version + "/" + req.phone_number_id + "/messages";
+  x->auth = "Authorization: Bearer " + req.access_token;
+  x->headers = curl_slist_append(x->headers, "Content-Type: application/json");
+  x->headers = curl_slist_append(x->headers, x->auth.c_str());
+  x->headers = curl_slist_append(x->headers, "Expect:");
+  curl_easy_setopt(curl, CURLOPT_URL, x->url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, x->headers);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req.body.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(req.body.size()));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(settings.timeout_ms));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings.connect_timeout_ms));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &x->response);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, CollectHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &x->retry_after);
+}
+
+SendResult Conclude(CURL* curl, CURLcode rc, Exchange* x) {
+  curl_slist_free_all(x->headers);
+  x->headers = nullptr;
+  SendResult result;
+  if (rc != CURLE_OK) {
+    result.verdict = Verdict::kRetry;
+    result.error = {0, rc == CURLE_OPERATION_TIMEDOUT ? "timeout" : "connection error", curl_easy_strerror(rc)};
+    return result;
+  }
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  result = InterpretResponse(static_cast<int>(status), x->response);
+  result.retry_after_ms = x->retry_after;
+  return result;
+}
+
 }  // namespace
 
 SendResult InterpretResponse(int http_status, const std::string& body) {
@@ -67,40 +126,46 @@ SendResult InterpretResponse(int http_status, const std::string& body) {
 SendResult Client::SendMessage(const std::string& phone_number_id, const std::string& access_token,
                                const std::string& body) const {
   thread_local CurlHandle handle;
-  CURL* curl = handle.curl;
-  curl_easy_reset(curl);
-  std::string url = settings_.base_url + "/" + settings_.version + "/" + phone_number_id + "/messages";
-  std::string auth = "Authorization: Bearer " + access_token;
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Content-Type: application/json");
-  headers = curl_slist_append(headers, auth.c_str());
-  headers = curl_slist_append(headers, "Expect:");
-  std::string response;
-  std::optional<int64_t> retry_after;
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(settings_.timeout_ms));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings_.connect_timeout_ms));
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, CollectHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &retry_after);
-  CURLcode rc = curl_easy_perform(curl);
-  curl_slist_free_all(headers);
-  SendResult result;
-  if (rc != CURLE_OK) {
-    result.verdict = Verdict::kRetry;
-    result.error = {0, rc == CURLE_OPERATION_TIMEDOUT ? "timeout" : "connection error", curl_easy_strerror(rc)};
-    return result;
+  Exchange x;
+  SendRequest request{phone_number_id, access_token, body};  // curl reads the body from here: keep it alive
+  Prepare(handle.curl, settings_, request, &x);
+  CURLcode rc = curl_easy_perform(handle.curl);
+  return Conclude(handle.curl, rc, &x);
+}
+
+std::vector<SendResult> Client::SendBatch(const std::vector<SendRequest>& requests) const {
+  if (requests.size() == 1) return {SendMessage(requests[0].phone_number_id, requests[0].access_token, requests[0].body)};
+  thread_local CurlBatchPool pool;
+  std::vector<Exchange> exchanges(requests.size());
+  std::vector<SendResult> results(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    CURL* e = pool.At(i);
+    Prepare(e, settings_, requests[i], &exchanges[i]);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, reinterpret_cast<char*>(i));
+    curl_multi_add_handle(pool.multi, e);
   }
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  result = InterpretResponse(static_cast<int>(status), response);
-  result.retry_after_ms = retry_after;
-  return result;
+  int running = static_cast<int>(requests.size());
+  while (running > 0) {
+    if (curl_multi_perform(pool.multi, &running) != CURLM_OK) break;
+    if (running > 0) curl_multi_poll(pool.multi, nullptr, 0, 100, nullptr);
+  }
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(pool.multi, &left)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    char* priv = nullptr;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+    size_t i = reinterpret_cast<size_t>(priv);
+    results[i] = Conclude(msg->easy_handle, msg->data.result, &exchanges[i]);
+  }
+  for (size_t i = 0; i < requests.size(); ++i) {
+    curl_multi_remove_handle(pool.multi, pool.easy[i]);
+    if (exchanges[i].headers) {  // never concluded (multi failure): report as a transport error
+      curl_slist_free_all(exchanges[i].headers);
+      results[i].verdict = Verdict::kRetry;
+      results[i].error = {0, "connection error", "the request did not complete"};
+    }
+  }
+  return results;
 }
 
 }  // namespace wagate::graph

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "wagate/graph/error_classifier.hpp"
 #include "wagate/store/records.hpp"
@@ -25,12 +26,21 @@ struct SendResult {
   std::optional<int64_t> retry_after_ms;  // from a Retry-After header
 };
 
-// Thread-safe: each calling thread keeps its own curl handle (and so its own keep-alive connection).
+struct SendRequest {
+  std::string phone_number_id;
+  std::string access_token;
+  std::string body;
+};
+
+// Thread-safe: each calling thread keeps its own curl handles (and so its own keep-alive connections).
 class Client final {
  public:
   explicit Client(ClientSettings settings) : settings_(std::move(settings)) {}
   SendResult SendMessage(const std::string& phone_number_id, const std::string& access_token,
                          const std::string& body) const;
+  // Sends all requests concurrently (curl multi) and returns their results in the same order; every
+  // request has the same deadline as a single one.
+  std::vector<SendResult> SendBatch(const std::vector<SendRequest>& requests) const;
 
  private:
   ClientSettings settings_;

@@ -87,7 +87,7 @@ def settings_for(mode):
         "rate_overfill": 1.2,
         "dispatch_outlets": env_int("ENGINE_DISPATCH_OUTLETS", 200),
         "dispatch_mps": env_int("ENGINE_DISPATCH_MPS", 1000),
-        "dispatch_messages": env_int("ENGINE_DISPATCH_MESSAGES", 10000 if quick else 100000),
+        "dispatch_messages": env_int("ENGINE_DISPATCH_MESSAGES", 20000 if quick else 100000),
         "ceiling_seconds": env_int("ENGINE_CEILING_SECONDS", 3 if quick else 10),
         "ceiling_threads": 2,
         "ceiling_connections": 64,
@@ -290,7 +290,7 @@ def cpu_diff(a, b):
         return None
     out = {}
     for k in a:
-        if k in ("t", "system", "gateway_threads"):
+        if k in ("t", "system", "gateway_threads", "gateway_threads_total"):
             continue
         if a.get(k) is not None and b.get(k) is not None:
             out[k] = round((b[k] - a[k]) / wall * 100.0, 1)
@@ -298,26 +298,22 @@ def cpu_diff(a, b):
     out["other"] = round(max(0.0, busy - sum(out.values())), 1)
     out["steal"] = round((b["system"]["steal"] - a["system"]["steal"]) / wall * 100.0, 1)
     ta, tb = a.get("gateway_threads") or {}, b.get("gateway_threads") or {}
-    threads = {}
-    for k, v in tb.items():
-        name = k.split("/")[0]
-        threads.setdefault(name, [0.0, 0])
-        threads[name][0] += (v - ta.get(k, 0.0)) / wall * 100.0
-        threads[name][1] += 1
-    busy_threads = {f"{n} x{c}": round(v, 1) for n, (v, c) in
-                    sorted(threads.items(), key=lambda kv: -kv[1][0]) if v >= 1.0}
+    threads = {k: round((v - ta.get(k, 0.0)) / wall * 100.0, 1) for k, v in tb.items()}
+    busy_threads = {k: v for k, v in sorted(threads.items(), key=lambda kv: -kv[1]) if v >= 1.0}
     if busy_threads:
         out["gateway_threads"] = busy_threads
+        out["gateway_threads_total"] = len(threads)
     return out
 
 
 def cpu_line(cpu):
     if not cpu:
         return ""
-    s = "cpu: " + ", ".join(f"{k} {v:.0f}%" for k, v in cpu.items() if k != "gateway_threads")
+    s = "cpu: " + ", ".join(f"{k} {v:.0f}%" for k, v in cpu.items() if not k.startswith("gateway_threads"))
     th = cpu.get("gateway_threads")
     if th:
-        s += "; gateway threads: " + ", ".join(f"{k} {v:.0f}%" for k, v in list(th.items())[:6])
+        s += f"; busiest of {cpu.get('gateway_threads_total', '?')} gateway threads: " + ", ".join(
+            f"{k.replace('/', ' ')} {v:.0f}%" for k, v in list(th.items())[:5])
     return s
 
 
@@ -979,8 +975,9 @@ def dispatch_figures(samples, total, t_raised):
     first = next((x for x in samples if x["sent"] > 0), samples[0])
     out["first_send_seen_s"] = round(first["t"], 3)
     out["all_sent_s"] = round(done["t"], 3)
-    span = done["t"] - t_raised
-    out["overall_mps"] = round(done["sent"] / span, 1) if span > 0 else None
+    raised = next((x for x in samples if x["t"] >= t_raised), samples[0])
+    span = done["t"] - raised["t"]
+    out["overall_mps"] = round((done["sent"] - raised["sent"]) / span, 1) if span > 0 else None
     best = 0.0
     for i, x in enumerate(samples):
         for y in samples[i + 1:]:

@@ -702,7 +702,7 @@ http {{
             "cpu_percent": cpu,
             "gateway_rss_kb_after": gw_rss.get("VmRSS"), "gateway_hwm_kb": gw_rss.get("VmHWM"),
             "gateway_threads": gw_rss.get("Threads"),
-            "gateway_settings": settings or "defaults (engine.workers 16, engine.lane_max_in_flight 64)",
+            "gateway_settings": settings or "defaults (docs/configuration.md)",
             "retries": retries, "failures": failed,
             "ceiling": ceiling,
             "ratio": ratio,
@@ -800,10 +800,26 @@ http {{
             p.kill()
             p.wait()
         report = os.path.join(self.rec, f"perf-{name}.txt")
+
+        def perf_report(*extra):
+            r = subprocess.run(["perf", "report", "-i", out, "--stdio", "--no-children", "-g", "none",
+                                "--percent-limit", "0.5", *extra],
+                               capture_output=True, text=True, timeout=180)
+            return [ln.rstrip() for ln in r.stdout.splitlines() if ln.strip() and not ln.startswith("#")]
+        by_thread = perf_report("--sort", "tid")
         with open(report, "w") as f:
-            subprocess.run(["perf", "report", "-i", out, "--stdio", "--no-children", "--percent-limit", "0.5",
-                            "--sort", "comm,dso,symbol", "-g", "none"],
-                           stdout=f, stderr=subprocess.DEVNULL, timeout=120)
+            f.write(f"perf record -g -F 499 -p GATEWAY for 5 s during the {name} phase\n\n== by thread ==\n")
+            f.write("\n".join(by_thread[:20]) + "\n\n== by symbol, all threads ==\n")
+            f.write("\n".join(perf_report("--sort", "dso,symbol")[:60]) + "\n")
+            if by_thread:
+                tid = by_thread[0].split()[1].split(":")[0]
+                f.write(f"\n== by symbol, busiest thread {tid} ==\n")
+                f.write("\n".join(perf_report("--sort", "dso,symbol", "--tid", tid)[:40]) + "\n")
+                r = subprocess.run(["perf", "report", "-i", out, "--stdio", "--no-children", "--tid", tid,
+                                    "-G", "--percent-limit", "3", "--sort", "symbol"],
+                                   capture_output=True, text=True, timeout=180)
+                f.write(f"\n== call graph (callers), busiest thread {tid} ==\n")
+                f.write("\n".join(ln.rstrip() for ln in r.stdout.splitlines()[:200] if ln.strip()) + "\n")
         log(f"  perf report: {report}")
 
     # ------------------------------------------------ 3. memory per queued message

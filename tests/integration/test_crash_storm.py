@@ -26,6 +26,19 @@ IN_DOUBT_MS = 3000
 
 
 class CrashStormTest(harness.WagateTestCase):
+    def sandbox_messages(self, s):
+        """The sandbox's 20,000-entry log. One run saw the sandbox close the connection of this GET
+        without an answer (not reproduced since); retry twice and say so, a dead sandbox still fails."""
+        for attempt in range(3):
+            try:
+                return s.sandbox.messages()
+            except (OSError, harness.http.client.HTTPException) as e:
+                sys.stderr.write("[storm] GET /_sandbox/messages failed (%r); sandbox alive: %s\n"
+                                 % (e, s.sandbox.proc.alive()))
+                if attempt == 2 or not s.sandbox.proc.alive():
+                    raise
+                time.sleep(0.5)
+
     def storm(self, policy):
         t_begin = time.monotonic()
         rnd = random.Random()
@@ -90,11 +103,14 @@ class CrashStormTest(harness.WagateTestCase):
                    msg="sandbox webhooks delivered")
         t_settled = time.monotonic() - t_begin
 
-        counts = s.sandbox.accepted_by_biz()
+        msgs = self.sandbox_messages(s)
+        counts = {}
+        for m in msgs:
+            counts[m.get("biz_opaque_callback_data")] = counts.get(m.get("biz_opaque_callback_data"), 0) + 1
         dup = {m: n for m, n in counts.items() if n != 1}
         self.assertEqual(dup, {}, "messages sent more than once (%d)" % len(dup))
         self.assertLessEqual(set(counts), id_set, "the sandbox got messages we never submitted")
-        wamids = {m["biz_opaque_callback_data"]: m["wamid"] for m in s.sandbox.messages()}
+        wamids = {m["biz_opaque_callback_data"]: m["wamid"] for m in msgs}
 
         def final_statuses(only):
             cl = s.gateway.client(keepalive=True, timeout=30)

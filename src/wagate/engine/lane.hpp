@@ -77,7 +77,7 @@ class Lane final {
     LaneCounters counters;
   };
   Snapshot Snap(int64_t now_ms);
-  size_t Size() const { return ready_[0].size() + ready_[1].size() + later_.size(); }
+  size_t Size() const { return ready_[0].size() + ready_[1].size() + later_.size() + tier_held_.size(); }
 
   // Scheduling bookkeeping for the dispatcher's lane heap (lazy deletion by generation).
   uint64_t generation = 0;
@@ -91,6 +91,8 @@ class Lane final {
     bool operator>(const Later& o) const { return due_ms > o.due_ms; }
   };
   void Promote(int64_t now_ms);
+  bool TierSlotFree(int64_t now_ms);
+  static constexpr int64_t kTierRecheckMs = 60'000;
 
   std::string outlet_id_;
   LaneSettings settings_;
@@ -100,6 +102,8 @@ class Lane final {
   TierBudget tier_;
   std::deque<QueuedMessage> ready_[2];  // by Priority
   std::priority_queue<Later, std::vector<Later>, std::greater<>> later_;
+  std::deque<QueuedMessage> tier_held_;  // waiting for a messaging-tier slot, oldest first
+  int64_t tier_recheck_ms_ = 0;
   int64_t in_flight_ = 0;
   int64_t paused_until_ms_ = 0;
   LaneCounters counters_;

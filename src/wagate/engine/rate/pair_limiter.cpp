@@ -5,9 +5,16 @@
 
 namespace wagate::engine {
 
+// Meta refills a pair's bucket from when its messages *arrive*; a later request that travels faster
+// than an earlier one arrives early. Pacing against a slightly longer interval keeps every arrival
+// on the right side of Meta's count.
+int64_t PairLimiter::EffectiveIntervalMs() const {
+  return settings_.interval_ms + std::max<int64_t>(25, settings_.interval_ms / 50);
+}
+
 double PairLimiter::Refilled(const Pair& p, int64_t now_ms) const {
   double gained = static_cast<double>(std::max<int64_t>(0, now_ms - p.last_ms)) /
-                  static_cast<double>(std::max<int64_t>(1, settings_.interval_ms));
+                  static_cast<double>(std::max<int64_t>(1, EffectiveIntervalMs()));
   return std::min(static_cast<double>(settings_.burst), p.tokens + gained);
 }
 
@@ -19,7 +26,7 @@ int64_t PairLimiter::WaitMs(const std::string& recipient, int64_t now_ms) {
   int64_t blocked = std::max<int64_t>(0, p.blocked_until_ms - now_ms);
   double tokens = Refilled(p, now_ms);
   if (tokens >= 1.0 - 1e-9) return blocked;
-  int64_t refill = static_cast<int64_t>(std::ceil((1.0 - tokens) * static_cast<double>(settings_.interval_ms)));
+  int64_t refill = static_cast<int64_t>(std::ceil((1.0 - tokens) * static_cast<double>(EffectiveIntervalMs())));
   return std::max(blocked, std::max<int64_t>(1, refill));
 }
 

@@ -1,5 +1,6 @@
 // Pair rate limit: how fast one business number may message one customer (Meta's 131056): a burst
-// of `burst` messages, then one per `interval_ms`. Messages beyond it wait; other customers do not.
+// of `burst` messages, then one per `interval_ms` (plus a 2% margin, at least 25 ms, for arrival
+// jitter). Messages beyond it wait; other customers do not.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +37,7 @@ class PairLimiter final {
     int64_t blocked_until_ms;
   };
   double Refilled(const Pair& p, int64_t now_ms) const;
+  int64_t EffectiveIntervalMs() const;
   void SweepIfLarge(int64_t now_ms);
 
   Settings settings_;

@@ -98,6 +98,8 @@ def settings_for(mode):
         "gateway_set": os.environ.get("ENGINE_GATEWAY_SET", "").split(),
         "perf": os.environ.get("ENGINE_PERF", "0") not in ("", "0", "no", "false"),
         "startup_timeout": env_float("ENGINE_STARTUP_TIMEOUT", 300),
+        # full runs: before each measurement, wait while integration tests run (seconds, in all)
+        "wait_itests_s": 0 if quick else env_float("ENGINE_WAIT_ITESTS", 1200),
     }
     bad = [p for p in s["phases"] if p not in ("rate", "dispatch", "memory")]
     if bad:
@@ -344,6 +346,34 @@ class Run:
         self.nginx = None
         self.nginx_port = None
         self.pn_counter = 0
+        self.itest_budget = settings["wait_itests_s"]
+        self.itest_waits = {}
+
+    def quiet_gate(self, label):
+        """Full runs: wait (within the run's budget) while integration tests are running, so that they
+        do not disturb the measurement that follows."""
+        def running():
+            r = subprocess.run(["pgrep", "-f", "python3 .*tests/integration"], capture_output=True, text=True)
+            return r.returncode == 0
+        if self.itest_budget <= 0 or not running():
+            return
+        log(f"{label}: integration tests are running; waiting for them (up to {self.itest_budget:.0f}s more)")
+        t0 = time.monotonic()
+        quiet_since = None
+        while time.monotonic() - t0 < self.itest_budget:
+            if running():
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= 5:  # they may run one after another
+                break
+            time.sleep(1)
+        waited = time.monotonic() - t0
+        self.itest_budget -= waited
+        self.itest_waits[label] = round(waited, 1)
+        if running():
+            self.warnings.append(f"{label}: measured while integration tests were running (waited {waited:.0f}s)")
+            log(f"{label}: still running after the wait; measuring anyway")
 
     # ------------------------------------------------ processes
 
@@ -543,6 +573,7 @@ http {{
         out = {}
         first_number = 10000000
         for R in self.s["rates"]:
+            self.quiet_gate(f"rate {R}")
             outlet = self.new_outlet(a, tenant_id, 1, pair_burst=0)  # parked at 1 mps while queueing
             n = int(math.ceil(R * (S + lead) * self.s["rate_overfill"])) + 10
             log(f"rate {R} mps: queueing {n} messages (outlet parked at 1 mps), then {lead:g}s lead-in "
@@ -606,6 +637,7 @@ http {{
         mps = self.s["dispatch_mps"]
         total = self.s["dispatch_messages"]
         data_dir = os.path.join(self.work, "data-dispatch")
+        self.quiet_gate("dispatch")
         gw = self.start_gateway("gateway-dispatch", data_dir, upstream)
         log(f"dispatch: gateway at {gw.addr}, upstream nginx {upstream}; creating {n_out} outlets")
         a, tenant_id, key = self.new_tenant(gw, "engine-bench-dispatch")
@@ -761,6 +793,7 @@ http {{
             f.write("  },\n}\n")
         secs = self.s["ceiling_seconds"]
         t, c = self.s["ceiling_threads"], self.s["ceiling_connections"]
+        self.quiet_gate("ceiling")
         out_path = os.path.join(self.rec, "ceiling-wrk.txt")
         log(f"ceiling: wrk -t{t} -c{c} -d{secs}s POST /v24.0/{{phone_number_id}}/messages against nginx")
         procs = {"nginx": f"+{self.nginx.pid}"}
@@ -1122,6 +1155,7 @@ def summarize(run, args, settings):
         "rate": r.get("rate"),
         "dispatch": d,
         "memory": mem,
+        "waited_for_integration_tests_s": run.itest_waits,
         "problems": run.problems,
         "warnings": run.warnings,
         "ok": not run.problems,

@@ -83,6 +83,13 @@ int64_t Dispatcher::NowUs() const {
   return std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now().time_since_epoch()).count();
 }
 
+std::shared_ptr<SendWindow> Dispatcher::SendWindowFor(const std::string& outlet_id) {
+  std::lock_guard lock(mu_);
+  auto& w = send_windows_[outlet_id];
+  if (!w) w = std::make_shared<SendWindow>(LaneFor(outlet_id).settings().throughput_mps, kSendWindowUs);
+  return w;
+}
+
 void Dispatcher::Schedule(engine::Lane& lane) {
   std::optional<int64_t> at = lane.NextTimeUs(NowUs());
   if (!at) {
@@ -114,6 +121,7 @@ void Dispatcher::Reconfigure(const std::string& outlet_id) {
     std::lock_guard lock(mu_);
     engine::Lane& lane = LaneFor(outlet_id);
     lane.Reconfigure(LaneSettingsFor(*outlet, settings_.lane_max_in_flight));
+    if (auto w = send_windows_.find(outlet_id); w != send_windows_.end()) w->second->Resize(outlet->throughput_mps);
     lane.scheduled = false;  // its next time may be earlier now
     Schedule(lane);
   }
@@ -294,6 +302,12 @@ void Dispatcher::ProcessBatch(std::vector<Work>& works) {
     sent_index.push_back(i);
   }
   if (!requests.empty()) {
+    // Departure slots: a slow claim commit may have bunched messages taken at an even pace.
+    int64_t leave_at_us = NowUs();
+    for (size_t k = 0; k < requests.size(); ++k) {
+      leave_at_us = std::max(leave_at_us, SendWindowFor(works[sent_index[k]].outlet_id)->Reserve(NowUs()));
+    }
+    if (int64_t wait = leave_at_us - NowUs(); wait > 0) std::this_thread::sleep_for(std::chrono::microseconds(wait));
     auto started = std::chrono::steady_clock::now();
     std::vector<graph::SendResult> answers = graph_.SendBatch(requests);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

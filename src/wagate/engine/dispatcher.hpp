@@ -19,6 +19,7 @@
 #include "wagate/core/clock.hpp"
 #include "wagate/engine/lane.hpp"
 #include "wagate/engine/outcome_waiters.hpp"
+#include "wagate/engine/rate/send_window.hpp"
 #include "wagate/engine/retry_policy.hpp"
 #include "wagate/graph/client.hpp"
 #include "wagate/messaging/contact_windows.hpp"
@@ -94,6 +95,7 @@ class Dispatcher final {
   void RunWorker();
   void ProcessBatch(std::vector<Work>& works);
   engine::Lane& LaneFor(const std::string& outlet_id);  // under mu_
+  std::shared_ptr<SendWindow> SendWindowFor(const std::string& outlet_id);
   void Schedule(engine::Lane& lane);  // under mu_
   std::optional<Work> TakeNext(int64_t* wake_at_us, std::vector<std::string>* tier_deferred);
   int64_t NowUs() const;
@@ -112,6 +114,9 @@ class Dispatcher final {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::unordered_map<std::string, std::unique_ptr<engine::Lane>> lanes_;  // by outlet id
+  std::unordered_map<std::string, std::shared_ptr<SendWindow>> send_windows_;  // by outlet id
+  // Meta's sliding second plus a margin for arrival jitter.
+  static constexpr int64_t kSendWindowUs = 1'020'000;
   std::priority_queue<LaneSlot, std::vector<LaneSlot>, std::greater<>> due_lanes_;
   size_t queued_ = 0;
   std::multimap<int64_t, InDoubt> in_doubt_;  // by deadline

@@ -20,6 +20,7 @@ struct Request {
   std::string body;
   std::map<std::string, std::string> params;  // path parameters filled by the router ("{id}")
   std::string route;                           // the matched route pattern, for metrics
+  int64_t received_at_ms = 0;                  // wall clock when the request was read off the socket
 
   // Case-insensitive header lookup; empty when absent.
   std::string_view Header(std::string_view lower_name) const;

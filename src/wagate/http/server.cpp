@@ -112,6 +112,8 @@ class Session : public std::enable_shared_from_this<Session> {
       request->headers.emplace_back(std::move(name), std::string(field.value()));
     }
     request->body = std::move(raw.body());
+    request->received_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch()).count();
     auto start = std::chrono::steady_clock::now();
     auto self = shared_from_this();
     Responder responder([self, request, start](Response response) {

@@ -20,7 +20,9 @@ class RateWindow final {
 
   // Counts the request and returns true when the number is still under its limit; a refused request
   // is not counted, so a client that backs off gets through once the window slides.
-  bool TryAcquire(std::string_view phone_number_id);
+  // `arrival_ms` is when the request reached the sandbox (0 = now): Meta counts arrivals, and a
+  // request that waited for a busy worker must not be counted as arriving late.
+  bool TryAcquire(std::string_view phone_number_id, int64_t arrival_ms = 0);
   // 0 turns the limit off. Takes effect for the next request.
   void SetLimit(int64_t limit_per_second);
   int64_t limit() const;

@@ -135,7 +135,8 @@ void SandboxApp::RegisterRoutes(http::Router& router) {
 void SandboxApp::HandleSend(http::Request& request, http::Responder respond) {
   const std::string& phone_number_id = request.params["phone_number_id"];
   int64_t arrived_ms = clock_.NowMs();
-  SendOutcome outcome = Send(request.params["version"], phone_number_id, BearerOf(request), request.body);
+  SendOutcome outcome =
+      Send(request.params["version"], phone_number_id, BearerOf(request), request.body, request.received_at_ms);
   log_.AddRequest(RequestRecord{arrived_ms, phone_number_id, CallbackDataOf(request.body), outcome.http_status,
                                 outcome.graph_code, outcome.wamid});
   http::Response response;
@@ -160,13 +161,13 @@ SendOutcome SandboxApp::Reject(const GraphError& error) const {
 // the body, then the pair rate limit (it needs the recipient). Only requests that pass the token count
 // against the throughput window; only valid messages that pass everything else take a pair token.
 SendOutcome SandboxApp::Send(std::string_view version, std::string_view phone_number_id, std::string_view bearer,
-                             std::string_view body) {
+                             std::string_view body, int64_t arrival_ms) {
   if (!IsGraphVersion(version)) {
     return Reject(GraphError{2500, "Unknown path components: /" + std::string(version), "OAuthException"});
   }
   if (!AllDigits(phone_number_id, 20)) return Reject(UnknownObjectError(phone_number_id));
   if (bearer.empty() || (!access_token_.empty() && bearer != access_token_)) return Reject(MissingTokenError());
-  if (!rate_window_.TryAcquire(phone_number_id)) {
+  if (!rate_window_.TryAcquire(phone_number_id, arrival_ms)) {
     return Reject(GraphError::Of(130429, "Cloud API message throughput has been reached."));
   }
 

@@ -57,8 +57,9 @@ class SandboxApp final {
   void Stop();
 
   // POST /{version}/{phone_number_id}/messages, after routing; `bearer` may be empty.
+  // `arrival_ms`: when the request reached the sandbox (0 = now).
   SendOutcome Send(std::string_view version, std::string_view phone_number_id, std::string_view bearer,
-                   std::string_view body);
+                   std::string_view body, int64_t arrival_ms = 0);
 
  private:
   void HandleSend(http::Request& request, http::Responder respond);

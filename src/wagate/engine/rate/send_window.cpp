@@ -1,0 +1,30 @@
+#include "wagate/engine/rate/send_window.hpp"
+
+#include <algorithm>
+
+namespace wagate::engine {
+
+int64_t SendWindow::Reserve(int64_t now_us) {
+  std::lock_guard lock(mu_);
+  // The request `limit` places back must have left the window before this one leaves.
+  int64_t at = std::max(now_us, ring_[next_] + window_us_);
+  ring_[next_] = at;
+  next_ = (next_ + 1) % ring_.size();
+  return at;
+}
+
+void SendWindow::Resize(int64_t limit) {
+  std::lock_guard lock(mu_);
+  size_t n = static_cast<size_t>(std::max<int64_t>(1, limit));
+  if (n == ring_.size()) return;
+  // Keep the most recent departures (oldest first) so the window stays honest across the change.
+  std::vector<int64_t> recent;
+  for (size_t i = 0; i < ring_.size(); ++i) recent.push_back(ring_[(next_ + i) % ring_.size()]);
+  std::vector<int64_t> ring(n, INT64_MIN / 2);
+  size_t keep = std::min(n, recent.size());
+  std::copy(recent.end() - static_cast<long>(keep), recent.end(), ring.end() - static_cast<long>(keep));
+  ring_ = std::move(ring);
+  next_ = 0;
+}
+
+}  // namespace wagate::engine

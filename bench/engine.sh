@@ -3,7 +3,7 @@
 # 200 lanes against a canned nginx Graph upstream (vs wrk on the same upstream), and memory per queued
 # message (1,000,000 queued). One run, one machine. See bench/README.md, section "engine".
 #
-#   bench/engine.sh            full run (~6 min)            -> bench/results/engine.json
+#   bench/engine.sh            full run (~4 min + waits)     -> bench/results/engine.json
 #   bench/engine.sh --quick    smoke test (< 60 s, small)    -> bench/results/engine-quick.json
 #   bench/engine.sh --enforce  full run; exit 2 when a target is missed
 #

@@ -21,12 +21,31 @@ Database::Database(DatabaseSettings settings) : settings_(std::move(settings)) {
   writer_conn_->Exec("PRAGMA journal_mode=WAL");
   writer_conn_->Exec("PRAGMA synchronous=FULL");
   writer_conn_->Exec("PRAGMA foreign_keys=ON");
+  writer_conn_->Exec("PRAGMA wal_autocheckpoint=0");  // see RunCheckpointer
   Migrate();
+  checkpoint_conn_ = std::make_unique<Connection>(settings_.path, false);
   for (int i = 0; i < std::max(1, settings_.readers); ++i) {
     readers_.push_back(std::make_unique<Connection>(settings_.path, true));
     free_readers_.push_back(readers_.back().get());
   }
   writer_ = std::thread([this] { RunWriter(); });
+  checkpointer_ = std::thread([this] { RunCheckpointer(); });
+}
+
+void Database::RunCheckpointer() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(500));
+    if (stopping_) break;
+    lock.unlock();
+    try {
+      // PASSIVE: copies what no reader needs back into the database without blocking the writer.
+      checkpoint_conn_->Exec("PRAGMA wal_checkpoint(PASSIVE)");
+    } catch (const StoreError& e) {
+      core::LogWarn("store", "checkpoint failed", {{"error", e.what()}});
+    }
+    lock.lock();
+  }
 }
 
 Database::~Database() { Stop(); }
@@ -124,7 +143,13 @@ void Database::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  checkpoint_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  if (checkpointer_.joinable()) checkpointer_.join();
+  try {
+    checkpoint_conn_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");  // leave a small WAL behind
+  } catch (const StoreError&) {
+  }
 }
 
 Database::Lease::Lease(Database* d) : db(d) {

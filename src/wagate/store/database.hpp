@@ -77,6 +77,11 @@ class Database final {
   std::deque<Pending> queue_;
   bool stopping_ = false;
   std::thread writer_;
+  // WAL checkpoints run here, not on the writer, so commits never wait for them.
+  void RunCheckpointer();
+  std::unique_ptr<Connection> checkpoint_conn_;
+  std::thread checkpointer_;
+  std::condition_variable checkpoint_cv_;
 };
 
 }  // namespace wagate::store

@@ -91,15 +91,16 @@ std::vector<MessageRecord> List(Connection& c, const ListFilter& f) {
 }
 
 std::optional<ClaimedSend> Claim(Connection& c, const std::string& id, int64_t now_ms, bool business_initiated) {
-  c.Prepare(
-       "UPDATE messages SET status = 'sending', attempts = attempts + 1, claimed_at = ?, updated_at = ?, "
-       "business_initiated = ?, deferred_reason = NULL WHERE id = ? AND status = 'queued'")
-      .Bind(1, now_ms).Bind(2, now_ms).Bind(3, int64_t{business_initiated}).Bind(4, id).Run();
-  if (c.Changes() == 0) return std::nullopt;
-  Statement s = c.Prepare("SELECT graph_request, outlet_id, attempts FROM messages WHERE id = ?");
-  s.Bind(1, id);
+  Statement s = c.Prepare(
+      "UPDATE messages SET status = 'sending', attempts = attempts + 1, claimed_at = ?, updated_at = ?, "
+      "business_initiated = ?, deferred_reason = NULL WHERE id = ? AND status = 'queued' "
+      "RETURNING graph_request, outlet_id, attempts");
+  s.Bind(1, now_ms).Bind(2, now_ms).Bind(3, int64_t{business_initiated}).Bind(4, id);
   if (!s.Step()) return std::nullopt;
-  return ClaimedSend{s.Text(0), s.Text(1), s.Int(2)};
+  ClaimedSend claimed{s.Text(0), s.Text(1), s.Int(2)};
+  while (s.Step()) {
+  }
+  return claimed;
 }
 
 void MarkSent(Connection& c, const std::string& id, const std::string& wamid, int64_t now_ms) {

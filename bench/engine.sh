@@ -46,26 +46,9 @@ log() { echo "engine: $*" >&2; }
 fail() { echo "engine: FAILED: $*" >&2; exit 1; }
 
 # ------------------------------------------------------------------ prerequisites
-mkdir -p "$BENCH_DIR/results"
-NGINX_BIN="$(command -v nginx || true)"
-[ -n "$NGINX_BIN" ] || { [ -x /usr/sbin/nginx ] && NGINX_BIN=/usr/sbin/nginx; } || true
-if ! command -v wrk >/dev/null 2>&1 || [ -z "$NGINX_BIN" ]; then
-  if [ "$(id -u)" = 0 ]; then
-    log "installing wrk and nginx-light (Debian packages)"
-    export DEBIAN_FRONTEND=noninteractive
-    if ! timeout 600 apt-get install -y --no-install-recommends nginx-light wrk >"$BENCH_DIR/results/apt.log" 2>&1; then
-      timeout 300 apt-get update >>"$BENCH_DIR/results/apt.log" 2>&1 || true
-      timeout 600 apt-get install -y --no-install-recommends nginx-light wrk >>"$BENCH_DIR/results/apt.log" 2>&1 || true
-    fi
-    NGINX_BIN="$(command -v nginx || echo /usr/sbin/nginx)"
-  else
-    fail "wrk and/or nginx missing; run as root once (apt-get install -y nginx-light wrk)"
-  fi
-fi
-command -v wrk >/dev/null 2>&1 || fail "wrk not found after install (see bench/results/apt.log)"
-[ -x "$NGINX_BIN" ] || fail "nginx not found after install"
-command -v python3 >/dev/null 2>&1 || fail "python3 not found"
-[ -x "$WAGATE_BIN" ] || fail "wagate binary not found at $WAGATE_BIN (build it, or set WAGATE_BIN)"
+# shellcheck source=bench/lib/prereqs.sh
+. "$BENCH_DIR/lib/prereqs.sh"
+bench_prereqs
 
 # ------------------------------------------------------------------ a quiet machine for the full run
 ITESTS=""

@@ -51,28 +51,9 @@ log() { echo "bench: $*" >&2; }
 fail() { echo "bench: FAILED: $*" >&2; exit 1; }
 
 # ------------------------------------------------------------------ prerequisites
-mkdir -p "$BENCH_DIR/results"
-NGINX_BIN="$(command -v nginx || true)"
-[ -n "$NGINX_BIN" ] || { [ -x /usr/sbin/nginx ] && NGINX_BIN=/usr/sbin/nginx; } || true
-if ! command -v wrk >/dev/null 2>&1 || [ -z "$NGINX_BIN" ]; then
-  if [ "$(id -u)" = 0 ]; then
-    log "installing wrk and nginx-light (Debian packages)"
-    export DEBIAN_FRONTEND=noninteractive
-    # (a failing post-install start of the system nginx service is harmless here: only the binary
-    # is used, so success is judged by the binaries below)
-    if ! timeout 600 apt-get install -y --no-install-recommends nginx-light wrk >"$BENCH_DIR/results/apt.log" 2>&1; then
-      timeout 300 apt-get update >>"$BENCH_DIR/results/apt.log" 2>&1 || true
-      timeout 600 apt-get install -y --no-install-recommends nginx-light wrk >>"$BENCH_DIR/results/apt.log" 2>&1 || true
-    fi
-    NGINX_BIN="$(command -v nginx || echo /usr/sbin/nginx)"
-  else
-    fail "wrk and/or nginx missing; run as root once (apt-get install -y nginx-light wrk)"
-  fi
-fi
-command -v wrk >/dev/null 2>&1 || fail "wrk not found after install (see bench/results/apt.log)"
-[ -x "$NGINX_BIN" ] || fail "nginx not found after install"
-command -v python3 >/dev/null 2>&1 || fail "python3 not found"
-[ -x "$WAGATE_BIN" ] || fail "wagate binary not found at $WAGATE_BIN (build it, or set WAGATE_BIN)"
+# shellcheck source=bench/lib/prereqs.sh
+. "$BENCH_DIR/lib/prereqs.sh"
+bench_prereqs
 
 # ------------------------------------------------------------------ work dir and cleanup
 TMP_PARENT="${BENCH_TMPDIR:-${TMPDIR:-/tmp}}"

@@ -323,6 +323,7 @@ void Dispatcher::ProcessBatch(std::vector<Work>& works) {
     enum Kind { kNone, kSent, kRetry, kFail } kind = kNone;
     int64_t next_at = 0;
     const char* reason = nullptr;
+    std::optional<store::MessageRecord> settled;  // a failure that a status webhook had already overtaken
   };
   std::vector<Decision> decisions(works.size());
   for (size_t i = 0; i < works.size(); ++i) {
@@ -360,7 +361,7 @@ void Dispatcher::ProcessBatch(std::vector<Work>& works) {
                     {{"message_id", id}, {"attempt", claims[i]->attempts}, {"delay_ms", *delay},
                      {"http_status", r.http_status}, {"graph_code", r.error.code}});
       decisions[i] = {Decision::kRetry, done_at + *delay,
-                      throttled ? (r.error.code == 131056 ? "pair_rate" : "throttled") : nullptr};
+                      throttled ? (r.error.code == 131056 ? "pair_rate" : "throttled") : nullptr, std::nullopt};
     } else {
       failed_->Inc();
       core::LogWarn("engine", "send failed for good",
@@ -377,7 +378,14 @@ void Dispatcher::ProcessBatch(std::vector<Work>& works) {
       switch (decisions[i].kind) {
         case Decision::kSent: repo::MarkSent(c, id, results[i]->wamid, done_at); break;
         case Decision::kRetry: repo::ScheduleRetry(c, id, decisions[i].next_at, results[i]->error, done_at, decisions[i].reason); break;
-        case Decision::kFail: repo::MarkFailed(c, id, results[i]->error, done_at); break;
+        case Decision::kFail: {
+          repo::MarkFailed(c, id, results[i]->error, done_at);
+          // A timeout may hide a send Meta accepted, and its status webhook may have said so meanwhile:
+          // then the message stays sent, and so must the caller's answer.
+          auto m = repo::Get(c, id);
+          if (m && m->status != core::MessageStatus::kFailed && m->wamid) decisions[i].settled = std::move(m);
+          break;
+        }
         case Decision::kNone: break;
       }
     }
@@ -393,7 +401,11 @@ void Dispatcher::ProcessBatch(std::vector<Work>& works) {
     const std::string& id = works[i].dispatch.message.id;
     if (d.kind == Decision::kRetry) Enqueue(works[i].dispatch.message, works[i].outlet_id, d.next_at);
     if (d.kind == Decision::kSent) waiters_.Complete(id, Outcome{true, results[i]->wamid, done_at, claims[i]->attempts, {}});
-    if (d.kind == Decision::kFail) waiters_.Complete(id, Outcome{false, "", 0, claims[i]->attempts, results[i]->error});
+    if (d.kind == Decision::kFail && d.settled) {
+      waiters_.Complete(id, Outcome{true, *d.settled->wamid, d.settled->sent_at.value_or(done_at), claims[i]->attempts, {}});
+    } else if (d.kind == Decision::kFail) {
+      waiters_.Complete(id, Outcome{false, "", 0, claims[i]->attempts, results[i]->error});
+    }
   }
 }
 

@@ -56,18 +56,19 @@ size_t Processor::ProcessBatch() {
     int64_t journal_id;
     std::vector<repo::StatusEvent> statuses;
     std::vector<std::pair<std::string, graph::WebhookPayload::Inbound>> inbound;  // (outlet id, message)
+    std::vector<std::string> event_types;  // counted once applied
   };
   std::vector<Parsed> parsed;
   for (const auto& e : entries) {
     auto payload = graph::ParseWebhookPayload(e.body);
-    Parsed p{e.id, {}, {}};
+    Parsed p{e.id, {}, {}, {}};
     if (payload) {
       p.statuses = std::move(payload->statuses);
+      for (const auto& name : payload->status_names) p.event_types.push_back(name.empty() ? "status_unnamed" : name);
+      p.event_types.insert(p.event_types.end(), payload->inbound_messages, "message");
       for (auto& in : payload->inbound) {
         if (auto outlet = outlets_.ByPhoneNumberId(in.phone_number_id)) p.inbound.emplace_back(outlet->id, std::move(in));
       }
-      for (const auto& name : payload->status_names) CountEvent(name.empty() ? "status_unnamed" : name);
-      for (size_t i = 0; i < payload->inbound_messages; ++i) CountEvent("message");
     }
     parsed.push_back(std::move(p));
   }
@@ -88,6 +89,8 @@ size_t Processor::ProcessBatch() {
   if (s.ok()) {
     for (const auto& p : parsed) {
       for (const auto& [outlet_id, in] : p.inbound) windows_.RecordInbound(outlet_id, in.from, in.at_ms > 0 ? in.at_ms : now);
+      // Counted only now, so the metric never runs ahead of what the gateway knows.
+      for (const auto& type : p.event_types) CountEvent(type);
     }
   }
   if (!s.ok()) {

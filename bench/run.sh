@@ -155,8 +155,8 @@ $PY wait-http "http://127.0.0.1:$NGINX_PORT/" 20 || { cat "$NGX/error.log" >&2 |
 timeout 20 $PY check-ceiling "http://127.0.0.1:$NGINX_PORT" || fail "nginx ceiling check"
 
 # ------------------------------------------------------------------ loads
-export BENCH_SEND_DATA="$RUN/send_data.lua"
-export BENCH_WEBHOOK_DATA="$RUN/webhook_data.lua"
+SEND_DATA="$RUN/send_data.lua"
+WEBHOOK_DATA="$RUN/webhook_data.lua"
 
 # CPU seconds of this shell's finished children (wrk, once waited for; the small helper calls count
 # too) into the variable CHILDREN_CPU. `times` must run in this shell, not in a $(...) subshell.
@@ -168,7 +168,9 @@ children_cpu() {
 
 # run_load NAME URL SCRIPT: optional warm-up (discarded), then the measured run into $RUN/NAME.txt
 run_load() {
-  local name="$1" url="$2" script="$3"
+  local name="$1" url="$2"
+  export BENCH_DATA="$3"  # the requests bench/wrk/replay.lua replays
+  local script="$BENCH_DIR/wrk/replay.lua"
   if [ "$WARMUP" != 0 ]; then
     timeout $((WARMUP + WRK_TIMEOUT + 30)) wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" \
       --timeout "${WRK_TIMEOUT}s" -s "$script" "$url" >"$RUN/$name.warmup.txt" 2>&1 \
@@ -195,10 +197,10 @@ GATEWAY_URL="http://$GATEWAY_ADDR"
 # The ceiling first (gateway idle), then webhook ingest, then async sends last: accepted sends are
 # sent on to the sandbox in the background and their status webhooks come back, which would
 # otherwise disturb the loads after it.
-run_load nginx_send_async "$NGINX_URL" "$BENCH_DIR/wrk/send_async.lua"
-run_load nginx_webhook "$NGINX_URL" "$BENCH_DIR/wrk/webhook.lua"
-run_load gateway_webhook "$GATEWAY_URL" "$BENCH_DIR/wrk/webhook.lua"
-run_load gateway_send_async "$GATEWAY_URL" "$BENCH_DIR/wrk/send_async.lua"
+run_load nginx_send_async "$NGINX_URL" "$SEND_DATA"
+run_load nginx_webhook "$NGINX_URL" "$WEBHOOK_DATA"
+run_load gateway_webhook "$GATEWAY_URL" "$WEBHOOK_DATA"
+run_load gateway_send_async "$GATEWAY_URL" "$SEND_DATA"
 
 # ------------------------------------------------------------------ record and summarise
 read -r GW_HWM _ < <($PY vm "$GATEWAY_PID") || fail "cannot read gateway VmHWM"

@@ -7,7 +7,6 @@
 
 namespace wagate::core {
 
-using Clock_ = std::chrono::system_clock;
 using TimePoint = std::chrono::system_clock::time_point;
 using Millis = std::chrono::milliseconds;
 

@@ -77,7 +77,6 @@ class Lane final {
     LaneCounters counters;
   };
   Snapshot Snap(int64_t now_ms);
-  size_t Size() const { return ready_[0].size() + ready_[1].size() + later_.size() + tier_held_.size(); }
 
   // Scheduling bookkeeping for the dispatcher's lane heap (lazy deletion by generation).
   uint64_t generation = 0;

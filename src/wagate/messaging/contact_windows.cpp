@@ -26,9 +26,4 @@ bool ContactWindows::IsOpen(const std::string& outlet_id, const std::string& cus
   return it != last_inbound_.end() && it->second + kWindowMs > now_ms;
 }
 
-size_t ContactWindows::Size() const {
-  std::shared_lock lock(mu_);
-  return last_inbound_.size();
-}
-
 }  // namespace wagate::messaging

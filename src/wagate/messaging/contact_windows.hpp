@@ -17,7 +17,6 @@ class ContactWindows final {
   // `customer` in any form Meta or the API uses ("+49151…" or "49151…"): only digits count.
   void RecordInbound(const std::string& outlet_id, const std::string& customer, int64_t at_ms);
   bool IsOpen(const std::string& outlet_id, const std::string& customer, int64_t now_ms) const;
-  size_t Size() const;
 
  private:
   static std::string Key(const std::string& outlet_id, const std::string& customer);

@@ -242,10 +242,4 @@ bool Requeue(Connection& c, const std::string& id, int64_t now_ms) {
   return c.Changes() > 0;
 }
 
-int64_t CountByStatus(Connection& c, core::MessageStatus st) {
-  Statement s = c.Prepare("SELECT COUNT(*) FROM messages WHERE status = ?");
-  s.Bind(1, S(st));
-  return s.Step() ? s.Int(0) : 0;
-}
-
 }  // namespace wagate::store::message_repo

@@ -69,7 +69,6 @@ struct PendingMessage {
 // Everything the engine must resume after a start: queued messages and in-doubt (sending) ones,
 // streamed row by row (a million queued messages must not mean a million rows held at once).
 void ForEachPending(Connection& c, const std::function<void(PendingMessage&&)>& visit);
-int64_t CountByStatus(Connection& c, core::MessageStatus s);
 
 // Dead letters: failed messages, newest first.
 struct DeadLetterFilter {

@@ -68,9 +68,4 @@ bool OutletRegistry::AnyVerifyTokenMatches(const std::string& token) const {
   return match;
 }
 
-size_t OutletRegistry::Size() const {
-  std::shared_lock lock(mu_);
-  return by_id_.size();
-}
-
 }  // namespace wagate::tenancy

@@ -43,7 +43,6 @@ class OutletRegistry final {
   std::shared_ptr<const OutletCredentials> ByPhoneNumberId(const std::string& phone_number_id) const;
   std::vector<std::shared_ptr<const OutletCredentials>> ByWabaId(const std::string& waba_id) const;
   bool AnyVerifyTokenMatches(const std::string& token) const;  // constant-time per comparison
-  size_t Size() const;
 
  private:
   const security::SecretBox& box_;

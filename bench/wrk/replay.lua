@@ -1,15 +1,15 @@
--- wrk script: signed webhook ingest, POST /webhooks/whatsapp with X-Hub-Signature-256.
+-- wrk script: replays pre-generated POST requests, cycling over them. Used for every load of the
+-- benchmarks (async sends, signed webhooks, the Graph-shaped ceiling), so the gateway and the nginx
+-- ceiling receive byte-identical requests from identical load-generator code.
 --
--- The bodies are Meta-shaped `statuses` payloads (one status each, for message ids the gateway does
--- not know), generated and signed (HMAC-SHA256 with the outlet's app secret) beforehand by
--- bench/lib/bench.py into a Lua data file whose path is given in BENCH_WEBHOOK_DATA. The gateway and
--- the nginx ceiling receive byte-identical requests. Requests are pre-formatted once per thread.
---
--- done() prints one line "BENCH_RESULT {json}" that bench/lib/bench.py parses.
+-- BENCH_DATA names a Lua data file written by bench/lib (bench.write_lua_data):
+--   return { path = "/default/path", requests = { { path = "/optional/own/path", headers = {...}, body = "..." }, ... } }
+-- Every request is formatted once per wrk thread in init(), so wrk spends no time building requests.
+-- done() prints one line "BENCH_RESULT {json}" that bench/lib parses.
 
-local data_file = os.getenv("BENCH_WEBHOOK_DATA")
+local data_file = os.getenv("BENCH_DATA")
 if not data_file then
-   error("BENCH_WEBHOOK_DATA is not set (path of the generated request data file)")
+   error("BENCH_DATA is not set (path of the generated request data file)")
 end
 local data = dofile(data_file)
 
@@ -27,9 +27,10 @@ function init(args)
    for i, r in ipairs(data.requests) do
       local h = {}
       for k, v in pairs(r.headers) do h[k] = v end
-      reqs[i] = wrk.format("POST", data.path, h, r.body)
+      reqs[i] = wrk.format("POST", r.path or data.path, h, r.body)
    end
    count = #reqs
+   -- each thread starts at a different place in the list
    idx = (((tid or 1) - 1) * 7919) % count
 end
 

@@ -25,9 +25,16 @@ struct Error {
   ErrorKind kind = ErrorKind::kInternal;
   std::string code;     // snake_case, stable, part of the API contract
   std::string message;  // plain words for a human
+  std::string field;    // the offending request field ("template.components[0].parameters[1]"), if any
 
   static Error Invalid(std::string code, std::string message) {
     return {ErrorKind::kInvalidInput, std::move(code), std::move(message)};
+  }
+  // "field 'F' RULE": one wording for every field error, with the field also given on its own.
+  static Error InvalidField(std::string field, const std::string& rule) {
+    Error e{ErrorKind::kInvalidInput, "invalid_field", "field '" + field + "' " + rule, {}};
+    e.field = std::move(field);
+    return e;
   }
   static Error NotFound(std::string what) {
     return {ErrorKind::kNotFound, "not_found", std::move(what) + " not found"};

@@ -304,10 +304,17 @@ void Dispatcher::ProcessBatch(std::vector<Work>& works) {
   if (!requests.empty()) {
     // Departure slots: a slow claim commit may have bunched messages taken at an even pace.
     int64_t leave_at_us = NowUs();
+    std::vector<std::pair<std::shared_ptr<SendWindow>, SendWindow::Slot>> slots;
+    slots.reserve(requests.size());
     for (size_t k = 0; k < requests.size(); ++k) {
-      leave_at_us = std::max(leave_at_us, SendWindowFor(works[sent_index[k]].outlet_id)->Reserve(NowUs()));
+      std::shared_ptr<SendWindow> window = SendWindowFor(works[sent_index[k]].outlet_id);
+      SendWindow::Slot slot = window->Reserve(NowUs());
+      leave_at_us = std::max(leave_at_us, slot.at_us);
+      slots.emplace_back(std::move(window), slot);
     }
     if (int64_t wait = leave_at_us - NowUs(); wait > 0) std::this_thread::sleep_for(std::chrono::microseconds(wait));
+    int64_t departed_us = NowUs();
+    for (auto& [window, slot] : slots) window->Departed(slot, departed_us);
     auto started = std::chrono::steady_clock::now();
     std::vector<graph::SendResult> answers = graph_.SendBatch(requests);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

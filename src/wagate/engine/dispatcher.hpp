@@ -115,8 +115,9 @@ class Dispatcher final {
   std::condition_variable cv_;
   std::unordered_map<std::string, std::unique_ptr<engine::Lane>> lanes_;  // by outlet id
   std::unordered_map<std::string, std::shared_ptr<SendWindow>> send_windows_;  // by outlet id
-  // Meta's sliding second plus a margin for arrival jitter (it caps a lane at 99% of its limit).
-  static constexpr int64_t kSendWindowUs = 1'010'000;
+  // Meta's sliding second plus 20 ms for network and scheduling jitter between our departure and
+  // Meta's arrival stamp (it caps a lane at 98% of its limit).
+  static constexpr int64_t kSendWindowUs = 1'020'000;
   std::priority_queue<LaneSlot, std::vector<LaneSlot>, std::greater<>> due_lanes_;
   size_t queued_ = 0;
   std::multimap<int64_t, InDoubt> in_doubt_;  // by deadline

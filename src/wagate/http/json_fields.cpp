@@ -21,7 +21,7 @@ size_t Utf8Length(std::string_view s) {
 
 void FieldReader::Fail(std::string_view field, std::string message) {
   if (error_) return;
-  error_ = core::Error::Invalid("invalid_field", "field '" + std::string(field) + "' " + message);
+  error_ = core::Error::InvalidField(std::string(field), message);
 }
 
 const json* FieldReader::Find(std::string_view name, bool required) {

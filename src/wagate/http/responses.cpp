@@ -32,7 +32,13 @@ int StatusFor(core::ErrorKind kind) {
 }
 
 Response ErrorResponse(const core::Error& error, const Json& details) {
-  return ErrorResponse(StatusFor(error.kind), error.code, error.message, details);
+  Response r = ErrorResponse(StatusFor(error.kind), error.code, error.message, details);
+  if (!error.field.empty()) {
+    Json body = Json::parse(r.body);
+    body["error"]["field"] = error.field;
+    r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+  return r;
 }
 
 }  // namespace wagate::http

@@ -4,13 +4,20 @@
 
 namespace wagate::engine {
 
-int64_t SendWindow::Reserve(int64_t now_us) {
+SendWindow::Slot SendWindow::Reserve(int64_t now_us) {
   std::lock_guard lock(mu_);
   // The request `limit` places back must have left the window before this one leaves.
-  int64_t at = std::max(now_us, ring_[next_] + window_us_);
-  ring_[next_] = at;
+  Slot slot{std::max(now_us, ring_[next_] + window_us_), next_, generation_};
+  ring_[next_] = slot.at_us;
   next_ = (next_ + 1) % ring_.size();
-  return at;
+  return slot;
+}
+
+void SendWindow::Departed(const Slot& slot, int64_t actual_us) {
+  std::lock_guard lock(mu_);
+  if (slot.generation != generation_ || slot.index >= ring_.size()) return;
+  // Only ever later: if the entry was reused by a newer reservation, a later time is still safe.
+  ring_[slot.index] = std::max(ring_[slot.index], actual_us);
 }
 
 void SendWindow::Resize(int64_t limit) {
@@ -25,6 +32,7 @@ void SendWindow::Resize(int64_t limit) {
   std::copy(recent.end() - static_cast<long>(keep), recent.end(), ring.end() - static_cast<long>(keep));
   ring_ = std::move(ring);
   next_ = 0;
+  ++generation_;
 }
 
 }  // namespace wagate::engine

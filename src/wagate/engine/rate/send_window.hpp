@@ -15,8 +15,18 @@ class SendWindow final {
  public:
   SendWindow(int64_t limit, int64_t window_us) : window_us_(window_us) { Resize(limit); }
 
-  // Reserves a departure slot at or after `now_us` and returns it; the caller sends at that time.
-  int64_t Reserve(int64_t now_us);
+  struct Slot {
+    int64_t at_us = 0;      // leave no earlier than this
+    size_t index = 0;       // where the departure is recorded
+    uint64_t generation = 0;
+  };
+
+  // Reserves a departure slot at or after `now_us`; the caller sends at `at_us` or later.
+  Slot Reserve(int64_t now_us);
+  // Records when the request really left (a batch leaves at its latest slot, a busy CPU leaves
+  // late): the window must count from the real departure, or the next `limit` requests could
+  // follow it within less than a window.
+  void Departed(const Slot& slot, int64_t actual_us);
   void Resize(int64_t limit);
 
  private:
@@ -24,6 +34,7 @@ class SendWindow final {
   int64_t window_us_;
   std::vector<int64_t> ring_;  // departure times of the last `limit` requests, oldest at next_
   size_t next_ = 0;
+  uint64_t generation_ = 0;  // bumped by Resize: older slots no longer name a ring entry
 };
 
 }  // namespace wagate::engine

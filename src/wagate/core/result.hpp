@@ -22,6 +22,10 @@ enum class ErrorKind {
 };
 
 struct Error {
+  Error() = default;
+  Error(ErrorKind k, std::string c, std::string m, std::string f = {})
+      : kind(k), code(std::move(c)), message(std::move(m)), field(std::move(f)) {}
+
   ErrorKind kind = ErrorKind::kInternal;
   std::string code;     // snake_case, stable, part of the API contract
   std::string message;  // plain words for a human
@@ -32,9 +36,8 @@ struct Error {
   }
   // "field 'F' RULE": one wording for every field error, with the field also given on its own.
   static Error InvalidField(std::string field, const std::string& rule) {
-    Error e{ErrorKind::kInvalidInput, "invalid_field", "field '" + field + "' " + rule, {}};
-    e.field = std::move(field);
-    return e;
+    std::string message = "field '" + field + "' " + rule;
+    return {ErrorKind::kInvalidInput, "invalid_field", std::move(message), std::move(field)};
   }
   static Error NotFound(std::string what) {
     return {ErrorKind::kNotFound, "not_found", std::move(what) + " not found"};

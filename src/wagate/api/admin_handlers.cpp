@@ -124,6 +124,7 @@ void CreateOutlet(ApiContext& ctx, http::Request& req, http::Responder respond) 
   if (!f.ok()) return respond(http::ErrorResponse(f.error()));
   auto created = ctx.admin.CreateOutlet(req.params["id"], o);
   if (!created) return respond(http::ErrorResponse(created.error()));
+  ctx.templates.RequestSync(created->waba_id);  // the registry knows the new WABA's templates soon
   respond(http::JsonResponse(201, OutletJson(ctx, *created)));
 }
 

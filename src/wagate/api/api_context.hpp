@@ -6,10 +6,12 @@
 #include "wagate/core/clock.hpp"
 #include "wagate/engine/dispatcher.hpp"
 #include "wagate/inbound/processor.hpp"
+#include "wagate/media/media_service.hpp"
 #include "wagate/messaging/send_service.hpp"
 #include "wagate/metrics/registry.hpp"
 #include "wagate/store/database.hpp"
 #include "wagate/tenancy/admin_service.hpp"
+#include "wagate/templates/template_registry.hpp"
 
 namespace wagate::api {
 
@@ -23,6 +25,8 @@ struct ApiContext {
   engine::OutcomeWaiters& waiters;
   messaging::ContactWindows& windows;
   inbound::Processor& processor;
+  templates::TemplateRegistry& templates;
+  media::MediaService& media;
   metrics::Registry& metrics;
   const core::Clock& clock;
   int64_t sync_wait_ms = 60000;

@@ -18,4 +18,15 @@ core::Result<tenancy::Principal> RequireAdmin(const ApiContext& ctx, const http:
   return who;
 }
 
+core::Result<std::shared_ptr<const tenancy::OutletCredentials>> AuthenticateForOutlet(const ApiContext& ctx,
+                                                                                      const http::Request& req,
+                                                                                      const std::string& outlet_id) {
+  auto who = Authenticate(ctx, req);
+  if (!who) return who.error();
+  if (outlet_id.empty()) return core::Error::InvalidField("outlet_id", "is required");
+  auto outlet = ctx.outlets.ById(outlet_id);
+  if (!outlet || !who->CanSee(outlet->tenant_id)) return core::Error::NotFound("outlet");
+  return outlet;
+}
+
 }  // namespace wagate::api

@@ -40,11 +40,9 @@ Json LaneJson(const std::string& outlet_id, const std::optional<engine::LaneView
 }
 
 void GetLane(ApiContext& ctx, http::Request& req, http::Responder respond) {
-  auto who = Authenticate(ctx, req);
-  if (!who) return respond(http::ErrorResponse(who.error()));
   const std::string& id = req.params["id"];
-  auto outlet = ctx.outlets.ById(id);
-  if (!outlet || !who->CanSee(outlet->tenant_id)) return respond(http::ErrorResponse(core::Error::NotFound("outlet")));
+  auto outlet = AuthenticateForOutlet(ctx, req, id);
+  if (!outlet) return respond(http::ErrorResponse(outlet.error()));
   respond(http::JsonResponse(200, LaneJson(id, ctx.dispatcher.Lane(id))));
 }
 

@@ -1,6 +1,7 @@
 // Sending and reading messages.
 #include "wagate/api/auth.hpp"
 #include "wagate/api/routes.hpp"
+#include "wagate/content/message_content.hpp"
 #include "wagate/core/phone.hpp"
 #include "wagate/core/time_format.hpp"
 #include "wagate/http/json_fields.hpp"
@@ -44,7 +45,8 @@ Json MessageJson(const store::MessageRecord& m) {
   j["message_type"] = m.message_type;
   j["priority"] = m.priority ? "bulk" : "transactional";
   j["business_initiated"] = m.business_initiated;
-  j["message"] = m.body_text ? Json(*m.body_text) : Json(nullptr);
+  j["message"] = m.body_text ? Json(*m.body_text) : Json(nullptr);  // text, caption, template name…
+  if (m.template_name) j["template"] = {{"name", *m.template_name}, {"language", m.template_language.value_or("")}};
   j["attempts"] = m.attempts;
   j["created_at"] = core::FormatIso8601(m.created_at);
   return j;
@@ -63,13 +65,12 @@ core::Result<ParsedSend> ParseSend(const tenancy::Principal& who, const http::Re
   auto tenant_id = f.String("tenant_id", who.is_admin, 64, 1);
   p.cmd.outlet_id = f.String("outlet_id", true, 64, 1).value_or("");
   p.cmd.conversation_id = f.String("conversation_id", false, 256);
-  auto to = f.String("to", true, 64, 1);
-  p.cmd.message_type = f.String("message_type", false, 32).value_or("text");
-  if (f.ok() && p.cmd.message_type != "text") {
-    return core::Error::Invalid("unsupported_message_type",
-                                "message_type '" + p.cmd.message_type + "' is not supported; use \"text\"");
-  }
-  p.cmd.text = f.String("message", true, 4096, 1).value_or("");
+  if (!f.ok()) return f.error();
+  auto content = content::ParseMessageContent(*body);
+  if (!content) return content.error();
+  p.cmd.content = std::move(*content);
+  // mark_read names the message, not the customer: `to` is optional there.
+  auto to = f.String("to", p.cmd.content.needs_recipient, 64, 1);
   p.async = f.Bool("async").value_or(false);
   std::string priority = f.String("priority", false, 32).value_or("transactional");
   if (f.ok() && priority != "transactional" && priority != "bulk") {
@@ -87,13 +88,17 @@ core::Result<ParsedSend> ParseSend(const tenancy::Principal& who, const http::Re
     p.cmd.request_hash = security::Sha256Hex(req.body);
   }
   p.cmd.tenant_id = tenant_id.value_or(who.tenant_id);
-  auto e164 = core::NormalizePhoneNumber(*to);
-  if (!e164) {
-    return core::Error::Invalid("invalid_phone_number",
-                                "field 'to' is not a valid phone number: use the international format with the "
-                                "country code, e.g. +628123456789");
+  if (to) {
+    auto e164 = core::NormalizePhoneNumber(*to);
+    if (!e164) {
+      core::Error e = core::Error::Invalid("invalid_phone_number",
+                                           "field 'to' is not a valid phone number: use the international format "
+                                           "with the country code, e.g. +628123456789");
+      e.field = "to";
+      return e;
+    }
+    p.cmd.to = *e164;
   }
-  p.cmd.to = *e164;
   std::string prefer(req.Header("prefer"));  // RFC 7240: preference names are case-insensitive
   for (char& ch : prefer) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   if (prefer.find("respond-async") != std::string::npos) p.async = true;

@@ -8,6 +8,8 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   RegisterWebhookRoutes(router, ctx);
   RegisterOpsRoutes(router, ctx);
   RegisterEngineRoutes(router, ctx);
+  RegisterTemplateRoutes(router, ctx);
+  RegisterMediaRoutes(router, ctx);
 }
 
 }  // namespace wagate::api

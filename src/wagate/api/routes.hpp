@@ -14,5 +14,7 @@ void RegisterMessageRoutes(http::Router& router, ApiContext& ctx);
 void RegisterWebhookRoutes(http::Router& router, ApiContext& ctx);
 void RegisterOpsRoutes(http::Router& router, ApiContext& ctx);
 void RegisterEngineRoutes(http::Router& router, ApiContext& ctx);
+void RegisterTemplateRoutes(http::Router& router, ApiContext& ctx);
+void RegisterMediaRoutes(http::Router& router, ApiContext& ctx);
 
 }  // namespace wagate::api

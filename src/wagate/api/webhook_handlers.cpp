@@ -1,4 +1,6 @@
 // Meta's webhooks: the verification handshake, and signed event delivery (verify, journal, 200).
+#include <algorithm>
+
 #include "wagate/api/routes.hpp"
 #include "wagate/core/log.hpp"
 #include "wagate/graph/signature.hpp"
@@ -37,13 +39,16 @@ core::Status Authenticate(const ApiContext& ctx, const http::Request& req, const
                                "phone_number_id " + pnid + " belongs to no outlet"};
     owners.push_back(o);
   }
-  if (owners.empty()) {  // changes without metadata (e.g. template updates) name the WABA instead
+  // Changes without metadata (template status updates) name only the WABA: the body must be signed
+  // with the app secret of one of its outlets.
+  std::vector<std::shared_ptr<const tenancy::OutletCredentials>> waba_outlets;
+  if (owners.empty()) {
     for (const auto& waba : p.waba_ids) {
       auto list = ctx.outlets.ByWabaId(waba);
-      if (!list.empty()) owners.push_back(list.front());
+      waba_outlets.insert(waba_outlets.end(), list.begin(), list.end());
     }
   }
-  if (owners.empty()) {
+  if (owners.empty() && waba_outlets.empty()) {
     return core::Error{core::ErrorKind::kUnauthorized, "unknown_phone_number_id", "the payload names no known outlet"};
   }
   std::string_view signature = req.Header("x-hub-signature-256");
@@ -54,6 +59,11 @@ core::Status Authenticate(const ApiContext& ctx, const http::Request& req, const
     if (!graph::VerifySignature(signature, o->app_secret, req.body)) {
       return core::Error{core::ErrorKind::kUnauthorized, "invalid_signature", "X-Hub-Signature-256 does not match"};
     }
+  }
+  if (owners.empty() && std::none_of(waba_outlets.begin(), waba_outlets.end(), [&](const auto& o) {
+        return graph::VerifySignature(signature, o->app_secret, req.body);
+      })) {
+    return core::Error{core::ErrorKind::kUnauthorized, "invalid_signature", "X-Hub-Signature-256 does not match"};
   }
   return core::Ok{};
 }

@@ -107,11 +107,15 @@ int RunServe(const std::vector<std::string>& args) {
                                                             : engine::InDoubtPolicy::kMarkUnknown;
   messaging::ContactWindows windows;
   engine::Dispatcher dispatcher(es, **db, outlets, graph, clock, waiters, windows, metrics);
-  inbound::Processor processor(**db, clock, metrics, outlets, windows);
-  messaging::SendService sender(**db, outlets, dispatcher, windows, clock);
+  graph::ManagementClient graph_admin({s.graph_url, s.graph_version, s.engine_graph_timeout_ms, 3000});
+  templates::TemplateRegistry templates(**db, graph_admin, outlets, clock);
+  templates.Load();
+  media::MediaService media(graph_admin);
+  inbound::Processor processor(**db, clock, metrics, outlets, windows, &templates);
+  messaging::SendService sender(**db, outlets, dispatcher, windows, templates, clock);
 
-  api::ApiContext ctx{**db,      admin,   keys,    outlets, sender, dispatcher, waiters,
-                      windows,   processor, metrics, clock, s.engine_sync_wait_ms};
+  api::ApiContext ctx{**db,      admin,     keys,    outlets, sender,    dispatcher, waiters,
+                      windows,   processor, templates, media, metrics, clock, s.engine_sync_wait_ms};
   metrics.AddGauge("wagate_queue_depth", "Messages waiting in the engine (queued, retrying, in doubt)",
                    [&] { return static_cast<double>(dispatcher.QueueDepth()); });
   metrics.AddGauge("wagate_sends_in_flight", "Graph requests in flight", [&] { return static_cast<double>(dispatcher.InFlight()); });
@@ -127,6 +131,7 @@ int RunServe(const std::vector<std::string>& args) {
 
   processor.Start();
   dispatcher.Start();
+  templates.StartBackgroundSync(s.templates_sync_interval_s);
   auto bound = server.Start();
   if (!bound) {
     std::cerr << "wagate serve: " << bound.error().message << "\n";
@@ -144,6 +149,7 @@ int RunServe(const std::vector<std::string>& args) {
   core::LogInfo("app", "stopping");
   ctx.ready = false;
   server.Stop();
+  templates.Stop();
   dispatcher.Stop();
   processor.Stop();
   (*db)->Stop();

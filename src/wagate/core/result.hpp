@@ -17,6 +17,7 @@ enum class ErrorKind {
   kUnprocessable,   // 422
   kTooLarge,        // 413
   kQuotaExceeded,   // 429
+  kUpstream,        // 502: Graph refused or failed a pass-through call
   kUnavailable,     // 503
   kInternal,        // 500
 };

@@ -71,13 +71,15 @@ std::optional<Dispatch> Lane::Take(int64_t now_ms, std::vector<std::string>* tie
   for (auto& queue : ready_) {  // transactional first
     while (!queue.empty() && scanned++ < kMaxScan) {
       QueuedMessage& head = queue.front();
-      if (int64_t wait = pair_.WaitMs(head.recipient, now_ms); wait > 0) {
+      // Mark-as-read requests go to Meta, not to a customer: no pair rate, no tier, no window.
+      bool to_customer = !head.recipient.empty();
+      if (int64_t wait = to_customer ? pair_.WaitMs(head.recipient, now_ms) : 0; wait > 0) {
         ++counters_.deferred_pair_rate;
         later_.push(Later{now_ms + wait, std::move(head)});
         queue.pop_front();
         continue;
       }
-      bool business_initiated = !windows_.IsOpen(outlet_id_, head.recipient, now_ms);
+      bool business_initiated = to_customer && !windows_.IsOpen(outlet_id_, head.recipient, now_ms);
       if (business_initiated && !tier_.Fits(head.recipient, now_ms)) {
         ++counters_.deferred_messaging_tier;
         if (tier_deferred) tier_deferred->push_back(head.id);
@@ -87,7 +89,7 @@ std::optional<Dispatch> Lane::Take(int64_t now_ms, std::vector<std::string>* tie
         continue;
       }
       if (!bucket_.TryAcquire()) return std::nullopt;  // the head waits for the next token
-      pair_.Consume(head.recipient, now_ms);
+      if (to_customer) pair_.Consume(head.recipient, now_ms);
       if (business_initiated) tier_.Record(head.recipient, now_ms);
       Dispatch d{std::move(head), business_initiated};
       queue.pop_front();

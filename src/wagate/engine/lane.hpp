@@ -29,7 +29,7 @@ struct LaneSettings {
 // A waiting message: the little the lane needs (the message itself stays in the store).
 struct QueuedMessage {
   std::string id;
-  std::string recipient;  // E.164
+  std::string recipient;  // E.164; empty for mark-as-read (not a message to a customer)
   Priority priority = Priority::kTransactional;
 };
 

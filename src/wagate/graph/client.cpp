@@ -92,24 +92,35 @@ SendResult Conclude(CURL* curl, CURLcode rc, Exchange* x) {
 
 }  // namespace
 
+std::optional<store::GraphError> GraphErrorOf(const nlohmann::json& parsed) {
+  if (!parsed.is_object() || !parsed.contains("error") || !parsed["error"].is_object()) return std::nullopt;
+  const auto& err = parsed["error"];
+  store::GraphError e;
+  if (err.contains("code") && err["code"].is_number_integer()) e.code = err["code"].get<int64_t>();
+  if (err.contains("message") && err["message"].is_string()) e.title = err["message"].get<std::string>();
+  if (e.title.empty()) e.title = "Graph error";
+  if (err.contains("error_data") && err["error_data"].is_object()) {
+    const auto& data = err["error_data"];
+    if (data.contains("details") && data["details"].is_string()) e.details = data["details"].get<std::string>();
+  }
+  return e;
+}
+
 SendResult InterpretResponse(int http_status, const std::string& body) {
   nlohmann::json parsed = nlohmann::json::parse(body, nullptr, false);
   SendResult r;
   r.http_status = http_status;
   std::optional<int64_t> code;
-  if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_object()) {
-    const auto& err = parsed["error"];
-    if (err.contains("code") && err["code"].is_number_integer()) code = err["code"].get<int64_t>();
-    r.error.code = code.value_or(0);
-    r.error.title = err.value("message", std::string("Graph error"));
-    if (err.contains("error_data") && err["error_data"].is_object()) {
-      r.error.details = err["error_data"].value("details", std::string());
-    }
+  if (auto err = GraphErrorOf(parsed)) {
+    r.error = *err;
+    if (err->code != 0) code = err->code;
   } else if (http_status >= 200 && http_status < 300) {
     if (parsed.is_object() && parsed.contains("messages") && parsed["messages"].is_array() &&
         !parsed["messages"].empty() && parsed["messages"][0].contains("id") &&
         parsed["messages"][0]["id"].is_string()) {
       r.wamid = parsed["messages"][0]["id"].get<std::string>();
+    } else if (parsed.is_object() && parsed.value("success", false) == true) {
+      // Mark-as-read and typing indicators answer {"success": true}: done, no message id.
     } else {
       // 200 without a message id: Meta's contract broken; do not claim it was sent.
       r.verdict = Verdict::kRetry;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,9 @@ class Client final {
  private:
   ClientSettings settings_;
 };
+
+// Meta's error object ({"error":{code, message, error_data.details}}) of a parsed answer, if any.
+std::optional<store::GraphError> GraphErrorOf(const nlohmann::json& answer);
 
 // Parses a Graph answer (exposed for tests): success body → wamid, error body → code/title/details.
 SendResult InterpretResponse(int http_status, const std::string& body);

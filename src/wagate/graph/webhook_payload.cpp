@@ -51,6 +51,21 @@ void ParseStatus(const json& st, const std::string& phone_number_id, WebhookPayl
   out->statuses.push_back(std::move(e));
 }
 
+void ParseTemplateStatus(const json& value, const std::string& waba_id, WebhookPayload* out) {
+  TemplateStatusEvent e;
+  e.waba_id = waba_id;
+  e.graph_id = StringField(value, "message_template_id");
+  e.name = StringField(value, "message_template_name");
+  e.language = StringField(value, "message_template_language");
+  std::string event = StringField(value, "event");
+  // FLAGGED warns of falling quality (the template stays sendable); REINSTATED undoes a pause.
+  if (event.empty() || event == "FLAGGED" || waba_id.empty() || (e.graph_id.empty() && e.name.empty())) return;
+  e.status = event == "REINSTATED" ? "APPROVED" : event;
+  std::string reason = StringField(value, "reason");
+  if (!reason.empty() && reason != "NONE") e.reason = reason;
+  out->template_statuses.push_back(std::move(e));
+}
+
 }  // namespace
 
 std::optional<WebhookPayload> ParseWebhookPayload(std::string_view body) {
@@ -69,6 +84,10 @@ std::optional<WebhookPayload> ParseWebhookPayload(std::string_view body) {
       if (!change.is_object()) continue;
       auto value = change.find("value");
       if (value == change.end() || !value->is_object()) continue;
+      if (StringField(change, "field") == "message_template_status_update") {
+        ParseTemplateStatus(*value, waba, &out);
+        continue;
+      }
       auto meta = value->find("metadata");
       std::string pnid;
       if (meta != value->end() && meta->is_object()) {

@@ -11,6 +11,16 @@
 
 namespace wagate::graph {
 
+// A message_template_status_update change: a template's review or quality status moved.
+struct TemplateStatusEvent {
+  std::string waba_id;   // entry[].id
+  std::string graph_id;  // message_template_id
+  std::string name;
+  std::string language;
+  std::string status;    // the registry status the event means (REINSTATED → APPROVED)
+  std::optional<std::string> reason;
+};
+
 struct WebhookPayload {
   std::set<std::string> phone_number_ids;  // from every entry[].changes[].value.metadata
   std::set<std::string> waba_ids;          // entry[].id, for changes without metadata
@@ -24,6 +34,7 @@ struct WebhookPayload {
   };
   std::vector<Inbound> inbound;
   std::vector<std::string> status_names;   // raw names, for metrics ("sent", "played", …)
+  std::vector<TemplateStatusEvent> template_statuses;
 };
 
 // nullopt when the body is not a whatsapp_business_account envelope. Unknown or malformed parts of

@@ -26,6 +26,26 @@ TEST(WebhookPayload, ReadsEveryStatusOfEveryEntryAndChange) {
   EXPECT_EQ(p->inbound_messages, 1u);
 }
 
+TEST(WebhookPayload, ReadsTemplateStatusUpdates) {
+  std::string body = R"({"object":"whatsapp_business_account","entry":[{"id":"W9","time":1751247548,"changes":[
+    {"field":"message_template_status_update","value":{"event":"REJECTED","message_template_id":1689556908129835,
+      "message_template_name":"abandoned_cart","message_template_language":"en","reason":"INVALID_FORMAT"}},
+    {"field":"message_template_status_update","value":{"event":"REINSTATED","message_template_id":7,
+      "message_template_name":"po_notification","message_template_language":"en","reason":"NONE"}},
+    {"field":"message_template_status_update","value":{"event":"FLAGGED","message_template_id":8}}]}]})";
+  auto p = ParseWebhookPayload(body);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->waba_ids, (std::set<std::string>{"W9"}));
+  EXPECT_TRUE(p->phone_number_ids.empty());
+  ASSERT_EQ(p->template_statuses.size(), 2u);  // FLAGGED changes no status
+  EXPECT_EQ(p->template_statuses[0].graph_id, "1689556908129835");
+  EXPECT_EQ(p->template_statuses[0].status, "REJECTED");
+  EXPECT_EQ(p->template_statuses[0].reason, "INVALID_FORMAT");
+  EXPECT_EQ(p->template_statuses[1].status, "APPROVED");
+  EXPECT_FALSE(p->template_statuses[1].reason.has_value());
+  EXPECT_TRUE(p->statuses.empty());
+}
+
 TEST(WebhookPayload, RejectsWhatIsNotAnEnvelopeAndSkipsJunkInside) {
   EXPECT_FALSE(ParseWebhookPayload("not json").has_value());
   EXPECT_FALSE(ParseWebhookPayload("[]").has_value());

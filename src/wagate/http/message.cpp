@@ -2,20 +2,53 @@
 
 #include <atomic>
 #include <cctype>
+#include <utility>
 
 namespace wagate::http {
 
 struct Responder::State {
   Fn fn;
+  StreamFn stream_fn;
   std::atomic<bool> done{false};
 };
 
-Responder::Responder(Fn fn) : state_(std::make_shared<State>()) { state_->fn = std::move(fn); }
+namespace {
+
+// Gathers a streamed body and answers it whole: for responders without a socket behind them.
+class GatheringWriter final : public BodyWriter {
+ public:
+  GatheringWriter(Response head, Responder::Fn fn) : response_(std::move(head)), fn_(std::move(fn)) {}
+  bool Write(std::string_view chunk) override {
+    response_.body.append(chunk);
+    return true;
+  }
+  void Finish() override {
+    if (fn_) std::exchange(fn_, nullptr)(std::move(response_));
+  }
+
+ private:
+  Response response_;
+  Responder::Fn fn_;
+};
+
+}  // namespace
+
+Responder::Responder(Fn fn, StreamFn stream_fn) : state_(std::make_shared<State>()) {
+  state_->fn = std::move(fn);
+  state_->stream_fn = std::move(stream_fn);
+}
 
 void Responder::operator()(Response response) const {
   if (state_->done.exchange(true)) return;
   Fn fn = std::move(state_->fn);
   fn(std::move(response));
+}
+
+std::shared_ptr<BodyWriter> Responder::Stream(Response head) const {
+  if (state_->done.exchange(true)) return nullptr;
+  if (state_->stream_fn) return state_->stream_fn(std::move(head));
+  head.body.clear();
+  return std::make_shared<GatheringWriter>(std::move(head), std::move(state_->fn));
 }
 
 std::string_view Request::Header(std::string_view lower_name) const {

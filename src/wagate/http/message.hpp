@@ -35,12 +35,29 @@ struct Response {
   std::string body;
 };
 
+// A response body produced piece by piece (a download relayed from Graph). Write blocks until the
+// bytes are on the socket, so a slow client slows the producer instead of filling memory.
+class BodyWriter {
+ public:
+  virtual ~BodyWriter() = default;
+  // False when the client is gone: stop producing.
+  virtual bool Write(std::string_view chunk) = 0;
+  // The body is complete. Destroying the writer without Finish aborts the connection, so a client
+  // never mistakes a truncated body for a whole one.
+  virtual void Finish() = 0;
+};
+
 // Completes a request. Callable from any thread, exactly once (later calls are ignored).
 class Responder {
  public:
   using Fn = std::function<void(Response)>;
-  explicit Responder(Fn fn);
+  using StreamFn = std::function<std::shared_ptr<BodyWriter>(Response)>;
+  // Without `stream_fn` a streamed body is gathered and answered whole through `fn` (tests).
+  explicit Responder(Fn fn, StreamFn stream_fn = nullptr);
   void operator()(Response response) const;
+  // Sends status and headers of `head` (a "content-length" header, if set, fixes the length;
+  // otherwise the body is chunked) and returns the writer for the body. Counts as the answer.
+  std::shared_ptr<BodyWriter> Stream(Response head) const;
 
  private:
   struct State;

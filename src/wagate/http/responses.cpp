@@ -25,6 +25,7 @@ int StatusFor(core::ErrorKind kind) {
     case core::ErrorKind::kUnprocessable: return 422;
     case core::ErrorKind::kTooLarge: return 413;
     case core::ErrorKind::kQuotaExceeded: return 429;
+    case core::ErrorKind::kUpstream: return 502;
     case core::ErrorKind::kUnavailable: return 503;
     case core::ErrorKind::kInternal: return 500;
   }

@@ -34,8 +34,20 @@ bool MatchSegments(const std::vector<std::string>& pattern, const std::vector<st
 
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, Handler handler, Execution execution) {
-  routes_.push_back(Route{std::move(method), pattern, SplitPath(pattern), std::move(handler), execution});
+void Router::Add(std::string method, std::string pattern, Handler handler, Execution execution,
+                 size_t max_body_bytes) {
+  routes_.push_back(
+      Route{std::move(method), pattern, SplitPath(pattern), std::move(handler), execution, max_body_bytes});
+}
+
+std::optional<size_t> Router::BodyLimit(std::string_view method, std::string_view path) const {
+  std::vector<std::string> parts = SplitPath(path);
+  for (const Route& route : routes_) {
+    if (route.max_body_bytes == 0 || route.method != method) continue;
+    std::map<std::string, std::string> params;
+    if (MatchSegments(route.segments, parts, &params)) return route.max_body_bytes;
+  }
+  return std::nullopt;
 }
 
 const Router::Route* Router::Match(Request& request, bool* path_known) const {

@@ -1,7 +1,9 @@
 // Route table: method + path pattern ("/api/v1/tenants/{id}") → handler. All routes in one table.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wagate/http/message.hpp"
@@ -19,7 +21,11 @@ using Offload = std::function<void(std::function<void()>)>;
 // Built at start-up, then read-only: safe to dispatch from many threads.
 class Router final {
  public:
-  void Add(std::string method, std::string pattern, Handler handler, Execution execution = Execution::kWorker);
+  // `max_body_bytes` > 0 replaces the server's body limit for this route (uploads).
+  void Add(std::string method, std::string pattern, Handler handler, Execution execution = Execution::kWorker,
+           size_t max_body_bytes = 0);
+  // The body limit of the route `method path` would match, if it has its own.
+  std::optional<size_t> BodyLimit(std::string_view method, std::string_view path) const;
   // Matches the route (filling params and route), then runs its handler inline or through `offload`.
   // Answers 404 for unknown paths and 405 for known paths with another method.
   void Dispatch(const std::shared_ptr<Request>& request, Responder responder, const Offload& offload) const;
@@ -33,6 +39,7 @@ class Router final {
     std::vector<std::string> segments;
     Handler handler;
     Execution execution;
+    size_t max_body_bytes;
   };
   const Route* Match(Request& request, bool* path_known) const;
   static void Answer404or405(const Request& request, Responder responder, bool path_known);

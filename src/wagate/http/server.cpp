@@ -8,6 +8,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <future>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -54,7 +55,8 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void ReadHeader() {
     parser_.emplace();
-    parser_->body_limit(server_->settings.max_body_bytes);
+    body_limit_ = server_->settings.max_body_bytes;
+    parser_->body_limit(body_limit_);
     parser_->header_limit(64 * 1024);
     stream_.expires_after(server_->settings.idle_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
@@ -64,6 +66,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnHeader(beast::error_code ec, size_t) {
     if (ec) return OnReadError(ec);
     auto& req = parser_->get();
+    // Upload routes have their own limit; known from the request line before the body is read.
+    std::string_view target(req.target().data(), req.target().size());
+    std::string path = UrlDecode(target.substr(0, target.find('?')));
+    if (auto limit = server_->router.BodyLimit(std::string_view(req.method_string().data(), req.method_string().size()), path)) {
+      body_limit_ = *limit;
+      parser_->body_limit(body_limit_);
+    }
     // Tell clients that wait for it (curl with large bodies) to go on sending the body.
     if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
       auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
@@ -85,7 +94,7 @@ class Session : public std::enable_shared_from_this<Session> {
       keep_alive_ = false;
       return Write(ErrorResponse(413, "payload_too_large",
                                  "the request body is larger than " +
-                                     std::to_string(server_->settings.max_body_bytes) + " bytes"));
+                                     std::to_string(body_limit_) + " bytes"));
     }
     if (ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category() && ec != bhttp::error::end_of_stream &&
         ec != bhttp::error::partial_message) {
@@ -123,6 +132,12 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       net::post(self->stream_.get_executor(),
                 [self, response = std::move(response)]() mutable { self->Write(std::move(response)); });
+    }, [self, request, start](Response head) -> std::shared_ptr<BodyWriter> {
+      if (self->server_->observer) {
+        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        self->server_->observer(*request, head.status, secs);
+      }
+      return self->StartStream(std::move(head));
     });
     auto guarded = [request, responder](const std::function<void()>& run) {
       try {
@@ -153,6 +168,102 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // Streamed bodies (BodyWriter): the producer runs on a worker thread and each step runs on this
+  // session's strand while the producer waits, so at most one chunk is in memory per download.
+  class SocketBodyWriter final : public BodyWriter {
+   public:
+    explicit SocketBodyWriter(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+    ~SocketBodyWriter() override {
+      if (!finished_) net::post(session_->stream_.get_executor(), [s = session_] { s->Close(); });
+    }
+    bool Write(std::string_view chunk) override {
+      if (finished_ || failed_) return false;
+      if (chunk.empty()) return true;
+      failed_ = !session_->RunOnStrand([s = session_.get(), chunk](std::function<void(bool)> done) {
+        s->stream_res_->body().data = const_cast<char*>(chunk.data());
+        s->stream_res_->body().size = chunk.size();
+        s->stream_res_->body().more = true;
+        s->WriteStreamed(std::move(done));
+      });
+      return !failed_;
+    }
+    void Finish() override {
+      if (finished_) return;
+      finished_ = true;
+      if (failed_) {
+        net::post(session_->stream_.get_executor(), [s = session_] { s->Close(); });
+        return;
+      }
+      net::post(session_->stream_.get_executor(), [s = session_] {
+        s->stream_res_->body().data = nullptr;
+        s->stream_res_->body().size = 0;
+        s->stream_res_->body().more = false;
+        s->WriteStreamed([s](bool ok) {
+          s->stream_sr_.reset();
+          s->stream_res_.reset();
+          if (!ok || !s->keep_alive_) return s->Close();
+          s->ReadHeader();
+        });
+      });
+    }
+
+   private:
+    std::shared_ptr<Session> session_;
+    bool finished_ = false;
+    bool failed_ = false;
+  };
+
+  std::shared_ptr<BodyWriter> StartStream(Response head) {
+    auto self = shared_from_this();
+    bool ok = RunOnStrand([this, &head](std::function<void(bool)> done) {
+      stream_res_.emplace(static_cast<bhttp::status>(head.status), 11);
+      auto& res = *stream_res_;
+      res.set(bhttp::field::server, "wagate");
+      res.set(bhttp::field::content_type, head.content_type);
+      std::optional<uint64_t> length;
+      for (auto& [name, value] : head.headers) {
+        if (beast::iequals(name, "content-length")) {
+          length = std::stoull(value);
+        } else {
+          res.set(name, value);
+        }
+      }
+      res.keep_alive(keep_alive_);
+      if (length) {
+        res.content_length(*length);
+      } else {
+        res.chunked(true);
+      }
+      res.body().data = nullptr;
+      res.body().more = true;
+      stream_sr_.emplace(res);
+      stream_.expires_after(std::chrono::seconds(30));
+      bhttp::async_write_header(stream_, *stream_sr_, [done](beast::error_code ec, size_t) { done(!ec); });
+    });
+    auto writer = std::make_shared<SocketBodyWriter>(self);
+    if (!ok) writer->Finish();  // the client is gone: Write answers false from now on
+    return writer;
+  }
+
+  // Writes the current buffer of the streamed body; `done(true)` once it is on the socket.
+  void WriteStreamed(std::function<void(bool)> done) {
+    stream_.expires_after(std::chrono::seconds(30));  // a client that stops reading is dropped
+    bhttp::async_write(stream_, *stream_sr_, [done = std::move(done)](beast::error_code ec, size_t) {
+      done(!ec || ec == bhttp::error::need_buffer);
+    });
+  }
+
+  // Runs `step` on the strand and blocks the calling (worker) thread until it reports. Never call
+  // from an I/O thread.
+  bool RunOnStrand(std::function<void(std::function<void(bool)>)> step) {
+    auto result = std::make_shared<std::promise<bool>>();
+    std::future<bool> future = result->get_future();
+    net::post(stream_.get_executor(), [step = std::move(step), result]() {
+      step([result](bool ok) { result->set_value(ok); });
+    });
+    return future.get();
+  }
+
   void Close() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -162,6 +273,9 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  size_t body_limit_ = 0;
+  std::optional<bhttp::response<bhttp::buffer_body>> stream_res_;
+  std::optional<bhttp::response_serializer<bhttp::buffer_body>> stream_sr_;
   HttpServer::Impl* server_;
   bool keep_alive_ = true;
 };

@@ -15,8 +15,9 @@ namespace journal = store::webhook_journal;
 namespace repo = store::message_repo;
 
 Processor::Processor(store::Database& db, const core::Clock& clock, metrics::Registry& metrics,
-                     const tenancy::OutletRegistry& outlets, messaging::ContactWindows& windows)
-    : db_(db), clock_(clock), metrics_(metrics), outlets_(outlets), windows_(windows) {}
+                     const tenancy::OutletRegistry& outlets, messaging::ContactWindows& windows,
+                     templates::TemplateRegistry* templates)
+    : db_(db), clock_(clock), metrics_(metrics), outlets_(outlets), windows_(windows), templates_(templates) {}
 
 Processor::~Processor() { Stop(); }
 
@@ -57,13 +58,16 @@ size_t Processor::ProcessBatch() {
     std::vector<repo::StatusEvent> statuses;
     std::vector<std::pair<std::string, graph::WebhookPayload::Inbound>> inbound;  // (outlet id, message)
     std::vector<std::string> event_types;  // counted once applied
+    std::vector<graph::TemplateStatusEvent> template_statuses;
   };
   std::vector<Parsed> parsed;
   for (const auto& e : entries) {
     auto payload = graph::ParseWebhookPayload(e.body);
-    Parsed p{e.id, {}, {}, {}};
+    Parsed p{e.id, {}, {}, {}, {}};
     if (payload) {
       p.statuses = std::move(payload->statuses);
+      if (templates_) p.template_statuses = std::move(payload->template_statuses);
+      p.event_types.insert(p.event_types.end(), p.template_statuses.size(), "template_status");
       for (const auto& name : payload->status_names) p.event_types.push_back(name.empty() ? "status_unnamed" : name);
       p.event_types.insert(p.event_types.end(), payload->inbound_messages, "message");
       for (auto& in : payload->inbound) {
@@ -82,6 +86,7 @@ size_t Processor::ProcessBatch() {
       for (const auto& [outlet_id, in] : p.inbound) {
         store::contact_repo::RecordInbound(c, outlet_id, in.from, in.at_ms > 0 ? in.at_ms : now);
       }
+      for (const auto& t : p.template_statuses) templates::TemplateRegistry::ApplyStatus(c, t, now);
       journal::MarkProcessed(c, p.journal_id);
     }
     return core::Ok{};
@@ -89,6 +94,7 @@ size_t Processor::ProcessBatch() {
   if (s.ok()) {
     for (const auto& p : parsed) {
       for (const auto& [outlet_id, in] : p.inbound) windows_.RecordInbound(outlet_id, in.from, in.at_ms > 0 ? in.at_ms : now);
+      for (const auto& t : p.template_statuses) templates_->ApplyStatus(t);
       // Counted only now, so the metric never runs ahead of what the gateway knows.
       for (const auto& type : p.event_types) CountEvent(type);
     }

@@ -12,6 +12,7 @@
 #include "wagate/metrics/registry.hpp"
 #include "wagate/tenancy/outlet_registry.hpp"
 #include "wagate/store/database.hpp"
+#include "wagate/templates/template_registry.hpp"
 
 namespace wagate::inbound {
 
@@ -22,7 +23,8 @@ class Processor final {
   static constexpr int64_t kRetentionMs = 8LL * 24 * 3600 * 1000;
 
   Processor(store::Database& db, const core::Clock& clock, metrics::Registry& metrics,
-            const tenancy::OutletRegistry& outlets, messaging::ContactWindows& windows);
+            const tenancy::OutletRegistry& outlets, messaging::ContactWindows& windows,
+            templates::TemplateRegistry* templates = nullptr);
   ~Processor();
   void Start();
   void Stop();
@@ -40,6 +42,7 @@ class Processor final {
   metrics::Registry& metrics_;
   const tenancy::OutletRegistry& outlets_;
   messaging::ContactWindows& windows_;
+  templates::TemplateRegistry* templates_;  // template status webhooks update it (null: ignored)
   std::mutex mu_;
   std::condition_variable cv_;
   bool pending_ = true;

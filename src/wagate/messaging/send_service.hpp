@@ -1,4 +1,4 @@
-// Accepting a message: ownership checks, the service-window policy, idempotency, the monthly quota,
+// Accepting a message: ownership checks, the service-window policy, the template registry check, idempotency, the monthly quota,
 // the durable insert, the hand-off to the engine. Knows nothing of HTTP.
 #pragma once
 
@@ -6,12 +6,14 @@
 #include <optional>
 #include <string>
 
+#include "wagate/content/message_content.hpp"
 #include "wagate/core/clock.hpp"
 #include "wagate/core/result.hpp"
 #include "wagate/engine/dispatcher.hpp"
 #include "wagate/messaging/contact_windows.hpp"
 #include "wagate/store/database.hpp"
 #include "wagate/store/records.hpp"
+#include "wagate/templates/template_registry.hpp"
 #include "wagate/tenancy/key_registry.hpp"
 #include "wagate/tenancy/outlet_registry.hpp"
 
@@ -21,9 +23,8 @@ struct SendCommand {
   std::string tenant_id;
   std::string outlet_id;
   std::optional<std::string> conversation_id;
-  std::string to;  // already normalised to E.164
-  std::string message_type = "text";
-  std::string text;
+  std::string to;  // already normalised to E.164; empty for mark_read
+  content::MessageContent content;  // validated, Graph-shaped
   engine::Priority priority = engine::Priority::kTransactional;
   std::optional<std::string> idempotency_key;
   std::string request_hash;  // of the request body, to tell a retry from a different request
@@ -41,8 +42,8 @@ using AcceptedCallback = std::function<void(core::Result<Accepted>)>;
 class SendService final {
  public:
   SendService(store::Database& db, const tenancy::OutletRegistry& outlets, engine::Dispatcher& dispatcher,
-              const ContactWindows& windows, const core::Clock& clock)
-      : db_(db), outlets_(outlets), dispatcher_(dispatcher), windows_(windows), clock_(clock) {}
+              const ContactWindows& windows, const templates::TemplateRegistry& templates, const core::Clock& clock)
+      : db_(db), outlets_(outlets), dispatcher_(dispatcher), windows_(windows), templates_(templates), clock_(clock) {}
 
   // `done` fires once the message is committed (or refused).
   void Accept(const tenancy::Principal& who, SendCommand cmd, AcceptedCallback done);
@@ -52,6 +53,7 @@ class SendService final {
   const tenancy::OutletRegistry& outlets_;
   engine::Dispatcher& dispatcher_;
   const ContactWindows& windows_;
+  const templates::TemplateRegistry& templates_;
   const core::Clock& clock_;
 };
 

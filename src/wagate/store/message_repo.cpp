@@ -8,7 +8,8 @@ using core::MessageStatus;
 const char* kColumns =
     "id, tenant_id, outlet_id, conversation_id, to_number, message_type, body_text, graph_request, status, "
     "attempts, next_attempt_at, claimed_at, wamid, created_at, sent_at, delivered_at, read_at, failed_at, "
-    "error_code, error_title, error_details, priority, business_initiated, deferred_reason";
+    "error_code, error_title, error_details, priority, business_initiated, deferred_reason, template_name, "
+    "template_language";
 
 MessageRecord ReadMessage(Statement& s) {
   MessageRecord m;
@@ -34,6 +35,8 @@ MessageRecord ReadMessage(Statement& s) {
   m.priority = s.Int(21);
   m.business_initiated = s.Int(22) != 0;
   m.deferred_reason = s.OptText(23);
+  m.template_name = s.OptText(24);
+  m.template_language = s.OptText(25);
   return m;
 }
 
@@ -66,11 +69,12 @@ void ApplyOrphans(Connection& c, const std::string& wamid, int64_t now_ms) {
 void Insert(Connection& c, const MessageRecord& m) {
   c.Prepare(
        "INSERT INTO messages(id, tenant_id, outlet_id, conversation_id, to_number, message_type, body_text, "
-       "graph_request, status, attempts, next_attempt_at, created_at, updated_at, priority) "
-       "VALUES (?,?,?,?,?,?,?,?,?,0,?,?,?,?)")
+       "graph_request, status, attempts, next_attempt_at, created_at, updated_at, priority, template_name, "
+       "template_language) VALUES (?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?)")
       .Bind(1, m.id).Bind(2, m.tenant_id).Bind(3, m.outlet_id).Bind(4, m.conversation_id).Bind(5, m.to_number)
       .Bind(6, m.message_type).Bind(7, m.body_text).Bind(8, m.graph_request).Bind(9, S(m.status))
-      .Bind(10, m.next_attempt_at).Bind(11, m.created_at).Bind(12, m.created_at).Bind(13, m.priority).Run();
+      .Bind(10, m.next_attempt_at).Bind(11, m.created_at).Bind(12, m.created_at).Bind(13, m.priority)
+      .Bind(14, m.template_name).Bind(15, m.template_language).Run();
 }
 
 std::optional<MessageRecord> Get(Connection& c, const std::string& id) {
@@ -107,8 +111,9 @@ void MarkSent(Connection& c, const std::string& id, const std::string& wamid, in
   c.Prepare(
        "UPDATE messages SET wamid = COALESCE(wamid, ?), sent_at = COALESCE(sent_at, ?), updated_at = ?, "
        "status = CASE WHEN status IN ('queued', 'sending', 'unknown') THEN 'sent' ELSE status END WHERE id = ?")
-      .Bind(1, wamid).Bind(2, now_ms).Bind(3, now_ms).Bind(4, id).Run();
-  ApplyOrphans(c, wamid, now_ms);
+      .Bind(1, wamid.empty() ? std::nullopt : std::optional<std::string>(wamid)).Bind(2, now_ms).Bind(3, now_ms)
+      .Bind(4, id).Run();
+  if (!wamid.empty()) ApplyOrphans(c, wamid, now_ms);  // mark-as-read answers carry no wamid
 }
 
 void ScheduleRetry(Connection& c, const std::string& id, int64_t next_attempt_ms, const GraphError& error,

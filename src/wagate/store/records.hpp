@@ -70,6 +70,8 @@ struct MessageRecord {
   std::optional<GraphError> error;
   bool business_initiated = false;
   std::optional<std::string> deferred_reason;
+  std::optional<std::string> template_name;  // template sends
+  std::optional<std::string> template_language;
 };
 
 }  // namespace wagate::store

@@ -112,6 +112,35 @@ CREATE TABLE orphan_statuses (
   PRIMARY KEY (wamid, status)
 );
 )SQL",
+      // 2: message types and the templates registry.
+      R"SQL(
+ALTER TABLE messages ADD COLUMN template_name TEXT;      -- template sends: for the per-template counters
+ALTER TABLE messages ADD COLUMN template_language TEXT;
+CREATE INDEX messages_template ON messages(template_name, template_language, outlet_id, status)
+  WHERE template_name IS NOT NULL;
+-- A WABA's message templates as Graph lists them, plus what a send must supply.
+CREATE TABLE templates (
+  waba_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  language TEXT NOT NULL,
+  graph_id TEXT NOT NULL,
+  category TEXT NOT NULL,
+  status TEXT NOT NULL,                -- APPROVED, PENDING, REJECTED, PAUSED, DISABLED, …
+  parameter_format TEXT NOT NULL,      -- positional | named
+  components TEXT NOT NULL,            -- JSON, as Graph lists them
+  parameters TEXT NOT NULL,            -- JSON {"header":1,"body":3,"button:0":1}: parameters a send must give
+  status_reason TEXT,                  -- REJECTED/PAUSED reason from Graph or the status webhook
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (waba_id, name, language)
+);
+CREATE INDEX templates_graph_id ON templates(graph_id);
+-- When each WABA's templates were last synced from Graph.
+CREATE TABLE template_syncs (
+  waba_id TEXT PRIMARY KEY,
+  synced_at INTEGER NOT NULL,
+  template_count INTEGER NOT NULL
+);
+)SQL",
   };
   return kMigrations;
 }

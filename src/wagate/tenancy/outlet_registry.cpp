@@ -1,5 +1,6 @@
 #include "wagate/tenancy/outlet_registry.hpp"
 
+#include <map>
 #include <mutex>
 
 #include "wagate/security/crypto.hpp"
@@ -66,6 +67,15 @@ bool OutletRegistry::AnyVerifyTokenMatches(const std::string& token) const {
   bool match = false;
   for (const auto& [id, creds] : by_id_) match |= security::ConstantTimeEquals(creds->verify_token, token);
   return match;
+}
+
+std::vector<std::shared_ptr<const OutletCredentials>> OutletRegistry::OneOutletPerWaba() const {
+  std::shared_lock lock(mu_);
+  std::map<std::string, std::shared_ptr<const OutletCredentials>> by_waba;
+  for (const auto& [id, o] : by_id_) by_waba.emplace(o->waba_id, o);
+  std::vector<std::shared_ptr<const OutletCredentials>> out;
+  for (auto& [waba, o] : by_waba) out.push_back(o);
+  return out;
 }
 
 }  // namespace wagate::tenancy

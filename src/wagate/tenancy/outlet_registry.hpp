@@ -42,6 +42,8 @@ class OutletRegistry final {
   std::shared_ptr<const OutletCredentials> ById(const std::string& outlet_id) const;
   std::shared_ptr<const OutletCredentials> ByPhoneNumberId(const std::string& phone_number_id) const;
   std::vector<std::shared_ptr<const OutletCredentials>> ByWabaId(const std::string& waba_id) const;
+  // Every WABA some outlet belongs to, each with one of its outlets (whose token manages the WABA).
+  std::vector<std::shared_ptr<const OutletCredentials>> OneOutletPerWaba() const;
   bool AnyVerifyTokenMatches(const std::string& token) const;  // constant-time per comparison
 
  private:

@@ -1,0 +1,128 @@
+#include "wagate/media/media_service.hpp"
+
+#include "wagate/graph/management_client.hpp"
+#include "wagate/http/responses.hpp"
+#include "wagate/media/media_kinds.hpp"
+
+namespace wagate::media {
+namespace {
+
+using nlohmann::json;
+
+bool ValidMediaId(const std::string& id) {
+  return !id.empty() && id.size() <= 64 &&
+         std::all_of(id.begin(), id.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-' || c == '.'; });
+}
+
+core::Error FromGraph(const std::string& what, const graph::GraphAnswer& a) {
+  std::string message = what + " failed: " + a.error.title;
+  if (!a.error.details.empty()) message += " (" + a.error.details + ")";
+  // Graph's "unknown object" (100, e.g. an expired or deleted media id) is a 404 for our caller.
+  if (a.error.code == 100 && a.http_status >= 400 && a.http_status < 500) {
+    return {core::ErrorKind::kNotFound, "not_found", message};
+  }
+  bool caller = a.http_status >= 400 && a.http_status < 500 && a.error.code != 0 && a.error.code != 190;
+  return {caller ? core::ErrorKind::kInvalidInput : core::ErrorKind::kUpstream, "graph_error", message};
+}
+
+std::string StringOf(const json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key)) return {};
+  if (j[key].is_string()) return j[key].get<std::string>();
+  if (j[key].is_number_integer()) return std::to_string(j[key].get<int64_t>());
+  return {};
+}
+
+}  // namespace
+
+core::Result<json> MediaService::Upload(const tenancy::OutletCredentials& outlet, const media::Upload& up) const {
+  auto kind = KindOfMime(up.mime_type);
+  if (!kind) {
+    return core::Error::InvalidField("file", "has type '" + up.mime_type + "', which WhatsApp does not accept; use one of: " +
+                                                 SupportedMimeTypes());
+  }
+  if (up.data.empty()) return core::Error::InvalidField("file", "is empty");
+  if (up.data.size() > kind->max_bytes) {
+    core::Error e{core::ErrorKind::kTooLarge, "media_too_large",
+                  "a " + std::string(kind->kind) + " may be at most " + std::to_string(kind->max_bytes) +
+                      " bytes; this file has " + std::to_string(up.data.size()),
+                  "file"};
+    return e;
+  }
+  std::string filename = up.filename.empty() ? "upload" : up.filename;
+  graph::GraphAnswer a = graph_.UploadMedia(outlet.phone_number_id, outlet.access_token, up.data, up.mime_type, filename);
+  if (!a.ok()) return FromGraph("uploading the media", a);
+  std::string id = StringOf(a.body, "id");
+  if (id.empty()) return core::Error{core::ErrorKind::kUpstream, "graph_error", "Graph answered an upload without an id"};
+  return json{{"id", id}, {"mime_type", up.mime_type}, {"file_size", up.data.size()}, {"kind", kind->kind}};
+}
+
+core::Result<json> MediaService::FetchMetadata(const tenancy::OutletCredentials& outlet,
+                                               const std::string& media_id) const {
+  if (!ValidMediaId(media_id)) return core::Error::NotFound("media");
+  graph::GraphAnswer a =
+      graph_.Get(media_id + "?phone_number_id=" + graph::QueryEscape(outlet.phone_number_id), outlet.access_token);
+  if (!a.ok()) return FromGraph("fetching the media", a);
+  return a.body;
+}
+
+core::Result<json> MediaService::Metadata(const tenancy::OutletCredentials& outlet, const std::string& media_id) const {
+  auto meta = FetchMetadata(outlet, media_id);
+  if (!meta) return meta.error();
+  std::string size = StringOf(*meta, "file_size");  // documented as a string, seen as a number
+  json out = {{"id", media_id}, {"mime_type", StringOf(*meta, "mime_type")}, {"sha256", StringOf(*meta, "sha256")}};
+  try {
+    out["file_size"] = size.empty() ? json(nullptr) : json(std::stoull(size));
+  } catch (...) {
+    out["file_size"] = nullptr;
+  }
+  return out;
+}
+
+core::Status MediaService::Delete(const tenancy::OutletCredentials& outlet, const std::string& media_id) const {
+  if (!ValidMediaId(media_id)) return core::Error::NotFound("media");
+  graph::GraphAnswer a =
+      graph_.Delete(media_id + "?phone_number_id=" + graph::QueryEscape(outlet.phone_number_id), outlet.access_token);
+  if (!a.ok()) return FromGraph("deleting the media", a);
+  return core::Ok{};
+}
+
+void MediaService::Download(const tenancy::OutletCredentials& outlet, const std::string& media_id,
+                            const http::Responder& respond) const {
+  // Meta's media URLs live 5 minutes: a 404 on the URL means "fetch a fresh one", once.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto meta = FetchMetadata(outlet, media_id);
+    if (!meta) return respond(http::ErrorResponse(meta.error()));
+    std::string url = StringOf(*meta, "url");
+    if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
+      return respond(http::ErrorResponse(502, "graph_error", "Graph gave no download URL for this media"));
+    }
+    std::shared_ptr<http::BodyWriter> writer;
+    graph::DownloadResult r = graph_.Download(
+        url, outlet.access_token, kMaxMediaBytes,
+        [&](const graph::DownloadHead& head) {
+          http::Response h;
+          h.status = 200;
+          h.content_type = head.content_type.empty() ? StringOf(*meta, "mime_type") : head.content_type;
+          if (h.content_type.empty()) h.content_type = "application/octet-stream";
+          if (head.content_length) h.headers.emplace_back("content-length", std::to_string(*head.content_length));
+          h.headers.emplace_back("x-media-sha256", StringOf(*meta, "sha256"));
+          writer = respond.Stream(std::move(h));
+          return writer != nullptr;
+        },
+        [&](std::string_view chunk) { return writer && writer->Write(chunk); });
+    if (writer) {
+      // Bytes went out: finish only a complete transfer; otherwise the writer aborts the connection.
+      if (!r.aborted && r.answer.ok()) writer->Finish();
+      return;
+    }
+    if (r.aborted) {
+      return respond(http::ErrorResponse(413, "media_too_large",
+                                         "the media is larger than " + std::to_string(kMaxMediaBytes) + " bytes"));
+    }
+    if (r.answer.http_status == 404 && attempt == 0) continue;
+    return respond(http::ErrorResponse(FromGraph("downloading the media", r.answer)));
+  }
+  respond(http::ErrorResponse(502, "graph_error", "the media URL kept answering 404"));
+}
+
+}  // namespace wagate::media

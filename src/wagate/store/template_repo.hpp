@@ -1,0 +1,64 @@
+// The templates registry table: one row per WABA, name and language.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "wagate/store/sqlite.hpp"
+
+namespace wagate::store {
+
+// What a send must give for one component ("header", "body", "button:<index>").
+struct ComponentParameters {
+  size_t count = 0;
+  std::vector<std::string> names;  // named templates: the placeholder names, in template order
+  bool optional = false;           // quick-reply payloads may be left out (the label is the payload)
+};
+
+struct TemplateRecord {
+  std::string waba_id;
+  std::string name;
+  std::string language;
+  std::string graph_id;
+  std::string category;
+  std::string status;
+  std::string parameter_format = "positional";  // positional | named
+  nlohmann::json components = nlohmann::json::array();
+  std::map<std::string, ComponentParameters> parameters;
+  std::optional<std::string> status_reason;
+  int64_t updated_at = 0;
+};
+
+struct TemplateCounters {
+  int64_t queued = 0, sent = 0, delivered = 0, read = 0, failed = 0;
+};
+
+namespace template_repo {
+
+void Upsert(Connection& c, const TemplateRecord& t);
+// A full sync: the WABA's rows become exactly `all`.
+void ReplaceAll(Connection& c, const std::string& waba_id, const std::vector<TemplateRecord>& all, int64_t now);
+std::optional<TemplateRecord> Find(Connection& c, const std::string& waba_id, const std::string& name,
+                                   const std::string& language);
+std::vector<TemplateRecord> List(Connection& c, const std::string& waba_id, const std::optional<std::string>& name,
+                                 const std::optional<std::string>& status);
+// Languages a name exists in (for a helpful "wrong language" error).
+std::vector<std::string> LanguagesOf(Connection& c, const std::string& waba_id, const std::string& name);
+// Status change from a webhook: by Graph id, else by name + language. False when no row matched.
+bool UpdateStatus(Connection& c, const std::string& waba_id, const std::string& graph_id, const std::string& name,
+                  const std::string& language, const std::string& status, const std::optional<std::string>& reason,
+                  int64_t now);
+// Deletes every language of `name`, or only the template `graph_id` when given. Returns rows removed.
+int DeleteByName(Connection& c, const std::string& waba_id, const std::string& name,
+                 const std::optional<std::string>& graph_id);
+std::optional<int64_t> LastSync(Connection& c, const std::string& waba_id);
+// Messages sent with this template from the WABA's outlets, by how far they got.
+TemplateCounters Counters(Connection& c, const std::string& waba_id, const std::string& name,
+                          const std::string& language);
+
+}  // namespace template_repo
+}  // namespace wagate::store

@@ -1,0 +1,249 @@
+#include "wagate/templates/template_registry.hpp"
+
+#include "wagate/core/log.hpp"
+#include "wagate/templates/template_definition.hpp"
+
+namespace wagate::templates {
+namespace {
+
+using nlohmann::json;
+
+// Graph's paging is bounded by us too: 100 per page × 200 pages covers 6,000 templates (Meta's cap
+// per WABA) three times over.
+constexpr int kPageLimit = 100;
+constexpr int kMaxPages = 200;
+
+core::Error GraphFailure(const std::string& what, const graph::GraphAnswer& a) {
+  std::string message = what + " failed: " + a.error.title;
+  if (!a.error.details.empty()) message += " (" + a.error.details + ")";
+  // Meta's validation answers (4xx with a Graph error) are the caller's to fix: 400. The rest: 502.
+  bool caller = a.http_status >= 400 && a.http_status < 500 && a.error.code != 0 && a.error.code != 190 &&
+                a.error.code != 4 && a.error.code != 80007;
+  core::Error e{caller ? core::ErrorKind::kInvalidInput : core::ErrorKind::kUpstream, "graph_error", message};
+  return e;
+}
+
+}  // namespace
+
+TemplateRegistry::TemplateRegistry(store::Database& db, const graph::ManagementClient& graph,
+                                   const tenancy::OutletRegistry& outlets, const core::Clock& clock)
+    : db_(db), graph_(graph), outlets_(outlets), clock_(clock) {}
+
+TemplateRegistry::~TemplateRegistry() { Stop(); }
+
+void TemplateRegistry::Load() {
+  std::vector<store::TemplateRecord> all = db_.Read([](store::Connection& c) {
+    std::vector<store::TemplateRecord> out;
+    store::Statement s = c.Prepare("SELECT DISTINCT waba_id FROM templates");
+    std::vector<std::string> wabas;
+    while (s.Step()) wabas.push_back(s.Text(0));
+    for (const auto& w : wabas) {
+      auto list = store::template_repo::List(c, w, std::nullopt, std::nullopt);
+      out.insert(out.end(), list.begin(), list.end());
+    }
+    return out;
+  });
+  std::unique_lock lock(mu_);
+  for (auto& t : all) cache_[Key{t.waba_id, t.name, t.language}] = std::make_shared<store::TemplateRecord>(std::move(t));
+}
+
+void TemplateRegistry::StartBackgroundSync(int64_t interval_s) {
+  interval_s_ = interval_s;
+  background_ = std::thread([this] { RunBackground(); });
+}
+
+void TemplateRegistry::Stop() {
+  {
+    std::lock_guard lock(bg_mu_);
+    stopping_ = true;
+  }
+  bg_cv_.notify_all();
+  if (background_.joinable()) background_.join();
+}
+
+void TemplateRegistry::RequestSync(const std::string& waba_id) {
+  {
+    std::lock_guard lock(bg_mu_);
+    sync_requests_.insert(waba_id);
+  }
+  bg_cv_.notify_all();
+}
+
+void TemplateRegistry::RunBackground() {
+  // Real time on purpose: this thread only paces Graph calls, it decides nothing about messages.
+  auto next_full = std::chrono::steady_clock::now();
+  std::unique_lock lock(bg_mu_);
+  while (!stopping_) {
+    bool full_due = interval_s_ > 0 && std::chrono::steady_clock::now() >= next_full;
+    if (!full_due && sync_requests_.empty()) {
+      if (interval_s_ > 0) {
+        bg_cv_.wait_until(lock, next_full);
+      } else {
+        bg_cv_.wait(lock);
+      }
+      continue;
+    }
+    std::set<std::string> wanted = std::move(sync_requests_);
+    sync_requests_.clear();
+    lock.unlock();
+    for (const auto& outlet : outlets_.OneOutletPerWaba()) {
+      if (!full_due && !wanted.count(outlet->waba_id)) continue;
+      auto r = Sync(*outlet);
+      if (!r) {
+        core::LogWarn("templates", "sync failed", {{"waba_id", outlet->waba_id}, {"error", r.error().message}});
+      }
+    }
+    if (full_due) next_full = std::chrono::steady_clock::now() + std::chrono::seconds(interval_s_);
+    lock.lock();
+  }
+}
+
+core::Result<SyncReport> TemplateRegistry::Sync(const tenancy::OutletCredentials& outlet) {
+  std::vector<store::TemplateRecord> all;
+  SyncReport report;
+  std::string after;
+  int64_t now = clock_.NowMs();
+  for (int page = 0; page < kMaxPages; ++page) {
+    std::string path = outlet.waba_id +
+                       "/message_templates?fields=id,name,language,status,category,parameter_format,components"
+                       "&limit=" + std::to_string(kPageLimit);
+    if (!after.empty()) path += "&after=" + graph::QueryEscape(after);
+    graph::GraphAnswer a = graph_.Get(path, outlet.access_token);
+    if (!a.ok()) return GraphFailure("listing the templates of WABA " + outlet.waba_id, a);
+    ++report.pages;
+    if (!a.body.is_object() || !a.body.contains("data") || !a.body["data"].is_array()) {
+      return core::Error{core::ErrorKind::kUpstream, "graph_error", "Graph answered a template list without data[]"};
+    }
+    for (const json& t : a.body["data"]) {
+      store::TemplateRecord r = FromGraph(outlet.waba_id, t, now);
+      if (!r.name.empty() && !r.language.empty()) all.push_back(std::move(r));
+    }
+    // Follow the `after` cursor (not the absolute `next` URL): requests stay on our Graph base URL.
+    const json& paging = a.body.value("paging", json::object());
+    if (!paging.is_object() || !paging.contains("next")) break;
+    std::string cursor;
+    if (paging.contains("cursors") && paging["cursors"].is_object()) {
+      cursor = paging["cursors"].value("after", std::string());
+    }
+    if (cursor.empty() || cursor == after) break;
+    after = cursor;
+  }
+  report.templates = all.size();
+  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
+    store::template_repo::ReplaceAll(c, outlet.waba_id, all, now);
+    return core::Ok{};
+  });
+  if (!s.ok()) return s.error();
+  PutAll(outlet.waba_id, all);
+  core::LogInfo("templates", "synced",
+                {{"waba_id", outlet.waba_id}, {"templates", std::to_string(report.templates)},
+                 {"pages", std::to_string(report.pages)}});
+  return report;
+}
+
+core::Result<json> TemplateRegistry::Create(const tenancy::OutletCredentials& outlet, const json& body) {
+  graph::GraphAnswer a = graph_.PostJson(outlet.waba_id + "/message_templates", outlet.access_token, body);
+  if (!a.ok()) return GraphFailure("creating the template", a);
+  if (!a.body.is_object() || !a.body.contains("id")) {
+    return core::Error{core::ErrorKind::kUpstream, "graph_error", "Graph answered a template create without an id"};
+  }
+  json definition = body;
+  definition["id"] = a.body["id"];
+  definition["status"] = a.body.value("status", std::string("PENDING"));
+  if (a.body.contains("category")) definition["category"] = a.body["category"];
+  store::TemplateRecord t = FromGraph(outlet.waba_id, definition, clock_.NowMs());
+  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
+    store::template_repo::Upsert(c, t);
+    return core::Ok{};
+  });
+  if (!s.ok()) return s.error();
+  Put(t);
+  return a.body;
+}
+
+core::Result<int> TemplateRegistry::Delete(const tenancy::OutletCredentials& outlet, const std::string& name,
+                                           const std::optional<std::string>& graph_id) {
+  std::string path = outlet.waba_id + "/message_templates?name=" + graph::QueryEscape(name);
+  if (graph_id) path += "&hsm_id=" + graph::QueryEscape(*graph_id);
+  graph::GraphAnswer a = graph_.Delete(path, outlet.access_token);
+  if (!a.ok()) return GraphFailure("deleting the template", a);
+  int removed = 0;
+  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
+    removed = store::template_repo::DeleteByName(c, outlet.waba_id, name, graph_id);
+    return core::Ok{};
+  });
+  if (!s.ok()) return s.error();
+  std::unique_lock lock(mu_);
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    const auto& t = *it->second;
+    if (t.waba_id == outlet.waba_id && t.name == name && (!graph_id || t.graph_id == *graph_id)) {
+      it = cache_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return removed;
+}
+
+core::Status TemplateRegistry::CheckSend(const std::string& waba_id, const content::TemplateUse& use) const {
+  std::shared_ptr<const store::TemplateRecord> t;
+  std::vector<std::string> languages;
+  {
+    std::shared_lock lock(mu_);
+    auto it = cache_.find(Key{waba_id, use.name, use.language});
+    if (it != cache_.end()) {
+      t = it->second;
+    } else {
+      for (auto j = cache_.lower_bound(Key{waba_id, use.name, ""});
+           j != cache_.end() && std::get<0>(j->first) == waba_id && std::get<1>(j->first) == use.name; ++j) {
+        languages.push_back(std::get<2>(j->first));
+      }
+    }
+  }
+  if (!t) {
+    if (!languages.empty()) {
+      std::string list;
+      for (const auto& l : languages) list += (list.empty() ? "" : ", ") + l;
+      return core::Error::Invalid("template_language_not_found", "template '" + use.name + "' has no language '" +
+                                                                     use.language + "'; it exists in: " + list);
+    }
+    return core::Error::Invalid("template_not_found",
+                                "template '" + use.name + "' is not in this outlet's registry (WABA " + waba_id +
+                                    "); create it or sync the registry: POST /api/v1/outlets/{id}/templates/sync");
+  }
+  return templates::CheckSend(*t, use);
+}
+
+void TemplateRegistry::ApplyStatus(store::Connection& c, const StatusUpdate& u, int64_t now) {
+  store::template_repo::UpdateStatus(c, u.waba_id, u.graph_id, u.name, u.language, u.status, u.reason, now);
+}
+
+void TemplateRegistry::ApplyStatus(const StatusUpdate& u) {
+  std::unique_lock lock(mu_);
+  for (auto& [key, t] : cache_) {
+    if (std::get<0>(key) != u.waba_id) continue;
+    bool match = (!u.graph_id.empty() && t->graph_id == u.graph_id) ||
+                 (std::get<1>(key) == u.name && std::get<2>(key) == u.language);
+    if (!match) continue;
+    auto updated = std::make_shared<store::TemplateRecord>(*t);
+    updated->status = u.status;
+    updated->status_reason = u.reason;
+    updated->updated_at = clock_.NowMs();
+    t = std::move(updated);
+  }
+}
+
+void TemplateRegistry::PutAll(const std::string& waba_id, const std::vector<store::TemplateRecord>& all) {
+  std::unique_lock lock(mu_);
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    it = std::get<0>(it->first) == waba_id ? cache_.erase(it) : std::next(it);
+  }
+  for (const auto& t : all) cache_[Key{t.waba_id, t.name, t.language}] = std::make_shared<store::TemplateRecord>(t);
+}
+
+void TemplateRegistry::Put(const store::TemplateRecord& t) {
+  std::unique_lock lock(mu_);
+  cache_[Key{t.waba_id, t.name, t.language}] = std::make_shared<store::TemplateRecord>(t);
+}
+
+}  // namespace wagate::templates

@@ -1,0 +1,88 @@
+// The templates registry: every WABA's templates in memory (the send path checks a template without
+// touching the store), kept in step with Graph by syncs (on demand, periodic, after an outlet is
+// added), pass-through create/delete, and message_template_status_update webhooks.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "wagate/content/message_content.hpp"
+#include "wagate/core/clock.hpp"
+#include "wagate/core/result.hpp"
+#include "wagate/graph/management_client.hpp"
+#include "wagate/graph/webhook_payload.hpp"
+#include "wagate/store/database.hpp"
+#include "wagate/store/template_repo.hpp"
+#include "wagate/tenancy/outlet_registry.hpp"
+
+namespace wagate::templates {
+
+struct SyncReport {
+  size_t templates = 0;
+  size_t pages = 0;
+};
+
+using StatusUpdate = graph::TemplateStatusEvent;
+
+// Thread-safe. Graph calls block: call Sync/Create/Delete from worker threads.
+class TemplateRegistry final {
+ public:
+  TemplateRegistry(store::Database& db, const graph::ManagementClient& graph, const tenancy::OutletRegistry& outlets,
+                   const core::Clock& clock);
+  ~TemplateRegistry();
+
+  // Fills the cache from the store. Call once at start-up.
+  void Load();
+  // Periodic syncs of every WABA (interval 0: only on demand); also runs queued RequestSync()s.
+  void StartBackgroundSync(int64_t interval_s);
+  void Stop();
+  // Queues a sync of one WABA on the background thread (a new outlet).
+  void RequestSync(const std::string& waba_id);
+
+  core::Result<SyncReport> Sync(const tenancy::OutletCredentials& outlet);
+  // POST /{waba}/message_templates with the caller's body; the new template is registered with the
+  // status Graph answers (PENDING, usually).
+  core::Result<nlohmann::json> Create(const tenancy::OutletCredentials& outlet, const nlohmann::json& body);
+  // DELETE /{waba}/message_templates?name=…[&hsm_id=…]
+  core::Result<int> Delete(const tenancy::OutletCredentials& outlet, const std::string& name,
+                           const std::optional<std::string>& graph_id);
+
+  // The send-path check: unknown template, wrong language, not APPROVED, wrong parameters → 400.
+  core::Status CheckSend(const std::string& waba_id, const content::TemplateUse& use) const;
+  // Applies a webhook's status change to the cache (the store was updated by the caller's transaction).
+  void ApplyStatus(const StatusUpdate& update);
+  // For the store transaction of the webhook processor.
+  static void ApplyStatus(store::Connection& c, const StatusUpdate& update, int64_t now);
+
+ private:
+  using Key = std::tuple<std::string, std::string, std::string>;  // waba, name, language
+  void PutAll(const std::string& waba_id, const std::vector<store::TemplateRecord>& all);
+  void Put(const store::TemplateRecord& t);
+  void RunBackground();
+
+  store::Database& db_;
+  const graph::ManagementClient& graph_;
+  const tenancy::OutletRegistry& outlets_;
+  const core::Clock& clock_;
+
+  mutable std::shared_mutex mu_;
+  std::map<Key, std::shared_ptr<const store::TemplateRecord>> cache_;
+
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_;
+  std::set<std::string> sync_requests_;
+  int64_t interval_s_ = 0;
+  bool stopping_ = false;
+  std::thread background_;
+};
+
+}  // namespace wagate::templates

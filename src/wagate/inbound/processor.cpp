@@ -94,7 +94,7 @@ size_t Processor::ProcessBatch() {
   if (s.ok()) {
     for (const auto& p : parsed) {
       for (const auto& [outlet_id, in] : p.inbound) windows_.RecordInbound(outlet_id, in.from, in.at_ms > 0 ? in.at_ms : now);
-      for (const auto& t : p.template_statuses) templates_->ApplyStatus(t);
+      for (const auto& t : p.template_statuses) templates_->ApplyStatus(t, now);
       // Counted only now, so the metric never runs ahead of what the gateway knows.
       for (const auto& type : p.event_types) CountEvent(type);
     }

@@ -64,8 +64,18 @@ void Upsert(Connection& c, const TemplateRecord& t) {
 }
 
 void ReplaceAll(Connection& c, const std::string& waba_id, const std::vector<TemplateRecord>& all, int64_t now) {
-  c.Prepare("DELETE FROM templates WHERE waba_id = ?").Bind(1, waba_id).Run();
-  for (const auto& t : all) Upsert(c, t);
+  // Rows changed after the listing began (a status webhook during the sync) are newer than the
+  // listing: they stay as they are.
+  c.Prepare("DELETE FROM templates WHERE waba_id = ? AND updated_at <= ?").Bind(1, waba_id).Bind(2, now).Run();
+  for (const auto& t : all) {
+    c.Prepare(
+         "INSERT INTO templates(waba_id, name, language, graph_id, category, status, parameter_format, components, "
+         "parameters, status_reason, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+         "ON CONFLICT(waba_id, name, language) DO NOTHING")
+        .Bind(1, t.waba_id).Bind(2, t.name).Bind(3, t.language).Bind(4, t.graph_id).Bind(5, t.category)
+        .Bind(6, t.status).Bind(7, t.parameter_format).Bind(8, t.components.dump())
+        .Bind(9, ParametersJson(t.parameters).dump()).Bind(10, t.status_reason).Bind(11, t.updated_at).Run();
+  }
   c.Prepare(
        "INSERT INTO template_syncs(waba_id, synced_at, template_count) VALUES (?,?,?) "
        "ON CONFLICT(waba_id) DO UPDATE SET synced_at = excluded.synced_at, template_count = excluded.template_count")

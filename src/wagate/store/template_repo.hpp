@@ -40,7 +40,8 @@ struct TemplateCounters {
 namespace template_repo {
 
 void Upsert(Connection& c, const TemplateRecord& t);
-// A full sync: the WABA's rows become exactly `all`.
+// A full sync listed at `now`: the WABA's rows become `all`, except rows updated after `now` (by a
+// status webhook that arrived while the listing was read), which are newer and stay.
 void ReplaceAll(Connection& c, const std::string& waba_id, const std::vector<TemplateRecord>& all, int64_t now);
 std::optional<TemplateRecord> Find(Connection& c, const std::string& waba_id, const std::string& name,
                                    const std::string& language);

@@ -99,6 +99,8 @@ void TemplateRegistry::RunBackground() {
 }
 
 core::Result<SyncReport> TemplateRegistry::Sync(const tenancy::OutletCredentials& outlet) {
+  // One sync at a time: two overlapping listings could otherwise land in the wrong order.
+  std::lock_guard sync_lock(sync_mu_);
   std::vector<store::TemplateRecord> all;
   SyncReport report;
   std::string after;
@@ -134,7 +136,7 @@ core::Result<SyncReport> TemplateRegistry::Sync(const tenancy::OutletCredentials
     return core::Ok{};
   });
   if (!s.ok()) return s.error();
-  PutAll(outlet.waba_id, all);
+  PutAll(outlet.waba_id, all, now);
   core::LogInfo("templates", "synced",
                 {{"waba_id", outlet.waba_id}, {"templates", std::to_string(report.templates)},
                  {"pages", std::to_string(report.pages)}});
@@ -218,27 +220,34 @@ void TemplateRegistry::ApplyStatus(store::Connection& c, const StatusUpdate& u, 
   store::template_repo::UpdateStatus(c, u.waba_id, u.graph_id, u.name, u.language, u.status, u.reason, now);
 }
 
-void TemplateRegistry::ApplyStatus(const StatusUpdate& u) {
-  std::unique_lock lock(mu_);
-  for (auto& [key, t] : cache_) {
-    if (std::get<0>(key) != u.waba_id) continue;
-    bool match = (!u.graph_id.empty() && t->graph_id == u.graph_id) ||
-                 (std::get<1>(key) == u.name && std::get<2>(key) == u.language);
-    if (!match) continue;
-    auto updated = std::make_shared<store::TemplateRecord>(*t);
-    updated->status = u.status;
-    updated->status_reason = u.reason;
-    updated->updated_at = clock_.NowMs();
-    t = std::move(updated);
+void TemplateRegistry::ApplyStatus(const StatusUpdate& u, int64_t now) {
+  bool matched = false;
+  {
+    std::unique_lock lock(mu_);
+    for (auto& [key, t] : cache_) {
+      if (std::get<0>(key) != u.waba_id) continue;
+      bool match = (!u.graph_id.empty() && t->graph_id == u.graph_id) ||
+                   (std::get<1>(key) == u.name && std::get<2>(key) == u.language);
+      if (!match) continue;
+      auto updated = std::make_shared<store::TemplateRecord>(*t);
+      updated->status = u.status;
+      updated->status_reason = u.reason;
+      updated->updated_at = now;
+      t = std::move(updated);
+      matched = true;
+    }
   }
+  // A template we have never listed (created elsewhere, e.g. in Meta's UI): learn it from Graph.
+  if (!matched) RequestSync(u.waba_id);
 }
 
-void TemplateRegistry::PutAll(const std::string& waba_id, const std::vector<store::TemplateRecord>& all) {
+void TemplateRegistry::PutAll(const std::string& waba_id, const std::vector<store::TemplateRecord>& all,
+                              int64_t listed_at) {
   std::unique_lock lock(mu_);
-  for (auto it = cache_.begin(); it != cache_.end();) {
-    it = std::get<0>(it->first) == waba_id ? cache_.erase(it) : std::next(it);
+  for (auto it = cache_.begin(); it != cache_.end();) {  // as ReplaceAll: newer entries stay
+    it = std::get<0>(it->first) == waba_id && it->second->updated_at <= listed_at ? cache_.erase(it) : std::next(it);
   }
-  for (const auto& t : all) cache_[Key{t.waba_id, t.name, t.language}] = std::make_shared<store::TemplateRecord>(t);
+  for (const auto& t : all) cache_.try_emplace(Key{t.waba_id, t.name, t.language}, std::make_shared<store::TemplateRecord>(t));
 }
 
 void TemplateRegistry::Put(const store::TemplateRecord& t) {

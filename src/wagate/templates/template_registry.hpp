@@ -59,13 +59,13 @@ class TemplateRegistry final {
   // The send-path check: unknown template, wrong language, not APPROVED, wrong parameters → 400.
   core::Status CheckSend(const std::string& waba_id, const content::TemplateUse& use) const;
   // Applies a webhook's status change to the cache (the store was updated by the caller's transaction).
-  void ApplyStatus(const StatusUpdate& update);
+  void ApplyStatus(const StatusUpdate& update, int64_t now);
   // For the store transaction of the webhook processor.
   static void ApplyStatus(store::Connection& c, const StatusUpdate& update, int64_t now);
 
  private:
   using Key = std::tuple<std::string, std::string, std::string>;  // waba, name, language
-  void PutAll(const std::string& waba_id, const std::vector<store::TemplateRecord>& all);
+  void PutAll(const std::string& waba_id, const std::vector<store::TemplateRecord>& all, int64_t listed_at);
   void Put(const store::TemplateRecord& t);
   void RunBackground();
 
@@ -74,6 +74,7 @@ class TemplateRegistry final {
   const tenancy::OutletRegistry& outlets_;
   const core::Clock& clock_;
 
+  std::mutex sync_mu_;
   mutable std::shared_mutex mu_;
   std::map<Key, std::shared_ptr<const store::TemplateRecord>> cache_;
 

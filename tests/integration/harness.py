@@ -246,6 +246,24 @@ class HttpClient:
             self.record.append(out)
         return out
 
+    def post_streamed(self, path, payload, headers=None, key=..., timeout=None):
+        """POST `payload` on a fresh connection, reading the answer as soon as the server gives one (a server
+        may refuse a large body before reading it, then close). Returns a Response."""
+        k = self.key if key is ... else key
+        hdrs = {"Host": "%s:%d" % (self.host, self.port), "Content-Length": str(len(payload))}
+        if k is not None:
+            hdrs["Authorization"] = "Bearer " + k
+        hdrs.update(headers or {})
+        head = ("POST %s HTTP/1.1\r\n" % path + "".join("%s: %s\r\n" % kv for kv in hdrs.items()) + "\r\n").encode()
+        view = memoryview(payload)
+        chunks = (view[i:i + (1 << 20)] for i in range(0, len(payload), 1 << 20))
+        status, raw, _ = stream_request(self.host, self.port, head, chunks, timeout=timeout or self.timeout,
+                                        read_limit=1 << 30)
+        out = parse_raw_response(raw)
+        if self.record is not None:
+            self.record.append(out)
+        return out
+
     def get(self, path, **kw):
         return self.request("GET", path, **kw)
 
@@ -301,9 +319,100 @@ def _complete_http_response(buf):
     return False
 
 
+def parse_raw_response(raw):
+    """Raw HTTP/1.1 response bytes (Content-Length framed) → Response; AssertionError when there is none."""
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    m = re.match(rb"HTTP/1\.[01] (\d{3}) ?([^\r\n]*)", head)
+    if not sep or not m:
+        raise AssertionError("no HTTP response (connection closed?): %r" % raw[:300])
+    headers = {}
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        headers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
+    if "content-length" in headers:
+        body = body[:int(headers["content-length"])]
+    return Response(int(m.group(1)), m.group(2).decode("latin-1"), headers, body)
+
+
 def raw_body_json(resp_bytes):
     head, _, body = resp_bytes.partition(b"\r\n\r\n")
     return json.loads(body.decode("utf-8"))
+
+
+def multipart_encode(fields, files, boundary=None):
+    """multipart/form-data: fields {name: str}, files {name: (filename, content_type, bytes)}.
+
+    Returns (content_type_header, body_bytes).
+    """
+    boundary = boundary or ("----wagate" + rand_token(n=24))
+    out = []
+    for name, value in fields.items():
+        out.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n" % (boundary, name)).encode())
+        out.append(value.encode("utf-8") if isinstance(value, str) else value)
+        out.append(b"\r\n")
+    for name, (filename, ctype, data) in files.items():
+        head = "--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n" % (boundary, name, filename)
+        if ctype:
+            head += "Content-Type: %s\r\n" % ctype
+        out.append((head + "\r\n").encode())
+        out.append(data)
+        out.append(b"\r\n")
+    out.append(("--%s--\r\n" % boundary).encode())
+    return "multipart/form-data; boundary=%s" % boundary, b"".join(out)
+
+
+def stream_request(host, port, head, chunks, timeout=60.0, read_limit=1 << 20):
+    """Send `head` (request line + headers, bytes) then each bytes chunk of the iterable `chunks`, stopping
+    early as soon as the server answers (it may refuse a body before reading it) or closes.
+
+    Memory stays at one chunk. Returns (status or None, response bytes, body bytes sent).
+    """
+    import select
+    deadline = time.monotonic() + timeout
+    s = socket.create_connection((host, port), timeout=timeout)
+    out = b""
+    sent = 0
+    try:
+        s.sendall(head)
+        closed = False
+        for chunk in chunks:
+            if time.monotonic() >= deadline:
+                break
+            readable, _, _ = select.select([s], [], [], 0)
+            if readable:
+                break  # an early answer: read it before our writes could make the peer reset
+            view = memoryview(chunk)
+            while view:
+                _, writable, _ = select.select([], [s], [], max(0.0, deadline - time.monotonic()))
+                if not writable:
+                    break
+                try:
+                    n = s.send(view)
+                except (BrokenPipeError, ConnectionResetError):
+                    closed = True
+                    break
+                sent += n
+                view = view[n:]
+                readable, _, _ = select.select([s], [], [], 0)
+                if readable:
+                    break
+            if closed or time.monotonic() >= deadline or view:
+                break
+        while time.monotonic() < deadline and len(out) < read_limit:
+            s.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                chunk = s.recv(65536)
+            except (socket.timeout, ConnectionResetError):
+                break
+            if not chunk:
+                break
+            out += chunk
+            if _complete_http_response(out):
+                break
+    finally:
+        s.close()
+    m = re.match(rb"HTTP/1\.[01] (\d{3})", out)
+    return (int(m.group(1)) if m else None), out, sent
 
 
 # --------------------------------------------------------------------------------------------
@@ -520,6 +629,44 @@ class Sandbox:
         return self._ok(self.http.post("/_sandbox/inbound", {"phone_number_id": phone_number_id, "from": from_,
                                                              "text": text}))
 
+    def request_count(self):
+        """How many send requests (accepted, refused or faulted) the sandbox has received so far."""
+        return self._ok(self.http.get("/_sandbox/requests"))["count"]
+
+    def messages_for(self, biz):
+        """The accepted messages whose biz_opaque_callback_data is `biz` (our message id)."""
+        return [m for m in self.messages() if m.get("biz_opaque_callback_data") == biz]
+
+    def inbound_message(self, body):
+        """POST /_sandbox/inbound with any body (text or media message from a simulated customer)."""
+        return self._ok(self.http.post("/_sandbox/inbound", body, timeout=60))
+
+    # --- templates and numbers (sandbox control routes)
+
+    def link_number(self, phone_number_id, waba_id):
+        """Make `phone_number_id` a number of WABA `waba_id` (template sends are checked against it)."""
+        return self._ok(self.http.post("/_sandbox/numbers", {"phone_number_id": phone_number_id,
+                                                             "waba_id": waba_id}))
+
+    def seed_template(self, waba_id, name, language="en", components=None, status="APPROVED", category="UTILITY",
+                      parameter_format="positional"):
+        """A template in any status, without review or webhook; returns its Graph id."""
+        body = {"waba_id": waba_id, "name": name, "language": language, "category": category, "status": status,
+                "parameter_format": parameter_format,
+                "components": components if components is not None else [{"type": "BODY", "text": "Hello"}]}
+        return self._ok(self.http.post("/_sandbox/templates", body))["id"]
+
+    def templates(self, waba_id=None):
+        q = "?waba_id=%s" % urllib.parse.quote(waba_id) if waba_id else ""
+        return self._ok(self.http.get("/_sandbox/templates" + q))["templates"]
+
+    def set_template_status(self, template_id, status, reason=...):
+        """Change a template's status; the sandbox sends a signed message_template_status_update webhook."""
+        body = {"status": status}
+        if reason is not ...:
+            body["reason"] = reason
+        return self._ok(self.http.post("/_sandbox/templates/%s/status" % template_id, body))
+
     def accepted_by_biz(self):
         """{biz_opaque_callback_data: number of accepted sends}"""
         counts = {}
@@ -642,11 +789,102 @@ class Fixture:
         return self.key["key"]
 
 
+class RecordingProxy:
+    """An HTTP proxy in this process between the gateway and the sandbox that records every request
+    (method, path, headers, body bytes) before forwarding it, to see exactly what reached the Cloud API
+    where the sandbox itself keeps no copy (e.g. mark-as-read bodies)."""
+
+    _HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection", "expect"}
+
+    def __init__(self, target_host, target_port):
+        self.target = (target_host, target_port)
+        self.records = []
+        self.lock = threading.Lock()
+        self.server = None
+        self.thread = None
+
+    def start(self):
+        import http.server
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def _body(self):
+                if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                    out = []
+                    while True:
+                        size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                        if size == 0:
+                            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                                pass
+                            return b"".join(out)
+                        out.append(self.rfile.read(size))
+                        self.rfile.readline()
+                n = int(self.headers.get("Content-Length") or 0)
+                return self.rfile.read(n) if n else b""
+
+            def _forward(self):
+                body = self._body()
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in proxy._HOP}
+                headers["Host"] = "%s:%d" % proxy.target
+                with proxy.lock:
+                    proxy.records.append({"method": self.command, "path": self.path, "headers": dict(headers),
+                                          "body": body})
+                conn = http.client.HTTPConnection(*proxy.target, timeout=60)
+                try:
+                    headers.pop("Content-Length", None)
+                    headers.pop("content-length", None)
+                    conn.request(self.command, self.path, body=body if body or self.command != "GET" else None,
+                                 headers=headers)
+                    resp = conn.getresponse()
+                    data = resp.read()
+                    self.send_response(resp.status, resp.reason)
+                    for k, v in resp.getheaders():
+                        if k.lower() not in proxy._HOP and k.lower() != "content-length":
+                            self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                finally:
+                    conn.close()
+
+            do_GET = do_POST = do_DELETE = do_PUT = _forward
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.server.server_address[1]
+
+    def requests(self, method=None, path_suffix=None):
+        with self.lock:
+            recs = list(self.records)
+        return [r for r in recs if (method is None or r["method"] == method)
+                and (path_suffix is None or r["path"].split("?")[0].endswith(path_suffix))]
+
+    def stop(self):
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+
 class Stack:
-    """A sandbox and a gateway wired together in one temp directory."""
+    """A sandbox and a gateway wired together in one temp directory.
+
+    graph_proxy=True puts a RecordingProxy between them (`stack.proxy`): every Graph request is recorded.
+    """
 
     def __init__(self, tmpdir, sandbox_args=(), gateway_sets=None, gateway_env=None, connect_webhooks=True,
-                 admin_key=None):
+                 admin_key=None, graph_proxy=False):
         self.tmp = tmpdir
         self.sandbox = Sandbox(tmpdir, args=sandbox_args)
         self.gateway = None
@@ -655,10 +893,16 @@ class Stack:
         self.connect = connect_webhooks
         self.admin_key = admin_key
         self.admin_record = []
+        self.graph_proxy = graph_proxy
+        self.proxy = None
 
     def start(self):
         self.sandbox.start()
-        self.gateway = Gateway(self.tmp, self.sandbox.url, admin_key=self.admin_key, sets=self.gateway_sets,
+        graph_url = self.sandbox.url
+        if self.graph_proxy:
+            self.proxy = RecordingProxy(self.sandbox.host, self.sandbox.port).start()
+            graph_url = self.proxy.url
+        self.gateway = Gateway(self.tmp, graph_url, admin_key=self.admin_key, sets=self.gateway_sets,
                                env=self.gateway_env)
         self.gateway.start()
         if self.connect:
@@ -674,6 +918,8 @@ class Stack:
     def stop(self):
         if self.gateway:
             self.gateway.stop()
+        if self.proxy:
+            self.proxy.stop()
         self.sandbox.stop()
 
     # --- clients
@@ -740,6 +986,61 @@ class Stack:
         if asynchronous:
             body["async"] = True
         return (client or self.admin).post("/api/v1/messages/send", body, headers=headers, timeout=timeout)
+
+    def typed_body(self, fx, message_type, content=..., to=..., **extra):
+        """A send body of any message_type: `content` goes in the member named after the type (Graph's shape)."""
+        body = {"tenant_id": fx.tenant_id, "outlet_id": fx.outlet_id, "conversation_id": rand_token("conv-", 8),
+                "message_type": message_type}
+        if to is ...:
+            to = recipient()
+        if to is not None:
+            body["to"] = to
+        if content is not ...:
+            body[message_type] = content
+        body.update(extra)
+        return body
+
+    def send_typed(self, fx, message_type, content=..., to=..., client=None, timeout=90.0, **extra):
+        body = self.typed_body(fx, message_type, content, to=to, **extra)
+        return (client or self.admin).post("/api/v1/messages/send", body, timeout=timeout)
+
+    # --- templates registry
+
+    def templates(self, fx, client=None, **query):
+        q = ("?" + urllib.parse.urlencode(query)) if query else ""
+        r = (client or self.admin).get("/api/v1/outlets/%s/templates%s" % (fx.outlet_id, q))
+        if r.status != 200:
+            raise AssertionError("GET templates: %r" % r)
+        return r.json()
+
+    def template_row(self, fx, name, language=None, client=None):
+        """The registry row of (name, language), or None."""
+        rows = self.templates(fx, client=client, name=name)["data"]
+        rows = [t for t in rows if t["name"] == name and (language is None or t["language"] == language)]
+        return rows[0] if rows else None
+
+    def sync_templates(self, fx, client=None):
+        r = (client or self.admin).post("/api/v1/outlets/%s/templates/sync" % fx.outlet_id, timeout=60)
+        if r.status != 200:
+            raise AssertionError("template sync: %r" % r)
+        return r.json()
+
+    def link_outlet_waba(self, fx):
+        """Link the outlet's phone number to the outlet's WABA in the sandbox."""
+        return self.sandbox.link_number(fx.phone_number_id, fx.outlet["waba_id"])
+
+    # --- media
+
+    def upload_media(self, fx, data, mime_type, filename="file.bin", client=None, outlet_id=..., timeout=120.0,
+                     path="/api/v1/media", fields=None):
+        """POST /api/v1/media (multipart). Sent so that an early refusal (413 before the body is read) comes
+        back as a Response instead of a broken pipe."""
+        form = {"outlet_id": fx.outlet_id if outlet_id is ... else outlet_id}
+        if form["outlet_id"] is None:
+            del form["outlet_id"]
+        form.update(fields or {})
+        ctype, payload = multipart_encode(form, {"file": (filename, mime_type, data)})
+        return (client or self.admin).post_streamed(path, payload, headers={"Content-Type": ctype}, timeout=timeout)
 
     def message(self, message_id, client=None):
         r = (client or self.admin).get("/api/v1/messages/%s" % message_id)
@@ -878,6 +1179,54 @@ class WagateTestCase(unittest.TestCase):
     def assertTimestamp(self, value, what=""):
         self.assertIsInstance(value, str, "%s should be a timestamp string, got %r" % (what, value))
         self.assertRegex(value, ISO_TS, "%s not UTC ISO 8601 with milliseconds" % what)
+
+
+class SharedStackTestCase(WagateTestCase):
+    """One sandbox + gateway for every test of the class, started in setUpClass (`stack_kwargs` are passed
+    to Stack) and stopped in tearDownClass. For tests whose state does not interfere (each uses its own
+    recipients, ids and counts relative to its own start). Log tails are printed when any test fails.
+    """
+
+    stack_kwargs = {}
+    stack = None
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.class_tmp = tempfile.mkdtemp(prefix="wagate-it-%s-" % cls.__name__[:40])
+        cls.class_failed = False
+        cls.stack = Stack(cls.class_tmp, **cls.stack_kwargs)
+        try:
+            cls.stack.start()
+            cls.setUpStack()
+        except BaseException:
+            sys.stderr.write("\n" + cls.stack.tails() + "\n(temp dir kept: %s)\n" % cls.class_tmp)
+            cls.stack.stop()
+            raise
+
+    @classmethod
+    def setUpStack(cls):
+        """Hook for class-wide fixtures once the stack runs."""
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.stack is not None:
+            try:
+                cls.stack.stop()
+            except Exception as e:
+                sys.stderr.write("stack stop failed: %r\n" % e)
+        if cls.class_failed or KEEP_TMP:
+            sys.stderr.write("(temp dir kept: %s)\n" % cls.class_tmp)
+        else:
+            shutil.rmtree(cls.class_tmp, ignore_errors=True)
+        super().tearDownClass()
+
+    def _cleanup(self):
+        if self._failed():
+            type(self).class_failed = True
+            if self.stack is not None:
+                sys.stderr.write("\n" + self.stack.tails() + "\n")
+        super()._cleanup()
 
 
 def parse_ts(value):

@@ -8,16 +8,17 @@
 namespace wagate::http {
 namespace {
 
-constexpr size_t kMaxBoundaryChars = 70;     // RFC 2046 §5.1.1
+constexpr size_t kMaxBoundaryChars = 70;       // RFC 2046 §5.1.1
 constexpr size_t kMaxHeaderBytes = 16 * 1024;  // per part; real clients send a few hundred bytes
-constexpr size_t kMaxParts = 1000;           // a form, not a storage format
+constexpr size_t kMaxParts = 1000;             // a form, not a storage format
 
 core::Error Malformed(std::string message) { return core::Error::Invalid("invalid_multipart", std::move(message)); }
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return Lower(x) == Lower(y); });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return Lower(x) == Lower(y); });
 }
 
 std::string_view Trim(std::string_view s) {

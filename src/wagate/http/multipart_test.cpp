@@ -67,9 +67,10 @@ TEST(MultipartTest, PreambleEpilogueAndTransportPaddingAreSkipped) {
 TEST(MultipartTest, BinaryDataWithPartialBoundariesStaysData) {
   static constexpr char kRaw[] = "\x00\xff\r\n--XyZ!\r\n--Xy\r\n-\r\n--XyZZ\r\n--XyZ\x01--XyZ\r\n\r\n";
   std::string data(kRaw, sizeof(kRaw) - 1);
-  std::string body = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.bin\"\r\n"
-                     "Content-Type: application/octet-stream\r\n\r\n" +
-                     data + "\r\n--XyZ--";
+  std::string body =
+      "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.bin\"\r\n"
+      "Content-Type: application/octet-stream\r\n\r\n" +
+      data + "\r\n--XyZ--";
   auto parts = ParseMultipart(kType, body);
   ASSERT_TRUE(parts.ok()) << parts.error().message;
   ASSERT_EQ(parts->size(), 1u);
@@ -105,9 +106,10 @@ TEST(MultipartTest, FilenameEscapesAndExtendedFilename) {
 TEST(MultipartTest, LargeFilePartIsNotCopied) {
   std::string file(5 * 1024 * 1024, 'a');
   for (size_t i = 0; i < file.size(); i += 4099) file[i] = static_cast<char>(i % 251);
-  std::string body = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n"
-                     "Content-Type: image/jpeg\r\n\r\n" +
-                     file + "\r\n--XyZ--\r\n";
+  std::string body =
+      "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n"
+      "Content-Type: image/jpeg\r\n\r\n" +
+      file + "\r\n--XyZ--\r\n";
   auto parts = ParseMultipart(kType, body);
   ASSERT_TRUE(parts.ok()) << parts.error().message;
   ASSERT_EQ(parts->size(), 1u);
@@ -151,7 +153,8 @@ TEST(MultipartTest, MalformedInputIsRejectedWithInvalidMultipart) {
       {"unterminated quoted name", std::string(kType),
        "--XyZ\r\nContent-Disposition: form-data; name=\"a\r\n\r\nA\r\n--XyZ--"},
       {"huge header block", std::string(kType),
-       "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\nX-Pad: " + std::string(20000, 'p') + "\r\n\r\nA\r\n--XyZ--"},
+       "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\nX-Pad: " + std::string(20000, 'p') +
+           "\r\n\r\nA\r\n--XyZ--"},
   };
   for (const Case& c : cases) {
     auto parts = ParseMultipart(c.content_type, c.body);

@@ -1,5 +1,7 @@
 #include "wagate/http/router.hpp"
 
+#include <algorithm>
+
 #include "wagate/http/responses.hpp"
 
 namespace wagate::http {
@@ -38,6 +40,12 @@ void Router::Add(std::string method, std::string pattern, Handler handler, Execu
                  size_t max_body_bytes) {
   routes_.push_back(
       Route{std::move(method), pattern, SplitPath(pattern), std::move(handler), execution, max_body_bytes});
+}
+
+size_t Router::LargestBodyLimit() const {
+  size_t largest = 0;
+  for (const Route& route : routes_) largest = std::max(largest, route.max_body_bytes);
+  return largest;
 }
 
 std::optional<size_t> Router::BodyLimit(std::string_view method, std::string_view path) const {

@@ -26,6 +26,8 @@ class Router final {
            size_t max_body_bytes = 0);
   // The body limit of the route `method path` would match, if it has its own.
   std::optional<size_t> BodyLimit(std::string_view method, std::string_view path) const;
+  // The largest route-specific limit (0 if none): what may arrive before the route is known.
+  size_t LargestBodyLimit() const;
   // Matches the route (filling params and route), then runs its handler inline or through `offload`.
   // Answers 404 for unknown paths and 405 for known paths with another method.
   void Dispatch(const std::shared_ptr<Request>& request, Responder responder, const Offload& offload) const;

@@ -55,8 +55,10 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void ReadHeader() {
     parser_.emplace();
+    // Beast checks a declared Content-Length against the limit while reading the header, before the
+    // route is known: admit the largest route limit here and apply the route's own in OnHeader.
     body_limit_ = server_->settings.max_body_bytes;
-    parser_->body_limit(body_limit_);
+    parser_->body_limit(std::max(body_limit_, server_->router.LargestBodyLimit()));
     parser_->header_limit(64 * 1024);
     stream_.expires_after(server_->settings.idle_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
@@ -67,11 +69,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return OnReadError(ec);
     auto& req = parser_->get();
     // Upload routes have their own limit; known from the request line before the body is read.
-    std::string_view target(req.target().data(), req.target().size());
-    std::string path = UrlDecode(target.substr(0, target.find('?')));
-    if (auto limit = server_->router.BodyLimit(std::string_view(req.method_string().data(), req.method_string().size()), path)) {
-      body_limit_ = *limit;
-      parser_->body_limit(body_limit_);
+    body_limit_ = RouteBodyLimit();
+    parser_->body_limit(body_limit_);
+    if (auto declared = parser_->content_length(); declared && *declared > body_limit_) {
+      return OnReadError(bhttp::error::body_limit);  // refused before a byte of the body is read
     }
     // Tell clients that wait for it (curl with large bodies) to go on sending the body.
     if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
@@ -85,6 +86,15 @@ class Session : public std::enable_shared_from_this<Session> {
     ReadBody();
   }
 
+  // The body limit of the route the parsed request line names (the server's default otherwise).
+  size_t RouteBodyLimit() {
+    const auto& req = parser_->get();
+    std::string_view target(req.target().data(), req.target().size());
+    std::string path = UrlDecode(target.substr(0, target.find('?')));
+    std::string_view method(req.method_string().data(), req.method_string().size());
+    return server_->router.BodyLimit(method, path).value_or(server_->settings.max_body_bytes);
+  }
+
   void ReadBody() {
     bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
@@ -92,6 +102,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnReadError(beast::error_code ec) {
     if (ec == bhttp::error::body_limit) {
       keep_alive_ = false;
+      // Refused while reading the header (a declared length over every limit): the request line is
+      // parsed by then, so the answer can name the route's limit.
+      if (!parser_->get().target().empty()) body_limit_ = RouteBodyLimit();
       return Write(ErrorResponse(413, "payload_too_large",
                                  "the request body is larger than " +
                                      std::to_string(body_limit_) + " bytes"));

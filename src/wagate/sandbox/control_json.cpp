@@ -1,5 +1,6 @@
 #include "wagate/sandbox/control_json.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -47,6 +48,12 @@ FieldSetter<LiveConfig> Integer(int64_t LiveConfig::*field, int64_t min, int64_t
 }
 
 }  // namespace
+
+bool IsTemplateReviewMode(std::string_view mode) { return mode == "manual" || mode == "approve" || mode == "reject"; }
+
+bool IsWabaIdOrEmpty(std::string_view id) {
+  return id.size() <= 20 && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
 
 json FaultsToJson(const FaultSettings& f, uint64_t seed) {
   return json{{"fail_rate", f.fail_rate},
@@ -104,7 +111,11 @@ json ConfigToJson(const LiveConfig& c) {
               {"delay_delivered_ms", c.delay_delivered_ms},
               {"delay_read_ms", c.delay_read_ms},
               {"webhook_horizon_s", c.webhook_horizon_s},
-              {"timeout_ms", c.timeout_ms}};
+              {"timeout_ms", c.timeout_ms},
+              {"template_review", c.template_review},
+              {"template_review_ms", c.template_review_ms},
+              {"media_url_ttl_ms", c.media_url_ttl_ms},
+              {"default_waba_id", c.default_waba_id}};
 }
 
 std::string PatchConfig(const json& patch, LiveConfig* config) {
@@ -138,6 +149,22 @@ std::string PatchConfig(const json& patch, LiveConfig* config) {
       {"delay_read_ms", Integer(&LiveConfig::delay_read_ms, 0, 86'400'000)},
       {"webhook_horizon_s", Integer(&LiveConfig::webhook_horizon_s, 1, 30LL * 86'400)},
       {"timeout_ms", Integer(&LiveConfig::timeout_ms, 0, 3'600'000)},
+      {"template_review", [](const json& v, LiveConfig& c) -> std::string {
+         if (!v.is_string() || !IsTemplateReviewMode(v.get_ref<const std::string&>())) {
+           return "must be \"manual\", \"approve\" or \"reject\"";
+         }
+         c.template_review = v.get<std::string>();
+         return {};
+       }},
+      {"template_review_ms", Integer(&LiveConfig::template_review_ms, 0, 86'400'000)},
+      {"media_url_ttl_ms", Integer(&LiveConfig::media_url_ttl_ms, 1, 7LL * 86'400'000)},
+      {"default_waba_id", [](const json& v, LiveConfig& c) -> std::string {
+         if (!v.is_string() || !IsWabaIdOrEmpty(v.get_ref<const std::string&>())) {
+           return "must be a WABA id (digits) or \"\" (unlinked numbers then have no WABA)";
+         }
+         c.default_waba_id = v.get<std::string>();
+         return {};
+       }},
   };
   return ApplyPatch(patch, setters, config);
 }

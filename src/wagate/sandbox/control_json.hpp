@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "wagate/sandbox/fault_injector.hpp"
 
@@ -24,7 +25,15 @@ struct LiveConfig {
   int64_t delay_read_ms = 600;
   int64_t webhook_horizon_s = 3600;
   int64_t timeout_ms = 30'000;
+  std::string template_review = "manual";  // manual (stays PENDING) | approve | reject
+  int64_t template_review_ms = 0;          // delay before an automatic review lands
+  int64_t media_url_ttl_ms = 300'000;      // how long a media URL from GET /{media_id} works (Meta: 5 min)
+  std::string default_waba_id = "100000000000001";  // WABA of unlinked numbers; "" = none
 };
+
+// The values of `template_review` and `default_waba_id` (flags and /_sandbox/config share them).
+bool IsTemplateReviewMode(std::string_view mode);
+bool IsWabaIdOrEmpty(std::string_view id);
 
 nlohmann::json FaultsToJson(const FaultSettings& faults, uint64_t seed);
 // Applies the fields present in `patch` (others keep their value). Returns the problem, naming the

@@ -41,5 +41,23 @@ TEST(SandboxControlJsonTest, ConfigPatchAndMaskedSecret) {
   EXPECT_EQ(shown["app_secret"].get<std::string>().find("a-very"), std::string::npos);
 }
 
+TEST(SandboxControlJsonTest, TemplateAndMediaKeys) {
+  LiveConfig c;
+  json shown = ConfigToJson(c);
+  EXPECT_EQ(shown["template_review"], "manual");
+  EXPECT_EQ(shown["template_review_ms"], 0);
+  EXPECT_EQ(shown["media_url_ttl_ms"], 300000);
+  EXPECT_EQ(shown["default_waba_id"], "100000000000001");
+  EXPECT_EQ(PatchConfig(json{{"template_review", "approve"}, {"template_review_ms", 5000},
+                             {"media_url_ttl_ms", 1000}, {"default_waba_id", ""}}, &c), "");
+  EXPECT_EQ(c.template_review, "approve");
+  EXPECT_EQ(c.default_waba_id, "");
+  for (json bad : {json{{"template_review", "auto"}}, json{{"template_review_ms", -1}}, json{{"media_url_ttl_ms", 0}},
+                   json{{"default_waba_id", "waba"}}, json{{"default_waba_id", 1}}}) {
+    EXPECT_NE(PatchConfig(bad, &c), "") << bad.dump();
+  }
+  EXPECT_EQ(c.media_url_ttl_ms, 1000);
+}
+
 }  // namespace
 }  // namespace wagate::sandbox

@@ -6,29 +6,38 @@ namespace wagate::sandbox {
 namespace {
 
 using nlohmann::json;
+using nlohmann::ordered_json;
 
-json OrNull(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
+ordered_json OrNull(const std::optional<std::string>& v) { return v ? ordered_json(*v) : ordered_json(nullptr); }
 
-json ToJson(const AcceptedMessage& m) {
-  json request = json::parse(m.raw_request, nullptr, /*allow_exceptions=*/false);
-  return json{{"wamid", m.wamid},
-              {"phone_number_id", m.phone_number_id},
-              {"to", m.to},
-              {"type", m.type},
-              {"text", OrNull(m.text)},
-              {"biz_opaque_callback_data", OrNull(m.biz_opaque_callback_data)},
-              {"request", request.is_discarded() ? json(m.raw_request) : std::move(request)},
-              {"time", core::FormatIso8601(m.time_ms)},
-              {"time_ms", m.time_ms}};
+// The body as received, key order kept; the raw text when it is not JSON (never for accepted requests).
+ordered_json ParsedRequest(const std::shared_ptr<const std::string>& raw) {
+  if (!raw) return nullptr;
+  ordered_json request = ordered_json::parse(*raw, nullptr, /*allow_exceptions=*/false);
+  return request.is_discarded() ? ordered_json(*raw) : request;
 }
 
-json ToJson(const RequestRecord& r) {
-  return json{{"time_ms", r.time_ms},
-              {"phone_number_id", r.phone_number_id},
-              {"biz_opaque_callback_data", OrNull(r.biz_opaque_callback_data)},
-              {"http_status", r.http_status},
-              {"graph_code", r.graph_code ? json(*r.graph_code) : json(nullptr)},
-              {"wamid", OrNull(r.wamid)}};
+ordered_json ToJson(const AcceptedMessage& m) {
+  return ordered_json{{"wamid", m.wamid},
+                      {"phone_number_id", m.phone_number_id},
+                      {"to", m.to},
+                      {"type", m.type},
+                      {"text", OrNull(m.text)},
+                      {"biz_opaque_callback_data", OrNull(m.biz_opaque_callback_data)},
+                      {"request", ParsedRequest(m.raw_request)},
+                      {"request_raw", m.raw_request ? ordered_json(*m.raw_request) : ordered_json(nullptr)},
+                      {"time", core::FormatIso8601(m.time_ms)},
+                      {"time_ms", m.time_ms}};
+}
+
+ordered_json ToJson(const RequestRecord& r) {
+  return ordered_json{{"time_ms", r.time_ms},
+                      {"phone_number_id", r.phone_number_id},
+                      {"biz_opaque_callback_data", OrNull(r.biz_opaque_callback_data)},
+                      {"http_status", r.http_status},
+                      {"graph_code", r.graph_code ? ordered_json(*r.graph_code) : ordered_json(nullptr)},
+                      {"wamid", OrNull(r.wamid)},
+                      {"request", ParsedRequest(r.raw_request)}};
 }
 
 }  // namespace
@@ -55,26 +64,26 @@ void MessageLog::Clear() {
   requests_.clear();
 }
 
-json MessageLog::MessagesJson() const {
+ordered_json MessageLog::MessagesJson() const {
   std::vector<AcceptedMessage> snapshot;
   {
     std::lock_guard lock(mu_);
     snapshot = messages_;
   }
-  json list = json::array();
+  ordered_json list = ordered_json::array();
   for (const AcceptedMessage& m : snapshot) list.push_back(ToJson(m));
-  return json{{"count", snapshot.size()}, {"messages", std::move(list)}};
+  return ordered_json{{"count", snapshot.size()}, {"messages", std::move(list)}};
 }
 
-json MessageLog::RequestsJson() const {
+ordered_json MessageLog::RequestsJson() const {
   std::vector<RequestRecord> snapshot;
   {
     std::lock_guard lock(mu_);
     snapshot = requests_;
   }
-  json list = json::array();
+  ordered_json list = ordered_json::array();
   for (const RequestRecord& r : snapshot) list.push_back(ToJson(r));
-  return json{{"count", snapshot.size()}, {"requests", std::move(list)}};
+  return ordered_json{{"count", snapshot.size()}, {"requests", std::move(list)}};
 }
 
 json MessageLog::CountersJson() const {

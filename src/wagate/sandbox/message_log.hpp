@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -18,7 +19,8 @@ struct AcceptedMessage {
   std::string type;
   std::optional<std::string> text;
   std::optional<std::string> biz_opaque_callback_data;
-  std::string raw_request;  // the exact bytes received; parsed only when listed (saves memory)
+  // The exact bytes received, shared with the request record; parsed only when listed (saves memory).
+  std::shared_ptr<const std::string> raw_request;
   int64_t time_ms = 0;
 };
 
@@ -29,6 +31,7 @@ struct RequestRecord {
   int http_status = 200;
   std::optional<int> graph_code;   // absent on success
   std::optional<std::string> wamid;  // present on success
+  std::shared_ptr<const std::string> raw_request;  // accepted requests only (messages and mark-as-read)
 };
 
 // Thread-safe; every HTTP worker appends, inspection endpoints read snapshots.
@@ -40,9 +43,10 @@ class MessageLog final {
   // Forgets messages and requests; the counters keep counting (they describe the whole run).
   void Clear();
 
-  // {"count":N,"messages":[…]} and {"count":N,"requests":[…]}, in arrival order.
-  nlohmann::json MessagesJson() const;
-  nlohmann::json RequestsJson() const;
+  // {"count":N,"messages":[…]} and {"count":N,"requests":[…]}, in arrival order. A message's `request` is
+  // the body parsed with its key order kept, `request_raw` the exact bytes.
+  nlohmann::ordered_json MessagesJson() const;
+  nlohmann::ordered_json RequestsJson() const;
   // {"requests":…,"accepted":…,"rejected_by_code":{"131000":…}}
   nlohmann::json CountersJson() const;
 

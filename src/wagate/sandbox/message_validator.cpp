@@ -4,120 +4,164 @@
 #include <map>
 
 #include "wagate/http/json_fields.hpp"
+#include "wagate/sandbox/interactive_check.hpp"
+#include "wagate/sandbox/template_message_check.hpp"
 
 namespace wagate::sandbox {
 namespace {
 
 using nlohmann::json;
-using TypeCheck = std::function<std::optional<GraphError>(const json& content, std::string_view type)>;
+using namespace checks;  // NOLINT: the vocabulary of this file
+using TypeCheck = std::function<Check(const json& content, const std::string& type, std::vector<MediaRef>* media)>;
 
 constexpr size_t kMaxTextChars = 4096;
 constexpr size_t kMaxCaptionChars = 1024;
 constexpr size_t kMaxCallbackDataChars = 512;
 constexpr size_t kMaxContacts = 257;
+constexpr size_t kMaxWamidChars = 128;
 
-GraphError Missing(std::string param) {
-  return GraphError::Of(131008, "The parameter " + param + " is required.");
+Check CheckText(const json& text, const std::string&, std::vector<MediaRef>*) {
+  if (auto e = String(text, "body", "text.body", {.max_chars = kMaxTextChars})) return e;
+  return Bool(text, "preview_url", "text.preview_url");
 }
-GraphError Invalid(std::string details) { return GraphError::Of(100, std::move(details)); }
 
-// A field that must be a non-empty string: absent → 131008, wrong type or empty → 100.
-std::optional<GraphError> RequireString(const json& object, const std::string& parent, const char* name,
-                                        size_t max_chars) {
-  std::string path = parent + "." + name;
-  auto it = object.find(name);
-  if (it == object.end() || it->is_null()) return Missing(path);
-  if (!it->is_string()) return Invalid("Param " + path + " must be a string.");
-  size_t chars = http::Utf8Length(it->get_ref<const std::string&>());
-  if (chars == 0) return Invalid("Param " + path + " must not be empty.");
-  if (chars > max_chars) {
-    return Invalid("Param " + path + " must be at most " + std::to_string(max_chars) + " characters long.");
+// image/video/audio/document/sticker: exactly one of `id` (uploaded media) or `link`; captions on image,
+// video and document only; `filename` on documents; `voice` on audio.
+Check CheckMedia(const json& media, const std::string& type, std::vector<MediaRef>* refs) {
+  if (auto e = MediaSource(media, type, refs)) return e;
+  if (type == "audio" || type == "sticker") {
+    if (auto e = NotAllowed(media, "caption", type + ".caption", type + " messages have no caption")) return e;
+  } else if (auto e = String(media, "caption", type + ".caption", {.required = false, .max_chars = kMaxCaptionChars})) {
+    return e;
   }
-  return std::nullopt;
-}
-
-std::optional<GraphError> CheckText(const json& text, std::string_view) {
-  return RequireString(text, "text", "body", kMaxTextChars);
-}
-
-// image/video/audio/document/sticker: exactly one of `id` (uploaded media) or `link`.
-std::optional<GraphError> CheckMedia(const json& media, std::string_view type) {
-  std::string t(type);
-  bool has_id = media.contains("id") && !media["id"].is_null();
-  bool has_link = media.contains("link") && !media["link"].is_null();
-  if (!has_id && !has_link) return Missing(t + ".id or " + t + ".link");
-  if (has_id && has_link) return Invalid("Param " + t + " must have either id or link, not both.");
-  if (auto e = RequireString(media, t, has_id ? "id" : "link", 2000)) return e;
-  if (media.contains("caption")) {
-    if (type == "audio" || type == "sticker") return Invalid("Param " + t + ".caption is not allowed.");
-    if (auto e = RequireString(media, t, "caption", kMaxCaptionChars)) return e;
+  if (type == "document") {
+    if (auto e = String(media, "filename", "document.filename", {.required = false, .max_chars = 1024})) return e;
+  } else if (auto e = NotAllowed(media, "filename", type + ".filename", "only documents have a filename")) {
+    return e;
   }
-  return std::nullopt;
+  if (type == "audio") return Bool(media, "voice", "audio.voice");
+  return NotAllowed(media, "voice", type + ".voice", "only audio can be a voice note");
 }
 
-std::optional<GraphError> CheckLocation(const json& location, std::string_view) {
-  for (const char* name : {"latitude", "longitude"}) {
-    auto it = location.find(name);
-    if (it == location.end() || it->is_null()) return Missing(std::string("location.") + name);
-    if (!it->is_number() && !it->is_string()) return Invalid(std::string("Param location.") + name + " must be a number.");
-  }
-  return std::nullopt;
+Check CheckLocation(const json& location, const std::string&, std::vector<MediaRef>*) {
+  if (auto e = Coordinates(location, "location")) return e;
+  if (auto e = String(location, "name", "location.name", {.required = false, .max_chars = 1024})) return e;
+  return String(location, "address", "location.address", {.required = false, .max_chars = 1024});
 }
 
-std::optional<GraphError> CheckContacts(const json& contacts, std::string_view) {
+Check CheckContacts(const json& contacts, const std::string&, std::vector<MediaRef>*) {
   if (!contacts.is_array() || contacts.empty()) return Invalid("Param contacts must be a non-empty array.");
   if (contacts.size() > kMaxContacts) return Invalid("Param contacts must have at most 257 entries.");
-  for (const json& contact : contacts) {
-    if (!contact.is_object() || !contact.contains("name") || !contact["name"].is_object()) {
-      return Missing("contacts[].name");
+  for (size_t i = 0; i < contacts.size(); ++i) {
+    std::string path = "contacts[" + std::to_string(i) + "]";
+    if (!contacts[i].is_object()) return Invalid("Param " + path + " must be an object.");
+    if (auto e = Object(contacts[i], "name", path + ".name", true)) return e;
+    if (auto e = String(contacts[i]["name"], "formatted_name", path + ".name.formatted_name", {.max_chars = 1024})) {
+      return e;
     }
-    if (auto e = RequireString(contact["name"], "contacts[].name", "formatted_name", 1024)) return e;
+    for (const char* list : {"phones", "emails", "urls", "addresses"}) {
+      const json* value = Find(contacts[i], list);
+      if (value && !value->is_array()) return Invalid("Param " + path + "." + list + " must be an array.");
+    }
   }
   return std::nullopt;
 }
 
-std::optional<GraphError> CheckInteractive(const json& interactive, std::string_view) {
-  if (auto e = RequireString(interactive, "interactive", "type", 64)) return e;
-  if (!interactive.contains("action") || !interactive["action"].is_object()) return Missing("interactive.action");
-  return std::nullopt;
+Check CheckInteractiveType(const json& interactive, const std::string&, std::vector<MediaRef>* media) {
+  return CheckInteractive(interactive, media);
 }
 
-std::optional<GraphError> CheckTemplate(const json& tmpl, std::string_view) {
-  if (auto e = RequireString(tmpl, "template", "name", 512)) return e;
-  if (!tmpl.contains("language") || !tmpl["language"].is_object()) return Missing("template.language");
-  if (auto e = RequireString(tmpl["language"], "template.language", "code", 16)) return e;
-  if (tmpl.contains("components") && !tmpl["components"].is_array()) {
-    return Invalid("Param template.components must be an array.");
-  }
-  return std::nullopt;
+Check CheckTemplateType(const json& tmpl, const std::string&, std::vector<MediaRef>* media) {
+  return CheckTemplateMessage(tmpl, media);
 }
 
-std::optional<GraphError> CheckReaction(const json& reaction, std::string_view) {
-  if (auto e = RequireString(reaction, "reaction", "message_id", 128)) return e;
-  auto emoji = reaction.find("emoji");
-  if (emoji == reaction.end() || emoji->is_null()) return Missing("reaction.emoji");
-  if (!emoji->is_string()) return Invalid("Param reaction.emoji must be a string.");  // "" removes a reaction
-  return std::nullopt;
+// `emoji` "" removes the business's reaction, so only its presence is required.
+Check CheckReaction(const json& reaction, const std::string&, std::vector<MediaRef>*) {
+  if (auto e = String(reaction, "message_id", "reaction.message_id", {.max_chars = kMaxWamidChars})) return e;
+  return String(reaction, "emoji", "reaction.emoji", {.min_chars = 0, .max_chars = 16});
 }
 
 // One row per message type: adding a rule for a type means editing its function only.
 const std::map<std::string, TypeCheck, std::less<>>& TypeChecks() {
-  static const std::map<std::string, TypeCheck, std::less<>> checks = {
-      {"text", CheckText},         {"image", CheckMedia},       {"video", CheckMedia},
-      {"audio", CheckMedia},       {"document", CheckMedia},    {"sticker", CheckMedia},
-      {"location", CheckLocation}, {"contacts", CheckContacts}, {"interactive", CheckInteractive},
-      {"template", CheckTemplate}, {"reaction", CheckReaction},
+  static const std::map<std::string, TypeCheck, std::less<>> table = {
+      {"text", CheckText},
+      {"image", CheckMedia},
+      {"video", CheckMedia},
+      {"audio", CheckMedia},
+      {"document", CheckMedia},
+      {"sticker", CheckMedia},
+      {"location", CheckLocation},
+      {"contacts", CheckContacts},
+      {"interactive", CheckInteractiveType},
+      {"template", CheckTemplateType},
+      {"reaction", CheckReaction},
   };
-  return checks;
+  return table;
 }
 
 // Mark-as-read (and typing indicator) shares the endpoint: {"status":"read","message_id":…}.
-std::optional<GraphError> CheckMarkRead(const json& body) {
-  if (body["status"] != "read") return Invalid("Param status must be 'read'.");
-  auto id = body.find("message_id");
-  if (id == body.end() || id->is_null()) return Missing("message_id");
-  if (!id->is_string() || id->get_ref<const std::string&>().empty()) return Invalid("Param message_id must be a wamid.");
+Check CheckMarkRead(const json& body) {
+  if (body["status"] != "read") return Invalid("Param status must be \"read\".");
+  if (auto e = String(body, "message_id", "message_id", {.max_chars = kMaxWamidChars})) return e;
+  if (auto e = Object(body, "typing_indicator", "typing_indicator", false)) return e;
+  if (const json* typing = Find(body, "typing_indicator")) {
+    if (auto e = String(*typing, "type", "typing_indicator.type", {.max_chars = 16})) return e;
+    if ((*typing)["type"] != "text") return Invalid("Param typing_indicator.type must be \"text\".");
+  }
   return std::nullopt;
+}
+
+// `to`, `recipient_type`: the recipient of a message.
+Check CheckRecipient(const json& body, std::string_view business_wa_id, ValidSend* send) {
+  if (const json* recipient_type = Find(body, "recipient_type"); recipient_type && *recipient_type != "individual") {
+    return Invalid("Param recipient_type must be \"individual\" (the sandbox does not simulate groups).");
+  }
+  const json* to = Find(body, "to");
+  if (!to) return Missing("to");
+  if (!to->is_string()) return Invalid("Param to must be a string.");
+  send->to = to->get<std::string>();
+  send->wa_id = DigitsOf(send->to);
+  if (send->wa_id.empty()) return Missing("to");
+  if (send->wa_id.size() > 20) return Invalid("Param to is not a valid phone number.");
+  if (!business_wa_id.empty() && send->wa_id == business_wa_id) {
+    return GraphError::Of(131021, "Recipient phone number should be different from the sender phone number.");
+  }
+  return std::nullopt;
+}
+
+// `type` names the content object; the object of any other type must not ride along.
+Check CheckContent(const json& body, ValidSend* send) {
+  const json* type = Find(body, "type");
+  if (type && !type->is_string()) return Invalid("Param type must be a string.");
+  send->type = type ? type->get<std::string>() : "text";
+  auto check = TypeChecks().find(send->type);
+  if (check == TypeChecks().end()) {
+    return Invalid(
+        "Param type must be one of {TEXT, IMAGE, VIDEO, AUDIO, DOCUMENT, STICKER, LOCATION, CONTACTS, "
+        "INTERACTIVE, TEMPLATE, REACTION} - got \"" +
+        send->type + "\".");
+  }
+  const json* content = Find(body, send->type);
+  if (!content) return Missing(send->type);
+  if (send->type != "contacts" && !content->is_object()) return Invalid("Param " + send->type + " must be an object.");
+  for (const auto& [other, unused] : TypeChecks()) {
+    if (other != send->type && Find(body, other)) {
+      return Invalid("Param " + other + " is not allowed in a message of type " + send->type + ".");
+    }
+  }
+  if (auto e = check->second(*content, send->type, &send->media)) return e;
+  if (send->type == "text") send->text = (*content)["body"].get<std::string>();
+  if (send->type == "reaction") send->target_message_id = (*content)["message_id"].get<std::string>();
+  return std::nullopt;
+}
+
+// `context` quotes an earlier message; a reaction already points at one and cannot quote.
+Check CheckContext(const json& body, const std::string& type) {
+  if (auto e = Object(body, "context", "context", false)) return e;
+  const json* context = Find(body, "context");
+  if (!context) return std::nullopt;
+  if (type == "reaction") return BadValue("Reaction messages cannot have a context.");
+  return String(*context, "message_id", "context.message_id", {.max_chars = kMaxWamidChars});
 }
 
 }  // namespace
@@ -134,52 +178,27 @@ ValidationResult ValidateSendBody(std::string_view raw_body, std::string_view bu
   json body = json::parse(raw_body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded() || !body.is_object()) return Invalid("The request body must be a JSON object.");
 
-  auto product = body.find("messaging_product");
-  if (product == body.end() || product->is_null()) return Invalid("The parameter messaging_product is required.");
+  const json* product = Find(body, "messaging_product");
+  if (!product) return Invalid("The parameter messaging_product is required.");
   if (*product != "whatsapp") return Invalid("Param messaging_product must be 'whatsapp'.");
 
   ValidSend send;
   if (body.contains("status")) {
     if (auto e = CheckMarkRead(body)) return *e;
     send.kind = ValidSend::Kind::kMarkRead;
+    send.target_message_id = body["message_id"].get<std::string>();
     send.body = std::move(body);
     return send;
   }
-
-  auto to = body.find("to");
-  if (to == body.end() || to->is_null()) return Missing("to");
-  if (!to->is_string()) return Invalid("Param to must be a string.");
-  send.to = to->get<std::string>();
-  send.wa_id = DigitsOf(send.to);
-  if (send.wa_id.empty()) return Missing("to");
-  if (send.wa_id.size() > 20) return Invalid("Param to is not a valid phone number.");
-  if (!business_wa_id.empty() && send.wa_id == business_wa_id) {
-    return GraphError::Of(131021, "Recipient phone number should be different from the sender phone number.");
+  if (auto e = CheckRecipient(body, business_wa_id, &send)) return *e;
+  if (auto e = CheckContent(body, &send)) return *e;
+  if (auto e = CheckContext(body, send.type)) return *e;
+  if (auto e = String(body, "biz_opaque_callback_data", "biz_opaque_callback_data",
+                      {.required = false, .min_chars = 0, .max_chars = kMaxCallbackDataChars})) {
+    return *e;
   }
-
-  auto type = body.find("type");
-  if (type != body.end() && !type->is_null() && !type->is_string()) return Invalid("Param type must be a string.");
-  send.type = (type == body.end() || type->is_null()) ? "text" : type->get<std::string>();
-  auto check = TypeChecks().find(send.type);
-  if (check == TypeChecks().end()) {
-    return Invalid("Param type must be one of {TEXT, IMAGE, VIDEO, AUDIO, DOCUMENT, STICKER, LOCATION, CONTACTS, "
-                   "INTERACTIVE, TEMPLATE, REACTION} - got \"" + send.type + "\".");
-  }
-  auto content = body.find(send.type);
-  if (content == body.end() || content->is_null()) return Missing(send.type);
-  if (send.type != "contacts" && !content->is_object()) return Invalid("Param " + send.type + " must be an object.");
-  if (auto e = check->second(*content, send.type)) return *e;
-  if (send.type == "text") send.text = (*content)["body"].get<std::string>();
-
-  auto callback = body.find("biz_opaque_callback_data");
-  if (callback != body.end() && !callback->is_null()) {
-    if (!callback->is_string()) return Invalid("Param biz_opaque_callback_data must be a string.");
-    const std::string& data = callback->get_ref<const std::string&>();
-    if (http::Utf8Length(data) > kMaxCallbackDataChars) {
-      return Invalid("Param biz_opaque_callback_data must be at most 512 characters long.");
-    }
-    send.biz_opaque_callback_data = data;
-  }
+  if (const json* callback = Find(body, "biz_opaque_callback_data"))
+    send.biz_opaque_callback_data = callback->get<std::string>();
   send.body = std::move(body);
   return send;
 }

@@ -1,4 +1,6 @@
 // Validation of a Cloud API send body the way Meta answers it: the first problem becomes a Graph error.
+// Pure checks only; what needs the sandbox's state (media ids, known wamids, stored templates) is checked
+// by the caller with what ValidSend collects.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -6,8 +8,10 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "wagate/sandbox/graph_errors.hpp"
+#include "wagate/sandbox/send_checks.hpp"
 
 namespace wagate::sandbox {
 
@@ -15,12 +19,15 @@ namespace wagate::sandbox {
 struct ValidSend {
   enum class Kind { kMessage, kMarkRead };
   Kind kind = Kind::kMessage;
-  nlohmann::json body;                  // the parsed request, as received
-  std::string to;                       // as given ("+1 650-555-1234"); echoed in contacts[].input
-  std::string wa_id;                    // digits of `to`
-  std::string type;                     // "text" when the body has no type, as Meta defaults
-  std::optional<std::string> text;      // text.body for text messages
+  nlohmann::json body;              // the parsed request, as received
+  std::string to;                   // as given ("+1 650-555-1234"); echoed in contacts[].input
+  std::string wa_id;                // digits of `to`
+  std::string type;                 // "text" when the body has no type, as Meta defaults
+  std::optional<std::string> text;  // text.body for text messages
   std::optional<std::string> biz_opaque_callback_data;
+  std::vector<MediaRef> media;  // media ids the body uses, to be looked up
+  // Mark-as-read: the message read; reaction: the message reacted to.
+  std::optional<std::string> target_message_id;
 };
 
 using ValidationResult = std::variant<ValidSend, GraphError>;

@@ -6,6 +6,8 @@
 #include "wagate/core/log.hpp"
 #include "wagate/http/json_fields.hpp"
 #include "wagate/http/responses.hpp"
+#include "wagate/sandbox/base64.hpp"
+#include "wagate/sandbox/graph_request.hpp"
 
 namespace wagate::sandbox {
 namespace {
@@ -16,28 +18,6 @@ using std::chrono::milliseconds;
 constexpr std::string_view kLog = "sandbox";
 constexpr int64_t kHourMs = 3600LL * 1000;
 
-bool AllDigits(std::string_view s, size_t max_len) {
-  return !s.empty() && s.size() <= max_len && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// Graph versions look like "v24.0".
-bool IsGraphVersion(std::string_view v) {
-  size_t dot = v.find('.');
-  return v.size() >= 4 && v[0] == 'v' && dot != std::string_view::npos && AllDigits(v.substr(1, dot - 1), 3) &&
-         AllDigits(v.substr(dot + 1), 2);
-}
-
-std::string Base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i + 2 < bytes.size(); i += 3) {  // callers pass a multiple of 3: no padding
-    uint32_t n = static_cast<uint8_t>(bytes[i]) << 16 | static_cast<uint8_t>(bytes[i + 1]) << 8 |
-                 static_cast<uint8_t>(bytes[i + 2]);
-    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(kAlphabet[(n >> shift) & 63]);
-  }
-  return out;
-}
-
 // Best effort, for the request log only: the callback data of a body that may be invalid.
 std::optional<std::string> CallbackDataOf(std::string_view body) {
   json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -47,23 +27,13 @@ std::optional<std::string> CallbackDataOf(std::string_view body) {
   return it->get<std::string>();
 }
 
-std::string BearerOf(const http::Request& request) {
-  std::string_view auth = request.Header("authorization");
-  if (auth.size() > 7 && (auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer ")) {
-    std::string token(auth.substr(7));
-    token.erase(0, token.find_first_not_of(' '));
-    return token;
-  }
-  return request.Query("access_token").value_or("");  // Graph also accepts ?access_token=
-}
-
 http::Response HouseError(std::string_view code, std::string message) {
   return http::ErrorResponse(400, code, message);
 }
 
 }  // namespace
 
-std::string NewWamid() { return "wamid.HBgL" + Base64(core::RandomBytes(30)); }
+std::string NewWamid() { return "wamid.HBgL" + Base64Encode(core::RandomBytes(30)); }
 
 SandboxApp::SandboxApp(const SandboxSettings& settings, const core::Clock& clock, uint64_t seed)
     : clock_(clock),
@@ -80,7 +50,11 @@ SandboxApp::SandboxApp(const SandboxSettings& settings, const core::Clock& clock
               .delay_delivered_ms = settings.delay_delivered_ms,
               .delay_read_ms = settings.delay_read_ms,
               .webhook_horizon_s = settings.webhook_horizon_s,
-              .timeout_ms = settings.timeout_ms},
+              .timeout_ms = settings.timeout_ms,
+              .template_review = settings.template_review,
+              .template_review_ms = settings.template_review_ms,
+              .media_url_ttl_ms = settings.media_url_ttl_ms,
+              .default_waba_id = settings.default_waba_id},
       rate_window_(clock, settings.mps),
       pairs_(clock, settings.pair_burst, settings.pair_interval_ms),
       windows_(clock, settings.window_hours * kHourMs),
@@ -88,7 +62,12 @@ SandboxApp::SandboxApp(const SandboxSettings& settings, const core::Clock& clock
       faults_(settings.faults, seed),
       webhooks_(WebhookSenderSettings{settings.webhook_url, settings.app_secret, settings.webhook_threads,
                                       static_cast<size_t>(settings.webhook_batch),
-                                      std::chrono::seconds(settings.webhook_horizon_s)}) {}
+                                      std::chrono::seconds(settings.webhook_horizon_s)}),
+      template_store_(settings.default_waba_id),
+      templates_(template_store_, webhooks_, timers_, clock, settings.access_token, [this] { return config(); }),
+      media_(media_store_, clock, settings.access_token, [this] { return config(); }) {
+  if (!settings.default_waba_id.empty()) TemplateEndpoints::AddSampleTemplate(template_store_, settings.default_waba_id);
+}
 
 SandboxApp::~SandboxApp() { Stop(); }
 
@@ -96,6 +75,7 @@ void SandboxApp::Start() { webhooks_.Start(); }
 
 void SandboxApp::Stop() {
   held_.Stop();
+  timers_.Stop();
   webhooks_.Stop();
 }
 
@@ -110,16 +90,17 @@ void SandboxApp::RegisterRoutes(http::Router& router) {
       (this->*handler)(request, std::move(respond));
     };
   };
+  // Literal paths first: GET and DELETE /{version}/{object_id} would match any two-segment path.
   router.Add("POST", "/{version}/{phone_number_id}/messages", bind(&SandboxApp::HandleSend));
   router.Add("GET", "/_sandbox/messages", [this](http::Request&, http::Responder respond) {
-    respond(http::JsonResponse(200, log_.MessagesJson()));
+    respond(GraphJson(200, log_.MessagesJson()));
   });
   router.Add("DELETE", "/_sandbox/messages", [this](http::Request&, http::Responder respond) {
     log_.Clear();
     respond(http::JsonResponse(200, json{{"cleared", true}}));
   });
   router.Add("GET", "/_sandbox/requests", [this](http::Request&, http::Responder respond) {
-    respond(http::JsonResponse(200, log_.RequestsJson()));
+    respond(GraphJson(200, log_.RequestsJson()));
   });
   router.Add("GET", "/_sandbox/stats", bind(&SandboxApp::HandleStats));
   router.Add("POST", "/_sandbox/inbound", bind(&SandboxApp::HandleInbound));
@@ -128,6 +109,10 @@ void SandboxApp::RegisterRoutes(http::Router& router) {
   router.Add("POST", "/_sandbox/faults", bind(&SandboxApp::HandlePostFaults));
   router.Add("GET", "/_sandbox/config", bind(&SandboxApp::HandleGetConfig));
   router.Add("POST", "/_sandbox/config", bind(&SandboxApp::HandlePostConfig));
+  templates_.RegisterRoutes(router);
+  media_.RegisterRoutes(router);
+  router.Add("GET", "/{version}/{object_id}", bind(&SandboxApp::HandleGetObject));
+  router.Add("DELETE", "/{version}/{object_id}", bind(&SandboxApp::HandleDeleteObject));
 }
 
 // --- the Graph send route -------------------------------------------------------------------------
@@ -138,7 +123,7 @@ void SandboxApp::HandleSend(http::Request& request, http::Responder respond) {
   SendOutcome outcome =
       Send(request.params["version"], phone_number_id, BearerOf(request), request.body, request.received_at_ms);
   log_.AddRequest(RequestRecord{arrived_ms, phone_number_id, CallbackDataOf(request.body), outcome.http_status,
-                                outcome.graph_code, outcome.wamid});
+                                outcome.graph_code, outcome.wamid, outcome.raw_request});
   http::Response response;
   response.status = outcome.http_status;
   response.body = outcome.body.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -162,11 +147,9 @@ SendOutcome SandboxApp::Reject(const GraphError& error) const {
 // against the throughput window; only valid messages that pass everything else take a pair token.
 SendOutcome SandboxApp::Send(std::string_view version, std::string_view phone_number_id, std::string_view bearer,
                              std::string_view body, int64_t arrival_ms) {
-  if (!IsGraphVersion(version)) {
-    return Reject(GraphError{2500, "Unknown path components: /" + std::string(version), "OAuthException"});
-  }
+  if (!IsGraphVersion(version)) return Reject(*CheckGraphAccess(version, bearer, access_token_));
   if (!AllDigits(phone_number_id, 20)) return Reject(UnknownObjectError(phone_number_id));
-  if (bearer.empty() || (!access_token_.empty() && bearer != access_token_)) return Reject(MissingTokenError());
+  if (auto e = CheckGraphAccess(version, bearer, access_token_)) return Reject(*e);
   if (!rate_window_.TryAcquire(phone_number_id, arrival_ms)) {
     return Reject(GraphError::Of(130429, "Cloud API message throughput has been reached."));
   }
@@ -191,20 +174,45 @@ SendOutcome SandboxApp::Send(std::string_view version, std::string_view phone_nu
   ValidationResult validated = ValidateSendBody(body, DigitsOf(DisplayNumberFor(phone_number_id)));
   if (auto* error = std::get_if<GraphError>(&validated)) return Reject(*error);
   const ValidSend& valid = std::get<ValidSend>(validated);
+  std::string pricing_category = "service";
+  if (auto e = CheckReferences(phone_number_id, valid, &pricing_category)) return Reject(*e);
   if (valid.kind == ValidSend::Kind::kMessage && !pairs_.TryAcquire(phone_number_id, valid.wa_id)) {
     return Reject(GraphError::Of(131056, "Message failed to send because there were too many messages sent from "
                                          "this phone number to the same phone number in a short period of time."));
   }
-  return Accept(phone_number_id, std::move(std::get<ValidSend>(validated)), body);
+  return Accept(phone_number_id, std::move(std::get<ValidSend>(validated)), body, pricing_category);
 }
 
-SendOutcome SandboxApp::Accept(std::string_view phone_number_id, ValidSend send, std::string_view raw_body) {
-  SendOutcome outcome;
+std::optional<GraphError> SandboxApp::CheckReferences(std::string_view phone_number_id, const ValidSend& send,
+                                                      std::string* pricing_category) {
+  int64_t now = clock_.NowMs();
+  for (const MediaRef& ref : send.media) {
+    if (!media_store_.Get(ref.id, now)) {
+      return GraphError::Of(100, "Param " + ref.path + " is not a valid media id: media " + ref.id +
+                                     " was not uploaded to this sandbox (or was deleted or expired).");
+    }
+  }
   if (send.kind == ValidSend::Kind::kMarkRead) {
+    if (!wamids_.Find(*send.target_message_id)) {
+      return GraphError::Of(100, "Param message_id (" + *send.target_message_id +
+                                     ") is not a message this sandbox sent or received.");
+    }
+    return std::nullopt;
+  }
+  if (send.type == "template") return templates_.CheckSend(phone_number_id, send.body["template"], pricing_category);
+  return std::nullopt;
+}
+
+SendOutcome SandboxApp::Accept(std::string_view phone_number_id, ValidSend send, std::string_view raw_body,
+                               const std::string& pricing_category) {
+  SendOutcome outcome;
+  outcome.raw_request = std::make_shared<const std::string>(raw_body);
+  if (send.kind == ValidSend::Kind::kMarkRead) {  // no status webhooks follow a mark-as-read
     outcome.body = {{"success", true}};
     return outcome;
   }
   std::string wamid = NewWamid();
+  wamids_.Add(wamid, WamidRegistry::Entry{false, send.type, std::string(phone_number_id)});
   nlohmann::ordered_json message = {{"id", wamid}};
   if (send.type == "template") message["message_status"] = "accepted";
   nlohmann::ordered_json body = {{"messaging_product", "whatsapp"},
@@ -213,24 +221,36 @@ SendOutcome SandboxApp::Accept(std::string_view phone_number_id, ValidSend send,
   LiveConfig cfg = config();
   std::optional<AsyncFailure> failure = DecideFate(phone_number_id, send, cfg);
   if (failure) outcome.async_failure = failure->code;
-  ScheduleStatuses(phone_number_id, send, wamid, cfg, failure);
+  ScheduleStatuses(phone_number_id, send, wamid, pricing_category, cfg, failure);
   log_.AddAccepted(AcceptedMessage{wamid, std::string(phone_number_id), send.to, send.type, send.text,
-                                   send.biz_opaque_callback_data, std::string(raw_body), clock_.NowMs()});
+                                   send.biz_opaque_callback_data, outcome.raw_request, clock_.NowMs()});
   outcome.body = std::move(body);
   outcome.wamid = wamid;
   return outcome;
 }
 
+// A reaction's target must be a message the sandbox knows that is not itself a reaction; otherwise Meta
+// accepts it and reports 131009 later (cloud-api.md §1.8).
 std::optional<AsyncFailure> SandboxApp::DecideFate(std::string_view phone_number_id, const ValidSend& send,
                                                    const LiveConfig& cfg) {
   bool free_form = send.type != "template";
   bool window_matters = (cfg.enforce_window && free_form) || cfg.tier > 0;
-  if (!window_matters || windows_.IsOpen(phone_number_id, send.wa_id)) return std::nullopt;
-  if (cfg.enforce_window && free_form) {
+  bool window_open = !window_matters || windows_.IsOpen(phone_number_id, send.wa_id);
+  if (!window_open && cfg.enforce_window && free_form) {
     ++window_failures_;
     return AsyncFailure{131047, "Message failed to send because more than 24 hours have passed since the customer "
                                 "last replied to this number."};
   }
+  if (send.type == "reaction") {
+    auto target = wamids_.Find(*send.target_message_id);
+    if (!target || target->type == "reaction") {
+      ++reaction_failures_;
+      return AsyncFailure{131009, target ? "Reactions cannot be sent to a reaction message."
+                                         : "The message reacted to (" + *send.target_message_id +
+                                               ") does not exist in this sandbox."};
+    }
+  }
+  if (window_open) return std::nullopt;
   if (cfg.tier > 0 && !tier_.TryReach(phone_number_id, send.wa_id)) {
     ++tier_failures_;
     return AsyncFailure{131000, "sandbox: messaging tier limit of " + std::to_string(cfg.tier) +
@@ -242,7 +262,8 @@ std::optional<AsyncFailure> SandboxApp::DecideFate(std::string_view phone_number
 // sent → delivered → read at the configured delays; reactions only get `sent`, as on Meta. A doomed
 // message gets one `failed` status (with its error) at the `sent` delay instead.
 void SandboxApp::ScheduleStatuses(std::string_view phone_number_id, const ValidSend& send, const std::string& wamid,
-                                  const LiveConfig& cfg, const std::optional<AsyncFailure>& failure) {
+                                  const std::string& pricing_category, const LiveConfig& cfg,
+                                  const std::optional<AsyncFailure>& failure) {
   if (cfg.webhook_url.empty()) return;
   FaultSettings faults = faults_.settings();
   struct Planned {
@@ -258,17 +279,18 @@ void SandboxApp::ScheduleStatuses(std::string_view phone_number_id, const ValidS
   }
   auto accepted_steady = std::chrono::steady_clock::now();
   int64_t accepted_ms = clock_.NowMs();
-  std::string category = send.type == "template" ? "utility" : "service";
+  std::string waba_id = WabaForWebhooks(phone_number_id);
   for (const Planned& p : plan) {
     WebhookEvent event;
     event.kind = WebhookEvent::Kind::kStatus;
+    event.waba_id = waba_id;
     event.phone_number_id = std::string(phone_number_id);
     event.wamid = wamid;
     event.peer_wa_id = send.wa_id;
     event.timestamp_s = (accepted_ms + p.delay_ms) / 1000;
     event.status = p.status;
     event.biz_opaque_callback_data = send.biz_opaque_callback_data;
-    if (p.priced) event.pricing_category = category;
+    if (p.priced) event.pricing_category = pricing_category;
     if (failure) {
       event.error_code = failure->code;
       event.error_details = failure->details;
@@ -280,33 +302,6 @@ void SandboxApp::ScheduleStatuses(std::string_view phone_number_id, const ValidS
 }
 
 // --- /_sandbox control routes -----------------------------------------------------------------------
-
-void SandboxApp::HandleInbound(http::Request& request, http::Responder respond) {
-  auto parsed = http::ParseJsonObject(request.body);
-  if (!parsed.ok()) return respond(http::ErrorResponse(parsed.error()));
-  http::FieldReader fields(*parsed);
-  auto phone_number_id = fields.String("phone_number_id", true, 20, 1);
-  auto from = fields.String("from", true, 32, 1);
-  auto text = fields.String("text", true, 4096, 1);
-  auto name = fields.String("name", false, 256);
-  if (!fields.ok()) return respond(http::ErrorResponse(fields.error()));
-  if (!AllDigits(*phone_number_id, 20)) return respond(HouseError("invalid_field", "field 'phone_number_id' must be digits"));
-  std::string from_digits = DigitsOf(*from);
-  if (from_digits.empty()) return respond(HouseError("invalid_field", "field 'from' must be a phone number"));
-
-  WebhookEvent event;
-  event.kind = WebhookEvent::Kind::kInboundText;
-  event.phone_number_id = *phone_number_id;
-  event.wamid = NewWamid();
-  event.peer_wa_id = from_digits;
-  event.timestamp_s = clock_.NowMs() / 1000;
-  event.text = *text;
-  event.profile_name = name.value_or("Sandbox Customer");
-  std::string wamid = event.wamid;
-  windows_.RecordInbound(*phone_number_id, from_digits);  // the customer opened (or refreshed) the window
-  bool scheduled = webhooks_.Schedule(std::move(event), std::chrono::steady_clock::now());
-  respond(http::JsonResponse(200, json{{"wamid", wamid}, {"webhook_scheduled", scheduled}}));
-}
 
 // {"phone_number_id","customer","last_inbound_ms"}: sets when the customer last wrote (Unix ms; null
 // forgets them), so a test puts a customer inside or outside the service window without waiting.
@@ -346,7 +341,11 @@ void SandboxApp::HandleStats(http::Request&, http::Responder respond) {
   stats["held_requests"] = held_.pending();
   stats["window_failures"] = window_failures_.load();
   stats["tier_failures"] = tier_failures_.load();
+  stats["reaction_failures"] = reaction_failures_.load();
   stats["pair_buckets"] = pairs_.tracked_pairs();
+  stats["known_wamids"] = wamids_.size();
+  stats["media_count"] = media_store_.count();
+  stats["media_bytes"] = media_store_.bytes();
   respond(http::JsonResponse(200, stats));
 }
 
@@ -386,6 +385,7 @@ void SandboxApp::HandlePostConfig(http::Request& request, http::Responder respon
   tier_.SetLimit(updated.tier);
   webhooks_.SetTarget(updated.webhook_url, updated.app_secret);
   webhooks_.SetHorizon(std::chrono::seconds(updated.webhook_horizon_s));
+  template_store_.SetDefaultWaba(updated.default_waba_id);
   core::LogInfo(kLog, "configuration changed",
                 {{"webhook_url", updated.webhook_url},
                  {"mps", updated.mps},
@@ -393,8 +393,45 @@ void SandboxApp::HandlePostConfig(http::Request& request, http::Responder respon
                  {"pair_interval_ms", updated.pair_interval_ms},
                  {"enforce_window", updated.enforce_window ? "true" : "false"},
                  {"window_hours", updated.window_hours},
-                 {"tier", updated.tier}});
+                 {"tier", updated.tier},
+                 {"template_review", updated.template_review},
+                 {"default_waba_id", updated.default_waba_id}});
   respond(http::JsonResponse(200, ConfigToJson(updated)));
+}
+
+// --- GET and DELETE /{version}/{object_id}: templates and media share the route ----------------------
+
+// The object routes match any two-segment path; the sandbox's own (/_sandbox/…, /_media/…) answer in
+// wagate's shape when no literal route took them, as the router would.
+static bool IsControlPath(const http::Request& request) { return request.path.rfind("/_", 0) == 0; }
+
+void SandboxApp::HandleGetObject(http::Request& request, http::Responder respond) {
+  if (IsControlPath(request)) return respond(http::ErrorResponse(404, "not_found", "no route for " + request.path));
+  if (auto e = CheckGraphAccess(request.params["version"], BearerOf(request), access_token_)) {
+    return respond(GraphErrorResponse(*e));
+  }
+  const std::string& id = request.params["object_id"];
+  if (AllDigits(id)) {
+    if (auto tmpl = templates_.Describe(id)) return respond(GraphJson(200, *tmpl));
+    if (auto media = media_.Describe(request, id)) return respond(std::move(*media));
+  }
+  respond(GraphErrorResponse(UnknownObjectError(id)));
+}
+
+void SandboxApp::HandleDeleteObject(http::Request& request, http::Responder respond) {
+  if (IsControlPath(request)) return respond(http::ErrorResponse(404, "not_found", "no route for " + request.path));
+  if (auto e = CheckGraphAccess(request.params["version"], BearerOf(request), access_token_)) {
+    return respond(GraphErrorResponse(*e));
+  }
+  const std::string& id = request.params["object_id"];
+  if (AllDigits(id)) {
+    if (auto deleted = media_.Remove(request, id)) return respond(std::move(*deleted));
+  }
+  respond(GraphErrorResponse(UnknownObjectError(id)));  // templates go through the WABA's edge
+}
+
+std::string SandboxApp::WabaForWebhooks(std::string_view phone_number_id) const {
+  return template_store_.WabaOf(phone_number_id).value_or(std::string(kSandboxWabaId));
 }
 
 }  // namespace wagate::sandbox

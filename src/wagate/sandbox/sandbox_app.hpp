@@ -1,9 +1,10 @@
 // The Cloud API simulator itself: the Graph send route, the /_sandbox control routes, and the parts
-// behind them (rate window, faults, message log, webhook delivery).
+// behind them (rate window, faults, message log, webhook delivery, templates, media).
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -15,6 +16,8 @@
 #include "wagate/sandbox/delayed_tasks.hpp"
 #include "wagate/sandbox/fault_injector.hpp"
 #include "wagate/sandbox/graph_errors.hpp"
+#include "wagate/sandbox/media_endpoints.hpp"
+#include "wagate/sandbox/media_store.hpp"
 #include "wagate/sandbox/message_log.hpp"
 #include "wagate/sandbox/message_validator.hpp"
 #include "wagate/sandbox/messaging_tier.hpp"
@@ -22,6 +25,9 @@
 #include "wagate/sandbox/rate_window.hpp"
 #include "wagate/sandbox/sandbox_settings.hpp"
 #include "wagate/sandbox/service_window.hpp"
+#include "wagate/sandbox/template_endpoints.hpp"
+#include "wagate/sandbox/template_store.hpp"
+#include "wagate/sandbox/wamid_registry.hpp"
 #include "wagate/sandbox/webhook_sender.hpp"
 
 namespace wagate::sandbox {
@@ -34,8 +40,9 @@ struct SendOutcome {
   std::optional<std::string> wamid;     // set when a message was accepted
   std::chrono::milliseconds hold{0};    // simulated timeout: answer only after this long
   // Accepted, but doomed: the code of the `failed` status webhook it gets instead of sent/delivered/read
-  // (131047 outside the service window, 131000 past the messaging tier).
+  // (131047 outside the service window, 131009 a reaction to an unknown message, 131000 past the tier).
   std::optional<int> async_failure;
+  std::shared_ptr<const std::string> raw_request;  // accepted requests: the body, shared with the logs
 };
 
 // Why an accepted message fails later, as its `failed` status webhook says it.
@@ -61,8 +68,14 @@ class SandboxApp final {
   SendOutcome Send(std::string_view version, std::string_view phone_number_id, std::string_view bearer,
                    std::string_view body, int64_t arrival_ms = 0);
 
+  // The stores, for tests and for seeding.
+  TemplateStore& template_store() { return template_store_; }
+  MediaStore& media_store() { return media_store_; }
+
  private:
   void HandleSend(http::Request& request, http::Responder respond);
+  void HandleGetObject(http::Request& request, http::Responder respond);
+  void HandleDeleteObject(http::Request& request, http::Responder respond);
   void HandleInbound(http::Request& request, http::Responder respond);
   void HandleGetFaults(http::Request& request, http::Responder respond);
   void HandlePostFaults(http::Request& request, http::Responder respond);
@@ -72,13 +85,20 @@ class SandboxApp final {
   void HandleWindow(http::Request& request, http::Responder respond);
 
   SendOutcome Reject(const GraphError& error) const;
-  SendOutcome Accept(std::string_view phone_number_id, ValidSend send, std::string_view raw_body);
+  // What the body refers to must exist here: media ids, the wamid marked read, the template sent.
+  std::optional<GraphError> CheckReferences(std::string_view phone_number_id, const ValidSend& send,
+                                            std::string* pricing_category);
+  SendOutcome Accept(std::string_view phone_number_id, ValidSend send, std::string_view raw_body,
+                     const std::string& pricing_category);
   // Window and tier rules, in Meta's order: a free-form message outside the window fails (when enforced)
   // without counting against the tier; any other message outside the window needs tier room.
   std::optional<AsyncFailure> DecideFate(std::string_view phone_number_id, const ValidSend& send,
                                          const LiveConfig& cfg);
   void ScheduleStatuses(std::string_view phone_number_id, const ValidSend& send, const std::string& wamid,
-                        const LiveConfig& cfg, const std::optional<AsyncFailure>& failure);
+                        const std::string& pricing_category, const LiveConfig& cfg,
+                        const std::optional<AsyncFailure>& failure);
+  // entry[].id of this number's webhooks: its WABA.
+  std::string WabaForWebhooks(std::string_view phone_number_id) const;
   LiveConfig config() const;
 
   const core::Clock& clock_;
@@ -92,9 +112,16 @@ class SandboxApp final {
   MessagingTier tier_;
   std::atomic<uint64_t> window_failures_{0};
   std::atomic<uint64_t> tier_failures_{0};
+  std::atomic<uint64_t> reaction_failures_{0};
   FaultInjector faults_;
   WebhookSender webhooks_;
   DelayedTasks held_;
+  DelayedTasks timers_;  // template reviews
+  WamidRegistry wamids_;
+  TemplateStore template_store_;
+  MediaStore media_store_;
+  TemplateEndpoints templates_;
+  MediaEndpoints media_;
 };
 
 // "wamid." + base64 of random bytes, like Meta's opaque ids (≤128 chars).

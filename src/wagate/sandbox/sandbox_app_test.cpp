@@ -97,10 +97,12 @@ TEST(SandboxAppTest, InjectedFaultsUseMetasShapes) {
 TEST(SandboxAppTest, MarkAsReadAnswersSuccess) {
   core::FakeClock clock;
   SandboxApp app(NoWebhooks(), clock, 1);
-  SendOutcome out =
-      app.Send("v24.0", "1", "t", R"({"messaging_product":"whatsapp","status":"read","message_id":"wamid.X"})");
+  std::string wamid = *app.Send("v24.0", "1", "t", kText).wamid;
+  SendOutcome out = app.Send("v24.0", "1", "t",
+                             R"({"messaging_product":"whatsapp","status":"read","message_id":")" + wamid + "\"}");
   EXPECT_EQ(out.http_status, 200);
   EXPECT_EQ(out.body.dump(), R"({"success":true})");
+  EXPECT_FALSE(out.wamid.has_value());
 }
 
 // Dispatches through the real route table; handlers answer synchronously unless a request is held.
@@ -205,7 +207,7 @@ TEST(SandboxAppTest, PairTokensAreTakenOnlyByMessagesThatPassEverythingElse) {
   s.mps = 1;
   s.pair_burst = 2;
   SandboxApp app(s, clock, 1);
-  EXPECT_EQ(app.Send("v24.0", "1", "t", TextTo("5")).http_status, 200);
+  std::string first = *app.Send("v24.0", "1", "t", TextTo("5")).wamid;
   EXPECT_EQ(app.Send("v24.0", "1", "t", TextTo("5")).graph_code, 130429);  // takes no pair token
   clock.Advance(core::Millis(1000));
   EXPECT_EQ(app.Send("v24.0", "1", "t", R"({"messaging_product":"whatsapp","to":"5","type":"text"})").graph_code,
@@ -215,7 +217,8 @@ TEST(SandboxAppTest, PairTokensAreTakenOnlyByMessagesThatPassEverythingElse) {
   clock.Advance(core::Millis(1000));
   EXPECT_EQ(app.Send("v24.0", "1", "t", TextTo("5")).graph_code, 131056);
   clock.Advance(core::Millis(1000));
-  EXPECT_EQ(app.Send("v24.0", "1", "t", R"({"messaging_product":"whatsapp","status":"read","message_id":"wamid.X"})")
+  EXPECT_EQ(app.Send("v24.0", "1", "t",
+                     R"({"messaging_product":"whatsapp","status":"read","message_id":")" + first + "\"}")
                 .http_status,
             200);  // mark-as-read has no recipient: not limited
 }
@@ -253,7 +256,7 @@ TEST(SandboxAppTest, FreeFormOutsideTheWindowIsAcceptedThenFails131047) {
   EXPECT_EQ(out.async_failure, 131047);
   EXPECT_FALSE(app.Send("v24.0", "1", "t", TemplateTo("+4915112345678")).async_failure.has_value());
   std::string reaction = R"({"messaging_product":"whatsapp","to":"4915112345678","type":"reaction",
-                             "reaction":{"message_id":"wamid.X","emoji":"👍"}})";
+                             "reaction":{"message_id":")" + *out.wamid + R"(","emoji":"👍"}})";
   EXPECT_EQ(app.Send("v24.0", "1", "t", reaction).async_failure, 131047);
 
   ASSERT_EQ(Call(router, "POST", "/_sandbox/inbound", R"({"phone_number_id":"1","from":"+49 151 12345678","text":"hi"})")

@@ -13,6 +13,7 @@
 #include "wagate/core/clock.hpp"
 #include "wagate/core/log.hpp"
 #include "wagate/http/server.hpp"
+#include "wagate/sandbox/media_limits.hpp"
 #include "wagate/sandbox/sandbox_app.hpp"
 #include "wagate/sandbox/sandbox_settings.hpp"
 
@@ -76,6 +77,8 @@ int RunSandbox(int argc, char** argv) {
     server_settings.host = settings.listen_host;
     server_settings.port = settings.listen_port;
     server_settings.worker_threads = settings.http_threads;
+    // A 100 MB document upload (Meta's largest media) plus its multipart envelope.
+    server_settings.max_body_bytes = kMaxMediaBytes + kMiB;
     http::HttpServer server(server_settings, router);
     app.Start();
     auto bound = server.Start();

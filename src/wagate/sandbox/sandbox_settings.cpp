@@ -5,6 +5,7 @@
 #include <map>
 
 #include "wagate/core/log.hpp"
+#include "wagate/sandbox/control_json.hpp"
 
 namespace wagate::sandbox {
 namespace {
@@ -125,6 +126,18 @@ const std::map<std::string, Flag>& Flags() {
                   }}},
       {"--webhook-horizon-s", IntFlag(&SandboxSettings::webhook_horizon_s, 1, 30LL * 86'400)},
       {"--timeout-ms", IntFlag(&SandboxSettings::timeout_ms, 0, 3'600'000)},
+      {"--template-review", {true, [](const std::string& v, SandboxSettings& s) -> std::string {
+                               if (!IsTemplateReviewMode(v)) return "must be manual, approve or reject";
+                               s.template_review = v;
+                               return {};
+                             }}},
+      {"--template-review-ms", IntFlag(&SandboxSettings::template_review_ms, 0, 86'400'000)},
+      {"--media-url-ttl-ms", IntFlag(&SandboxSettings::media_url_ttl_ms, 1, 7LL * 86'400'000)},
+      {"--default-waba-id", {true, [](const std::string& v, SandboxSettings& s) -> std::string {
+                               if (!IsWabaIdOrEmpty(v)) return "must be digits, or empty for none";
+                               s.default_waba_id = v;
+                               return {};
+                             }}},
       {"--webhook-batch", IntFlag(&SandboxSettings::webhook_batch, 1, 1000)},
       {"--webhook-threads", {true, [](const std::string& v, SandboxSettings& s) -> std::string {
                                int64_t n = 0;
@@ -209,6 +222,11 @@ A local simulator of Meta's WhatsApp Cloud API (docs/sandbox.md).
   --duplicate-rate F          fraction of status webhooks delivered twice
   --reorder                   deliver read before delivered
   --seed N                    seed of the fault dice (default random)
+  --template-review MODE      manual (templates stay PENDING), approve or reject (default manual)
+  --template-review-ms N      delay before an automatic review and its webhook (default 0)
+  --media-url-ttl-ms N        how long media URLs work (default 300000, Meta's 5 minutes)
+  --default-waba-id ID        WABA of numbers not linked with /_sandbox/numbers (default 100000000000001;
+                              "" = none: their template sends get 132001)
   --webhook-horizon-s N       how long undelivered webhooks are retried (default 3600)
   --webhook-batch N           up to N due events per webhook POST (default 1)
   --webhook-threads N         concurrent webhook connections (default 4)

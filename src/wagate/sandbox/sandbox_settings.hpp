@@ -31,6 +31,10 @@ struct SandboxSettings {
   std::optional<uint64_t> seed;  // random when absent
   int64_t webhook_horizon_s = 3600;
   int64_t timeout_ms = 30'000;
+  std::string template_review = "manual";  // manual | approve | reject
+  int64_t template_review_ms = 0;
+  int64_t media_url_ttl_ms = 300'000;
+  std::string default_waba_id = "100000000000001";
   int webhook_threads = 4;
   int64_t webhook_batch = 1;
   int http_threads = 4;

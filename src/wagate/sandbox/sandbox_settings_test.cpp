@@ -42,6 +42,26 @@ TEST(SandboxSettingsTest, ParsesTheDeliveryRuleFlags) {
   }
 }
 
+TEST(SandboxSettingsTest, ParsesTheTemplateAndMediaFlags) {
+  auto defaults = ParseSandboxFlags({});
+  EXPECT_EQ(defaults->template_review, "manual");
+  EXPECT_EQ(defaults->template_review_ms, 0);
+  EXPECT_EQ(defaults->media_url_ttl_ms, 300000);
+  EXPECT_EQ(defaults->default_waba_id, "100000000000001");
+  auto s = ParseSandboxFlags({"--template-review", "reject", "--template-review-ms=1500", "--media-url-ttl-ms", "2000",
+                              "--default-waba-id="});
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->template_review, "reject");
+  EXPECT_EQ(s->template_review_ms, 1500);
+  EXPECT_EQ(s->media_url_ttl_ms, 2000);
+  EXPECT_EQ(s->default_waba_id, "");
+  for (std::vector<std::string> bad : std::vector<std::vector<std::string>>{
+           {"--template-review", "auto"}, {"--template-review-ms", "-1"}, {"--media-url-ttl-ms", "0"},
+           {"--default-waba-id", "waba"}}) {
+    EXPECT_FALSE(ParseSandboxFlags(bad).ok()) << bad[0];
+  }
+}
+
 TEST(SandboxSettingsTest, ParsesBothFlagForms) {
   auto s = ParseSandboxFlags({"--listen", "127.0.0.1:0", "--mps=0", "--fail-rate", "0.5", "--reorder",
                               "--error-code", "131026", "--error-rate=0.25", "--seed", "7",

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -10,10 +11,33 @@
 
 namespace wagate::sandbox {
 
-// Kept compact (no JSON) because up to a million of them may wait while the gateway is down.
+// An inbound media message's object (cloud-api.md §4.4), without `url` (optional on Meta).
+struct InboundMedia {
+  std::string id;
+  std::string mime_type;
+  std::string sha256;
+  std::string filename;   // documents
+  std::string caption;    // image, video, document; "" = none
+  bool voice = false;     // audio
+  bool animated = false;  // sticker
+};
+
+// The value of a `message_template_status_update` change (cloud-api.md §6).
+struct TemplateStatusChange {
+  std::string template_id;  // numeric string; sent as an integer, as Meta does
+  std::string name;
+  std::string language;
+  std::string category;
+  std::string event;                  // the new status: APPROVED, REJECTED, PAUSED, …
+  std::optional<std::string> reason;  // NONE, INVALID_FORMAT, …; null when absent
+};
+
+// Kept compact (no JSON; rare parts behind pointers) because up to a million may wait while the gateway
+// is down.
 struct WebhookEvent {
-  enum class Kind { kStatus, kInboundText };
+  enum class Kind { kStatus, kInbound, kTemplateStatus };
   Kind kind = Kind::kStatus;
+  std::string waba_id;  // entry[].id; empty = kSandboxWabaId
   std::string phone_number_id;
   std::string wamid;
   std::string peer_wa_id;  // statuses: recipient_id; inbound: the customer's `from`
@@ -22,14 +46,18 @@ struct WebhookEvent {
   std::string status;  // sent | delivered | read | failed
   std::optional<std::string> biz_opaque_callback_data;
   std::optional<std::string> pricing_category;  // set on the statuses that carry `pricing`
-  int error_code = 0;         // failed: errors[0].code (title from the code table)
-  std::string error_details;  // failed: errors[0].error_data.details
-  // kInboundText
+  int error_code = 0;                           // failed: errors[0].code (title from the code table)
+  std::string error_details;                    // failed: errors[0].error_data.details
+  // kInbound
+  std::string message_type = "text";  // text, image, video, audio, document or sticker
   std::string text;
   std::string profile_name;
+  std::shared_ptr<const InboundMedia> media;  // media types
+  // kTemplateStatus
+  std::shared_ptr<const TemplateStatusChange> template_change;
 };
 
-// The fixed WhatsApp Business Account id every sandbox number belongs to.
+// The WhatsApp Business Account of numbers nobody linked to another (POST /_sandbox/numbers).
 inline constexpr std::string_view kSandboxWabaId = "100000000000001";
 
 // The business number shown in metadata.display_phone_number: "1555" + the last 7 digits of the
@@ -37,7 +65,8 @@ inline constexpr std::string_view kSandboxWabaId = "100000000000001";
 std::string DisplayNumberFor(std::string_view phone_number_id);
 
 // {"object":"whatsapp_business_account","entry":[{"id":WABA,"changes":[{"field":"messages","value":{…}}]}]}
-// Events of one phone number share a `value`; statuses and inbound messages sit in separate values.
+// One entry per WABA. Events of one phone number share a `value`; statuses and inbound messages sit in
+// separate values; each template status change is its own change, and its entry carries `time`.
 nlohmann::json BuildWebhookPayload(const std::vector<WebhookEvent>& events);
 
 // Serialises with every non-ASCII character escaped as \uXXXX, as Meta signs and sends it.

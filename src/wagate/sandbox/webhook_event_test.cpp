@@ -65,7 +65,7 @@ TEST(SandboxWebhookEventTest, BatchGroupsByPhoneNumber) {
 
 TEST(SandboxWebhookEventTest, InboundTextCarriesContactAndMessage) {
   WebhookEvent e;
-  e.kind = WebhookEvent::Kind::kInboundText;
+  e.kind = WebhookEvent::Kind::kInbound;
   e.phone_number_id = "1";
   e.wamid = "wamid.IN";
   e.peer_wa_id = "4915112345678";
@@ -77,6 +77,50 @@ TEST(SandboxWebhookEventTest, InboundTextCarriesContactAndMessage) {
   EXPECT_EQ(value["contacts"][0]["profile"]["name"], "Ana");
   EXPECT_EQ(value["messages"][0]["from"], "4915112345678");
   EXPECT_EQ(value["messages"][0]["text"]["body"], "Grüße");
+}
+
+TEST(SandboxWebhookEventTest, InboundMediaCarriesItsObject) {
+  WebhookEvent e;
+  e.kind = WebhookEvent::Kind::kInbound;
+  e.phone_number_id = "1";
+  e.wamid = "wamid.IN";
+  e.peer_wa_id = "5";
+  e.message_type = "document";
+  e.media = std::make_shared<InboundMedia>(InboundMedia{"2000000000000001", "application/pdf", "abc", "a.pdf", "", false, false});
+  nlohmann::json message = BuildWebhookPayload({e})["entry"][0]["changes"][0]["value"]["messages"][0];
+  EXPECT_EQ(message["type"], "document");
+  EXPECT_EQ(message["document"], nlohmann::json::parse(
+      R"({"id":"2000000000000001","mime_type":"application/pdf","sha256":"abc","filename":"a.pdf"})"));
+  EXPECT_FALSE(message.contains("text"));
+  e.message_type = "audio";
+  e.media = std::make_shared<InboundMedia>(InboundMedia{"2", "audio/ogg", "s", "", "", true, false});
+  message = BuildWebhookPayload({e})["entry"][0]["changes"][0]["value"]["messages"][0];
+  EXPECT_EQ(message["audio"]["voice"], true);
+  EXPECT_FALSE(message["audio"].contains("filename"));
+}
+
+TEST(SandboxWebhookEventTest, TemplateStatusUpdateHasMetasShape) {
+  WebhookEvent e;
+  e.kind = WebhookEvent::Kind::kTemplateStatus;
+  e.waba_id = "200";
+  e.timestamp_s = 1751247548;
+  e.template_change = std::make_shared<TemplateStatusChange>(
+      TemplateStatusChange{"1689556908129835", "abandoned_cart", "en", "MARKETING", "REJECTED", "INVALID_FORMAT"});
+  nlohmann::json p = BuildWebhookPayload({e, Status("1", "sent")});
+  EXPECT_EQ(p["object"], "whatsapp_business_account");
+  ASSERT_EQ(p["entry"].size(), 2u) << "one entry per WABA";
+  const auto& entry = p["entry"][0];
+  EXPECT_EQ(entry["id"], "200");
+  EXPECT_EQ(entry["time"], 1751247548);
+  EXPECT_EQ(entry["changes"][0]["field"], "message_template_status_update");
+  EXPECT_EQ(entry["changes"][0]["value"], nlohmann::json::parse(R"({"event":"REJECTED",
+      "message_template_id":1689556908129835,"message_template_name":"abandoned_cart",
+      "message_template_language":"en","reason":"INVALID_FORMAT","message_template_category":"MARKETING"})"));
+  EXPECT_EQ(p["entry"][1]["id"], std::string(kSandboxWabaId));
+  EXPECT_FALSE(p["entry"][1].contains("time"));
+  e.template_change = std::make_shared<TemplateStatusChange>(
+      TemplateStatusChange{"1", "t", "en", "UTILITY", "PENDING_DELETION", std::nullopt});
+  EXPECT_TRUE(BuildWebhookPayload({e})["entry"][0]["changes"][0]["value"]["reason"].is_null());
 }
 
 TEST(SandboxWebhookEventTest, SerialisationIsAsciiWithLowercaseEscapes) {

@@ -8,6 +8,7 @@
 #include "wagate/http/responses.hpp"
 #include "wagate/sandbox/base64.hpp"
 #include "wagate/sandbox/graph_request.hpp"
+#include "wagate/sandbox/media_limits.hpp"
 
 namespace wagate::sandbox {
 namespace {
@@ -103,7 +104,9 @@ void SandboxApp::RegisterRoutes(http::Router& router) {
     respond(GraphJson(200, log_.RequestsJson()));
   });
   router.Add("GET", "/_sandbox/stats", bind(&SandboxApp::HandleStats));
-  router.Add("POST", "/_sandbox/inbound", bind(&SandboxApp::HandleInbound));
+  // Inbound media may carry its bytes as data_base64.
+  router.Add("POST", "/_sandbox/inbound", bind(&SandboxApp::HandleInbound), http::Execution::kWorker,
+             kMaxMediaBytes + kMiB);
   router.Add("POST", "/_sandbox/window", bind(&SandboxApp::HandleWindow));
   router.Add("GET", "/_sandbox/faults", bind(&SandboxApp::HandleGetFaults));
   router.Add("POST", "/_sandbox/faults", bind(&SandboxApp::HandlePostFaults));

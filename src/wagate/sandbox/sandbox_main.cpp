@@ -77,8 +77,8 @@ int RunSandbox(int argc, char** argv) {
     server_settings.host = settings.listen_host;
     server_settings.port = settings.listen_port;
     server_settings.worker_threads = settings.http_threads;
-    // A 100 MB document upload (Meta's largest media) plus its multipart envelope.
-    server_settings.max_body_bytes = kMaxMediaBytes + kMiB;
+    // Everything but the media routes (which carry their own limit) keeps a small body limit.
+    server_settings.max_body_bytes = kMiB;
     http::HttpServer server(server_settings, router);
     app.Start();
     auto bound = server.Start();

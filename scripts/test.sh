@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 echo "== sanitizer build: unit tests under ASan + UBSan"
-scripts/build.sh --sanitize --target wagate_unit_tests fuzz_webhook_payload fuzz_api_body
+scripts/build.sh --sanitize --target unit_binaries
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -L unit --output-on-failure -j2 | tail -3
 

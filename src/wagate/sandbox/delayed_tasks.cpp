@@ -40,7 +40,9 @@ void DelayedTasks::Run() {
     }
     auto first = tasks_.begin();
     if (first->first > std::chrono::steady_clock::now()) {
-      cv_.wait_until(lock, first->first);
+      // A copy: wait_until reads the deadline after waking, and Stop() may have freed the task.
+      auto due = first->first;
+      cv_.wait_until(lock, due);
       continue;
     }
     Task task = std::move(first->second);

@@ -94,7 +94,11 @@ class QuotaTest(harness.WagateTestCase):
         fx = s.default_fixture(monthly_quota=1)
         self.assertError(s.send(fx, "bad number", to="+1234"), 400, "invalid_phone_number")
         self.assertError(s.send(fx, ""), 400, "invalid_field", field="message")
-        self.assertError(s.send(fx, "x", message_type="image"), 400, "unsupported_message_type")
+        self.assertError(s.send(fx, "x", message_type="image"), 400, "invalid_field", field="message")
+        unknown_template = s.send_body(fx, message_type="template",
+                                       template={"name": "no_such_template", "language": {"code": "en"}})
+        del unknown_template["message"]
+        self.assertError(s.admin.post("/api/v1/messages/send", unknown_template), 400, "template_not_found")
         self.assertError(s.send(fx, "x", outlet_id="no-such-outlet"), 404, "not_found")
         self.assertEqual(s.admin.get("/api/v1/tenants/%s" % fx.tenant_id).json()["used_this_month"], 0)
         self.assertEqual(s.send(fx, "good").status, 200)

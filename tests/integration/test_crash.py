@@ -162,6 +162,28 @@ class CrashTest(harness.WagateTestCase):
         st = s.wait_status(ids[0], "sent", timeout=10)
         self.assertEqual(st["whatsapp_message_id"], wamid)
 
+    def test_mark_read_in_doubt_is_resent_at_once_whatever_the_policy(self):
+        # Meta sends no webhook for a mark-as-read, and repeating one changes nothing: waiting for a
+        # settlement that never comes (default policy) would only leave it `unknown`.
+        s = self.start_stack(sandbox_args=["--mps", "0", "--timeout-ms", "60000"],
+                             gateway_sets={"engine.graph_timeout_ms": 50000})
+        fx = s.default_fixture()
+        wamid = s.sandbox.inbound(fx.phone_number_id, harness.recipient().lstrip("+"), "hello")["wamid"]
+        s.sandbox.faults(timeout_rate=1.0)
+        r = s.admin.post("/api/v1/messages/send", {"tenant_id": fx.tenant_id, "outlet_id": fx.outlet_id, "async": True,
+                                                   "message_type": "mark_read", "mark_read": {"message_id": wamid}})
+        self.assertEqual(r.status, 202, r)
+        mid = r.json()["message_id"]
+        wait_until(lambda: s.sandbox.stats()["held_requests"] == 1, 15, msg="the mark-as-read request held")
+        self.assertEqual(s.status(mid)["status"], "sending")
+        s.gateway.kill9()
+        s.sandbox.faults(timeout_rate=0.0)
+        t0 = time.monotonic()
+        s.gateway.restart(sets={"engine.in_doubt_timeout_ms": 600000})  # default policy, a long timeout
+        st = s.wait_status(mid, "sent", timeout=15)
+        self.assertLess(time.monotonic() - t0, 14, "resent without waiting for the in-doubt timeout")
+        self.assertIsNone(st["whatsapp_message_id"], st)
+
     def test_kill9_at_high_throughput_resend_policy_sends_each_once(self):
         """Many concurrent requests at the kill make an accepted-but-unrecorded send likely; its webhook
         (matched by biz_opaque_callback_data) must settle it, not a resend."""

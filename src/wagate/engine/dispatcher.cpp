@@ -41,8 +41,11 @@ void Dispatcher::Start() {
     repo::ForEachPending(c, [&](repo::PendingMessage&& p) {
       if (p.status == core::MessageStatus::kSending) {
         // Claimed before the last stop: the request may have reached Meta. Wait for a status webhook
-        // (it echoes our id) before deciding; see docs/delivery.md.
-        in_doubt_.emplace(now + settings_.in_doubt_timeout_ms, InDoubt{p.id, p.outlet_id});
+        // (it echoes our id) before deciding; see docs/delivery.md. A mark-as-read (no recipient)
+        // gets no webhook and is harmless to repeat: it is resent at once.
+        bool idempotent = p.to_number.empty();
+        in_doubt_.emplace(idempotent ? now : now + settings_.in_doubt_timeout_ms,
+                          InDoubt{p.id, p.outlet_id, idempotent});
         ++doubtful;
         return;
       }
@@ -234,8 +237,9 @@ void Dispatcher::CheckInDoubt() {
       in_doubt_.erase(in_doubt_.begin());
     }
   }
-  bool resend = settings_.in_doubt_policy == InDoubtPolicy::kResend;
+  bool resend_policy = settings_.in_doubt_policy == InDoubtPolicy::kResend;
   for (const auto& d : due) {
+    bool resend = resend_policy || d.idempotent;
     int64_t now = clock_.NowMs();
     auto recipient = std::make_shared<std::optional<store::MessageRecord>>();
     db_.Write(

@@ -90,6 +90,7 @@ class Dispatcher final {
   struct InDoubt {
     std::string message_id;
     std::string outlet_id;
+    bool idempotent = false;  // mark-as-read: sending it twice changes nothing, so it is just resent
   };
 
   void RunWorker();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# wagate benchmark: async send acceptance and signed webhook ingest through the gateway, against a
-# static "return 200" nginx as the ceiling, in one run on one machine. See bench/README.md.
+# wagate benchmark: async send acceptance (text, and the po_notification template with per-recipient
+# parameters) and signed webhook ingest through the gateway, against a static "return 200" nginx as
+# the ceiling, in one run on one machine. See bench/README.md.
 #
 #   bench/run.sh            full run (BENCH_SECONDS per load, default 10) -> bench/results/latest.json
 #   bench/run.sh --quick    smoke test (2 s per load, no warm-up)      -> bench/results/quick.json
@@ -157,6 +158,7 @@ timeout 20 $PY check-ceiling "http://127.0.0.1:$NGINX_PORT" || fail "nginx ceili
 # ------------------------------------------------------------------ loads
 SEND_DATA="$RUN/send_data.lua"
 WEBHOOK_DATA="$RUN/webhook_data.lua"
+TEMPLATE_DATA="$RUN/template_data.lua"
 
 # CPU seconds of this shell's finished children (wrk, once waited for; the small helper calls count
 # too) into the variable CHILDREN_CPU. `times` must run in this shell, not in a $(...) subshell.
@@ -199,8 +201,13 @@ GATEWAY_URL="http://$GATEWAY_ADDR"
 # otherwise disturb the loads after it.
 run_load nginx_send_async "$NGINX_URL" "$SEND_DATA"
 run_load nginx_webhook "$NGINX_URL" "$WEBHOOK_DATA"
+run_load nginx_send_template "$NGINX_URL" "$TEMPLATE_DATA"
 run_load gateway_webhook "$GATEWAY_URL" "$WEBHOOK_DATA"
+# Text then template sends back to back: both run with the engine sending at the outlet's 1,000
+# msg/s (the backlog of the first keeps it busy through the second), so their ratio is the cost of
+# typed validation and the templates registry check.
 run_load gateway_send_async "$GATEWAY_URL" "$SEND_DATA"
+run_load gateway_send_template "$GATEWAY_URL" "$TEMPLATE_DATA"
 
 # ------------------------------------------------------------------ record and summarise
 read -r GW_HWM _ < <($PY vm "$GATEWAY_PID") || fail "cannot read gateway VmHWM"

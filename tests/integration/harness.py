@@ -290,23 +290,32 @@ def raw_http(host, port, data, timeout=10.0, read_limit=1 << 20):
             s.shutdown(socket.SHUT_WR)
         except OSError:
             pass
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and len(out) < read_limit:
-            try:
-                chunk = s.recv(65536)
-            except socket.timeout:
-                break
-            except ConnectionResetError:
-                break
-            if not chunk:
-                break
-            out += chunk
-            if _complete_http_response(out):
-                break
+        out = _read_response(s, time.monotonic() + timeout, read_limit)
     finally:
         s.close()
-    m = re.match(rb"HTTP/1\.[01] (\d{3})", out)
-    return (int(m.group(1)) if m else None), out
+    return _status_of(out), out
+
+
+def _read_response(s, deadline, read_limit):
+    """Reads one HTTP response from socket `s` until it is complete, the peer closes or the deadline."""
+    out = b""
+    while time.monotonic() < deadline and len(out) < read_limit:
+        s.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            chunk = s.recv(65536)
+        except (socket.timeout, ConnectionResetError):
+            break
+        if not chunk:
+            break
+        out += chunk
+        if _complete_http_response(out):
+            break
+    return out
+
+
+def _status_of(response):
+    m = re.match(rb"HTTP/1\.[01] (\d{3})", response)
+    return int(m.group(1)) if m else None
 
 
 def _complete_http_response(buf):
@@ -398,21 +407,10 @@ def stream_request(host, port, head, chunks, timeout=60.0, read_limit=1 << 20):
                     break
             if closed or time.monotonic() >= deadline or view:
                 break
-        while time.monotonic() < deadline and len(out) < read_limit:
-            s.settimeout(max(0.05, deadline - time.monotonic()))
-            try:
-                chunk = s.recv(65536)
-            except (socket.timeout, ConnectionResetError):
-                break
-            if not chunk:
-                break
-            out += chunk
-            if _complete_http_response(out):
-                break
+        out = _read_response(s, deadline, read_limit)
     finally:
         s.close()
-    m = re.match(rb"HTTP/1\.[01] (\d{3})", out)
-    return (int(m.group(1)) if m else None), out, sent
+    return _status_of(out), out, sent
 
 
 # --------------------------------------------------------------------------------------------

@@ -48,34 +48,31 @@ TemplateRecord Read(Statement& s) {
   return t;
 }
 
-}  // namespace
-
-void Upsert(Connection& c, const TemplateRecord& t) {
-  c.Prepare(
-       "INSERT INTO templates(waba_id, name, language, graph_id, category, status, parameter_format, components, "
-       "parameters, status_reason, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
-       "ON CONFLICT(waba_id, name, language) DO UPDATE SET graph_id = excluded.graph_id, "
-       "category = excluded.category, status = excluded.status, parameter_format = excluded.parameter_format, "
-       "components = excluded.components, parameters = excluded.parameters, "
-       "status_reason = excluded.status_reason, updated_at = excluded.updated_at")
+// `replace`: an existing row (same WABA, name, language) takes the new values; otherwise it stays.
+void Insert(Connection& c, const TemplateRecord& t, bool replace) {
+  c.Prepare(std::string(
+                "INSERT INTO templates(waba_id, name, language, graph_id, category, status, parameter_format, "
+                "components, parameters, status_reason, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ") +
+            (replace ? "ON CONFLICT(waba_id, name, language) DO UPDATE SET graph_id = excluded.graph_id, "
+                       "category = excluded.category, status = excluded.status, "
+                       "parameter_format = excluded.parameter_format, components = excluded.components, "
+                       "parameters = excluded.parameters, status_reason = excluded.status_reason, "
+                       "updated_at = excluded.updated_at"
+                     : "ON CONFLICT(waba_id, name, language) DO NOTHING"))
       .Bind(1, t.waba_id).Bind(2, t.name).Bind(3, t.language).Bind(4, t.graph_id).Bind(5, t.category)
       .Bind(6, t.status).Bind(7, t.parameter_format).Bind(8, t.components.dump())
       .Bind(9, ParametersJson(t.parameters).dump()).Bind(10, t.status_reason).Bind(11, t.updated_at).Run();
 }
 
+}  // namespace
+
+void Upsert(Connection& c, const TemplateRecord& t) { Insert(c, t, true); }
+
 void ReplaceAll(Connection& c, const std::string& waba_id, const std::vector<TemplateRecord>& all, int64_t now) {
   // Rows changed after the listing began (a status webhook during the sync) are newer than the
   // listing: they stay as they are.
   c.Prepare("DELETE FROM templates WHERE waba_id = ? AND updated_at <= ?").Bind(1, waba_id).Bind(2, now).Run();
-  for (const auto& t : all) {
-    c.Prepare(
-         "INSERT INTO templates(waba_id, name, language, graph_id, category, status, parameter_format, components, "
-         "parameters, status_reason, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
-         "ON CONFLICT(waba_id, name, language) DO NOTHING")
-        .Bind(1, t.waba_id).Bind(2, t.name).Bind(3, t.language).Bind(4, t.graph_id).Bind(5, t.category)
-        .Bind(6, t.status).Bind(7, t.parameter_format).Bind(8, t.components.dump())
-        .Bind(9, ParametersJson(t.parameters).dump()).Bind(10, t.status_reason).Bind(11, t.updated_at).Run();
-  }
+  for (const auto& t : all) Insert(c, t, false);
   c.Prepare(
        "INSERT INTO template_syncs(waba_id, synced_at, template_count) VALUES (?,?,?) "
        "ON CONFLICT(waba_id) DO UPDATE SET synced_at = excluded.synced_at, template_count = excluded.template_count")

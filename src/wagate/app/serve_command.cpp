@@ -103,6 +103,7 @@ int RunServe(const std::vector<std::string>& args) {
   es.lane_max_in_flight = s.engine_lane_max_in_flight;
   es.throttle_pause_ms = s.engine_throttle_pause_ms;
   es.batch_size = s.engine_batch_size;
+  es.pacing_margin_ms = s.engine_pacing_margin_ms;
   es.in_doubt_policy = s.engine_in_doubt_policy == "resend" ? engine::InDoubtPolicy::kResend
                                                             : engine::InDoubtPolicy::kMarkUnknown;
   messaging::ContactWindows windows;

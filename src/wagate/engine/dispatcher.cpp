@@ -89,7 +89,8 @@ int64_t Dispatcher::NowUs() const {
 std::shared_ptr<SendWindow> Dispatcher::SendWindowFor(const std::string& outlet_id) {
   std::lock_guard lock(mu_);
   auto& w = send_windows_[outlet_id];
-  if (!w) w = std::make_shared<SendWindow>(LaneFor(outlet_id).settings().throughput_mps, kSendWindowUs);
+  if (!w) w = std::make_shared<SendWindow>(LaneFor(outlet_id).settings().throughput_mps,
+                                     (1000 + settings_.pacing_margin_ms) * 1000);
   return w;
 }
 

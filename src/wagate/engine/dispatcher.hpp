@@ -43,6 +43,10 @@ struct EngineSettings {
   int64_t throttle_pause_ms = 1000;      // a lane's pause after 130429 / 429 without Retry-After
   int64_t throttle_extra_attempts = 16;  // throttling answers do not use up the transient-error budget
   int64_t batch_size = 32;  // messages a worker claims, sends (concurrently) and records together
+  // Meta counts a number's requests per sliding second as they *arrive*; network and scheduling jitter
+  // between our departure and Meta's stamp can squeeze a second. Each lane's send window is one second
+  // plus this margin (it caps a lane at 1000 / (1000 + margin) of its limit: 98 % at 20 ms).
+  int64_t pacing_margin_ms = 20;
 };
 
 // A lane's state for the API and /metrics.
@@ -116,9 +120,6 @@ class Dispatcher final {
   std::condition_variable cv_;
   std::unordered_map<std::string, std::unique_ptr<engine::Lane>> lanes_;  // by outlet id
   std::unordered_map<std::string, std::shared_ptr<SendWindow>> send_windows_;  // by outlet id
-  // Meta's sliding second plus 20 ms for network and scheduling jitter between our departure and
-  // Meta's arrival stamp (it caps a lane at 98% of its limit).
-  static constexpr int64_t kSendWindowUs = 1'020'000;
   std::priority_queue<LaneSlot, std::vector<LaneSlot>, std::greater<>> due_lanes_;
   size_t queued_ = 0;
   std::multimap<int64_t, InDoubt> in_doubt_;  // by deadline

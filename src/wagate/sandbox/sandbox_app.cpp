@@ -347,6 +347,9 @@ void SandboxApp::HandleStats(http::Request&, http::Responder respond) {
   stats["reaction_failures"] = reaction_failures_.load();
   stats["pair_buckets"] = pairs_.tracked_pairs();
   stats["known_wamids"] = wamids_.size();
+  json lag = json::array();
+  for (const auto& e : lag_.Episodes()) lag.push_back({{"at_ms", e.at_ms}, {"lag_ms", e.lag_ms}});
+  stats["scheduling_lag"] = {{"max_ms", lag_.MaxLagMs()}, {"episodes", lag}};
   stats["media_count"] = media_store_.count();
   stats["media_bytes"] = media_store_.bytes();
   respond(http::JsonResponse(200, stats));

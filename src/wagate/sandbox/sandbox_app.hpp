@@ -14,6 +14,7 @@
 #include "wagate/http/router.hpp"
 #include "wagate/sandbox/control_json.hpp"
 #include "wagate/sandbox/delayed_tasks.hpp"
+#include "wagate/sandbox/lag_monitor.hpp"
 #include "wagate/sandbox/fault_injector.hpp"
 #include "wagate/sandbox/graph_errors.hpp"
 #include "wagate/sandbox/media_endpoints.hpp"
@@ -115,6 +116,7 @@ class SandboxApp final {
   std::atomic<uint64_t> reaction_failures_{0};
   FaultInjector faults_;
   WebhookSender webhooks_;
+  LagMonitor lag_;  // our own scheduling delays, reported in /_sandbox/stats
   DelayedTasks held_;
   DelayedTasks timers_;  // template reviews
   WamidRegistry wamids_;

@@ -80,14 +80,8 @@ std::optional<std::string> ObjectReader::String(std::string_view name, bool requ
     return std::nullopt;
   }
   const std::string& s = v->get_ref<const std::string&>();
-  size_t length = http::Utf8Length(s);
-  if (length < min_chars) {
-    Fail(name,
-         min_chars == 1 ? "must not be empty" : "must have at least " + std::to_string(min_chars) + " characters");
-    return std::nullopt;
-  }
-  if (length > max_chars) {
-    Fail(name, "must have at most " + std::to_string(max_chars) + " characters (has " + std::to_string(length) + ")");
+  if (auto broken = http::LengthRuleBroken(s, min_chars, max_chars)) {
+    Fail(name, *broken);
     return std::nullopt;
   }
   return s;

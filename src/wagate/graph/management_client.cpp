@@ -159,6 +159,14 @@ size_t DownloadBody(char* data, size_t size, size_t n, void* user) {
 
 }  // namespace
 
+core::Error ErrorFromGraph(const std::string& what, const GraphAnswer& a) {
+  std::string message = what + " failed: " + a.error.title;
+  if (!a.error.details.empty()) message += " (" + a.error.details + ")";
+  bool caller = a.http_status >= 400 && a.http_status < 500 && a.error.code != 0 && a.error.code != 190 &&
+                a.error.code != 4 && a.error.code != 80007;
+  return {caller ? core::ErrorKind::kInvalidInput : core::ErrorKind::kUpstream, "graph_error", std::move(message)};
+}
+
 std::string QueryEscape(std::string_view value) {
   static const char* kHex = "0123456789ABCDEF";
   std::string out;

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "wagate/core/result.hpp"
 #include "wagate/graph/client.hpp"
 #include "wagate/store/records.hpp"
 
@@ -56,6 +57,11 @@ class ManagementClient final {
  private:
   ClientSettings settings_;
 };
+
+// A failed answer as our error: "<what> failed: <Meta's title> (<details>)". Meta's validation answers
+// (4xx with a Graph code) are the caller's to fix → 400 `graph_error`; the token (190), Graph's rate
+// limits (4, 80007), transport errors and 5xx are Graph's side → 502 `graph_error`.
+core::Error ErrorFromGraph(const std::string& what, const GraphAnswer& answer);
 
 // Percent-encodes a query value.
 std::string QueryEscape(std::string_view value);

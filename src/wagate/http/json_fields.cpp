@@ -43,16 +43,22 @@ std::optional<std::string> FieldReader::String(std::string_view name, bool requi
     return std::nullopt;
   }
   const std::string& s = v->get_ref<const std::string&>();
-  size_t len = Utf8Length(s);
-  if (len < min_chars) {
-    Fail(name, min_chars == 1 ? "must not be empty" : "must have at least " + std::to_string(min_chars) + " characters");
-    return std::nullopt;
-  }
-  if (len > max_chars) {
-    Fail(name, "must have at most " + std::to_string(max_chars) + " characters (has " + std::to_string(len) + ")");
+  if (auto broken = LengthRuleBroken(s, min_chars, max_chars)) {
+    Fail(name, *broken);
     return std::nullopt;
   }
   return s;
+}
+
+std::optional<std::string> LengthRuleBroken(std::string_view s, size_t min_chars, size_t max_chars) {
+  size_t len = Utf8Length(s);
+  if (len < min_chars) {
+    return min_chars == 1 ? "must not be empty" : "must have at least " + std::to_string(min_chars) + " characters";
+  }
+  if (len > max_chars) {
+    return "must have at most " + std::to_string(max_chars) + " characters (has " + std::to_string(len) + ")";
+  }
+  return std::nullopt;
 }
 
 std::optional<int64_t> FieldReader::Int(std::string_view name, bool required, int64_t min, int64_t max) {

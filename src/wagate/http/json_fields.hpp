@@ -36,5 +36,8 @@ class FieldReader final {
 };
 
 size_t Utf8Length(std::string_view s);
+// The length rule `s` breaks ("must not be empty", "must have at most 60 characters (has 61)"), counted in
+// code points; nullopt when it has between min_chars and max_chars.
+std::optional<std::string> LengthRuleBroken(std::string_view s, size_t min_chars, size_t max_chars);
 
 }  // namespace wagate::http

@@ -9,10 +9,20 @@ Response JsonResponse(int status, const Json& body) {
   return r;
 }
 
-Response ErrorResponse(int status, std::string_view code, std::string_view message, const Json& details) {
+namespace {
+
+Response ErrorBody(int status, std::string_view code, std::string_view message, std::string_view field,
+                   const Json& details) {
   Json err = {{"code", code}, {"message", message}};
+  if (!field.empty()) err["field"] = field;
   if (!details.is_null()) err["details"] = details;
   return JsonResponse(status, Json{{"error", err}});
+}
+
+}  // namespace
+
+Response ErrorResponse(int status, std::string_view code, std::string_view message, const Json& details) {
+  return ErrorBody(status, code, message, {}, details);
 }
 
 int StatusFor(core::ErrorKind kind) {
@@ -33,13 +43,7 @@ int StatusFor(core::ErrorKind kind) {
 }
 
 Response ErrorResponse(const core::Error& error, const Json& details) {
-  Response r = ErrorResponse(StatusFor(error.kind), error.code, error.message, details);
-  if (!error.field.empty()) {
-    Json body = Json::parse(r.body);
-    body["error"]["field"] = error.field;
-    r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
-  }
-  return r;
+  return ErrorBody(StatusFor(error.kind), error.code, error.message, error.field, details);
 }
 
 }  // namespace wagate::http

@@ -15,14 +15,13 @@ bool ValidMediaId(const std::string& id) {
 }
 
 core::Error FromGraph(const std::string& what, const graph::GraphAnswer& a) {
-  std::string message = what + " failed: " + a.error.title;
-  if (!a.error.details.empty()) message += " (" + a.error.details + ")";
+  core::Error e = graph::ErrorFromGraph(what, a);
   // Graph's "unknown object" (100, e.g. an expired or deleted media id) is a 404 for our caller.
   if (a.error.code == 100 && a.http_status >= 400 && a.http_status < 500) {
-    return {core::ErrorKind::kNotFound, "not_found", message};
+    e.kind = core::ErrorKind::kNotFound;
+    e.code = "not_found";
   }
-  bool caller = a.http_status >= 400 && a.http_status < 500 && a.error.code != 0 && a.error.code != 190;
-  return {caller ? core::ErrorKind::kInvalidInput : core::ErrorKind::kUpstream, "graph_error", message};
+  return e;
 }
 
 std::string StringOf(const json& j, const char* key) {

@@ -5,6 +5,7 @@
 #include "wagate/http/json_fields.hpp"
 #include "wagate/http/responses.hpp"
 #include "wagate/sandbox/base64.hpp"
+#include "wagate/sandbox/graph_ids.hpp"
 #include "wagate/sandbox/graph_request.hpp"
 #include "wagate/sandbox/media_limits.hpp"
 #include "wagate/sandbox/sandbox_app.hpp"

@@ -15,16 +15,8 @@ using testing::Call;
 using testing::Json;
 using testing::MultipartUpload;
 
-SandboxSettings Quiet() {
-  SandboxSettings s;
-  s.webhook_url = "";
-  s.mps = 0;
-  s.pair_burst = 0;
-  return s;
-}
-
 struct Fixture {
-  Fixture() : app(Quiet(), clock, 1) { app.RegisterRoutes(router); }
+  Fixture() : app(testing::QuietSettings(), clock, 1) { app.RegisterRoutes(router); }
   http::Response Upload(const std::string& file, const std::string& mime, const std::string& phone = "1") {
     testing::Upload up = MultipartUpload(file, mime);
     return Call(router, "POST", "/v24.0/" + phone + "/media", up.body, "t", {{"content-type", up.content_type}});
@@ -216,7 +208,7 @@ TEST(MediaEndpointsTest, MarkAsReadNeedsAKnownWamid) {
 
 TEST(MediaEndpointsTest, ReactionsToUnknownMessagesFailLater) {
   core::FakeClock clock;
-  SandboxApp app(Quiet(), clock, 1);
+  SandboxApp app(testing::QuietSettings(), clock, 1);
   auto react = [&](const std::string& target) {
     return app.Send("v24.0", "1", "t",
                     R"({"messaging_product":"whatsapp","to":"5","type":"reaction",

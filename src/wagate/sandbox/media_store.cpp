@@ -1,23 +1,10 @@
 #include "wagate/sandbox/media_store.hpp"
 
-#include <cstring>
-
 #include "wagate/core/ids.hpp"
+#include "wagate/sandbox/graph_ids.hpp"
 #include "wagate/security/crypto.hpp"
 
 namespace wagate::sandbox {
-namespace {
-
-// 16 digits starting with 2; template ids start with 1 (see template_store.cpp).
-std::string NewMediaId() {
-  uint64_t n = 0;
-  std::string bytes = core::RandomBytes(sizeof n);
-  std::memcpy(&n, bytes.data(), sizeof n);
-  std::string digits = std::to_string(n % 1'000'000'000'000'000ULL);
-  return "2" + std::string(15 - digits.size(), '0') + digits;
-}
-
-}  // namespace
 
 MediaStore::MediaStore() : url_key_(core::RandomBytes(32)) {}
 
@@ -36,7 +23,7 @@ MediaRecord MediaStore::Put(std::string phone_number_id, std::string mime_type,
   std::lock_guard lock(mu_);
   SweepExpired(now_ms);
   do {
-    record.id = NewMediaId();
+    record.id = NewGraphObjectId('2');  // media ids start with 2
   } while (media_.count(record.id));
   media_[record.id] = record;
   bytes_ += record.size;

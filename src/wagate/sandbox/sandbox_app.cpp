@@ -7,6 +7,7 @@
 #include "wagate/http/json_fields.hpp"
 #include "wagate/http/responses.hpp"
 #include "wagate/sandbox/base64.hpp"
+#include "wagate/sandbox/graph_ids.hpp"
 #include "wagate/sandbox/graph_request.hpp"
 #include "wagate/sandbox/media_limits.hpp"
 
@@ -33,8 +34,6 @@ http::Response HouseError(std::string_view code, std::string message) {
 }
 
 }  // namespace
-
-std::string NewWamid() { return "wamid.HBgL" + Base64Encode(core::RandomBytes(30)); }
 
 SandboxApp::SandboxApp(const SandboxSettings& settings, const core::Clock& clock, uint64_t seed)
     : clock_(clock),

@@ -126,7 +126,4 @@ class SandboxApp final {
   MediaEndpoints media_;
 };
 
-// "wamid." + base64 of random bytes, like Meta's opaque ids (≤128 chars).
-std::string NewWamid();
-
 }  // namespace wagate::sandbox

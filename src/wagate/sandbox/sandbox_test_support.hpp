@@ -7,8 +7,18 @@
 #include <vector>
 
 #include "wagate/http/router.hpp"
+#include "wagate/sandbox/sandbox_settings.hpp"
 
 namespace wagate::sandbox::testing {
+
+// No webhooks, no throughput or pair limits: for tests of one endpoint's behaviour.
+inline SandboxSettings QuietSettings() {
+  SandboxSettings s;
+  s.webhook_url = "";
+  s.mps = 0;
+  s.pair_burst = 0;
+  return s;
+}
 
 // Dispatches through the real route table; handlers answer synchronously unless a request is held.
 // `target` may carry a query string.

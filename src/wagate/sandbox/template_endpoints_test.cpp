@@ -11,16 +11,8 @@ using nlohmann::json;
 using testing::Call;
 using testing::Json;
 
-SandboxSettings Quiet() {
-  SandboxSettings s;
-  s.webhook_url = "";
-  s.mps = 0;
-  s.pair_burst = 0;
-  return s;
-}
-
 struct Fixture {
-  explicit Fixture(SandboxSettings s = Quiet()) : app(s, clock, 1) { app.RegisterRoutes(router); }
+  explicit Fixture(SandboxSettings s = testing::QuietSettings()) : app(s, clock, 1) { app.RegisterRoutes(router); }
   http::Response Post(const std::string& target, const std::string& body) { return Call(router, "POST", target, body); }
   http::Response Get(const std::string& target) { return Call(router, "GET", target); }
   // Seeds a template through the control route and returns its id.
@@ -147,7 +139,7 @@ TEST(TemplateEndpointsTest, DefaultWabaHasHelloWorldAndCanBeTurnedOff) {
 }
 
 TEST(TemplateEndpointsTest, AutomaticReviewLandsAfterItsDelay) {
-  SandboxSettings s = Quiet();
+  SandboxSettings s = testing::QuietSettings();
   s.template_review = "approve";
   s.template_review_ms = 60'000;
   Fixture f(s);

@@ -2,23 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 
-#include "wagate/core/ids.hpp"
+#include "wagate/sandbox/graph_ids.hpp"
 
 namespace wagate::sandbox {
 namespace {
-
-// 16 digits starting with 1 (like Meta's "1387372356726668"): below 2^53, so JSON readers that parse
-// numbers as doubles keep the webhook's integer `message_template_id` exact. Media ids start with 2, so
-// the one GET /{id} route can serve both without a lookup collision.
-std::string NewTemplateId() {
-  uint64_t n = 0;
-  std::string bytes = core::RandomBytes(sizeof n);
-  std::memcpy(&n, bytes.data(), sizeof n);
-  std::string digits = std::to_string(n % 1'000'000'000'000'000ULL);
-  return "1" + std::string(15 - digits.size(), '0') + digits;
-}
 
 bool Matches(const TemplateRecord& t, const TemplateQuery& q) {
   auto upper = [](std::string s) {
@@ -87,7 +75,7 @@ core::Result<TemplateRecord> TemplateStore::Add(TemplateRecord record) {
     }
   }
   do {
-    record.id = NewTemplateId();
+    record.id = NewGraphObjectId('1');  // template ids start with 1
   } while (templates_.count(record.id));
   record.seq = next_seq_++;
   templates_[record.id] = record;

@@ -88,11 +88,11 @@ std::optional<TemplateRecord> Find(Connection& c, const std::string& waba_id, co
   return Read(s);
 }
 
-std::vector<TemplateRecord> List(Connection& c, const std::string& waba_id, const std::optional<std::string>& name,
-                                 const std::optional<std::string>& status) {
+std::vector<TemplateRecord> List(Connection& c, const std::optional<std::string>& waba_id,
+                                 const std::optional<std::string>& name, const std::optional<std::string>& status) {
   Statement s = c.Prepare(std::string("SELECT ") + kColumns +
-                          " FROM templates WHERE waba_id = ?1 AND (?2 IS NULL OR name = ?2) AND "
-                          "(?3 IS NULL OR status = ?3) ORDER BY name, language");
+                          " FROM templates WHERE (?1 IS NULL OR waba_id = ?1) AND (?2 IS NULL OR name = ?2) AND "
+                          "(?3 IS NULL OR status = ?3) ORDER BY waba_id, name, language");
   s.Bind(1, waba_id).Bind(2, name).Bind(3, status);
   std::vector<TemplateRecord> out;
   while (s.Step()) out.push_back(Read(s));

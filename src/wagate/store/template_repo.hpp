@@ -45,8 +45,9 @@ void Upsert(Connection& c, const TemplateRecord& t);
 void ReplaceAll(Connection& c, const std::string& waba_id, const std::vector<TemplateRecord>& all, int64_t now);
 std::optional<TemplateRecord> Find(Connection& c, const std::string& waba_id, const std::string& name,
                                    const std::string& language);
-std::vector<TemplateRecord> List(Connection& c, const std::string& waba_id, const std::optional<std::string>& name,
-                                 const std::optional<std::string>& status);
+// `waba_id` nullopt: every WABA's templates (loading the registry at start).
+std::vector<TemplateRecord> List(Connection& c, const std::optional<std::string>& waba_id,
+                                 const std::optional<std::string>& name, const std::optional<std::string>& status);
 // Languages a name exists in (for a helpful "wrong language" error).
 std::vector<std::string> LanguagesOf(Connection& c, const std::string& waba_id, const std::string& name);
 // Status change from a webhook: by Graph id, else by name + language. False when no row matched.

@@ -13,16 +13,6 @@ using nlohmann::json;
 constexpr int kPageLimit = 100;
 constexpr int kMaxPages = 200;
 
-core::Error GraphFailure(const std::string& what, const graph::GraphAnswer& a) {
-  std::string message = what + " failed: " + a.error.title;
-  if (!a.error.details.empty()) message += " (" + a.error.details + ")";
-  // Meta's validation answers (4xx with a Graph error) are the caller's to fix: 400. The rest: 502.
-  bool caller = a.http_status >= 400 && a.http_status < 500 && a.error.code != 0 && a.error.code != 190 &&
-                a.error.code != 4 && a.error.code != 80007;
-  core::Error e{caller ? core::ErrorKind::kInvalidInput : core::ErrorKind::kUpstream, "graph_error", message};
-  return e;
-}
-
 }  // namespace
 
 TemplateRegistry::TemplateRegistry(store::Database& db, const graph::ManagementClient& graph,
@@ -32,17 +22,8 @@ TemplateRegistry::TemplateRegistry(store::Database& db, const graph::ManagementC
 TemplateRegistry::~TemplateRegistry() { Stop(); }
 
 void TemplateRegistry::Load() {
-  std::vector<store::TemplateRecord> all = db_.Read([](store::Connection& c) {
-    std::vector<store::TemplateRecord> out;
-    store::Statement s = c.Prepare("SELECT DISTINCT waba_id FROM templates");
-    std::vector<std::string> wabas;
-    while (s.Step()) wabas.push_back(s.Text(0));
-    for (const auto& w : wabas) {
-      auto list = store::template_repo::List(c, w, std::nullopt, std::nullopt);
-      out.insert(out.end(), list.begin(), list.end());
-    }
-    return out;
-  });
+  std::vector<store::TemplateRecord> all = db_.Read(
+      [](store::Connection& c) { return store::template_repo::List(c, std::nullopt, std::nullopt, std::nullopt); });
   std::unique_lock lock(mu_);
   for (auto& t : all) cache_[Key{t.waba_id, t.name, t.language}] = std::make_shared<store::TemplateRecord>(std::move(t));
 }
@@ -111,7 +92,7 @@ core::Result<SyncReport> TemplateRegistry::Sync(const tenancy::OutletCredentials
                        "&limit=" + std::to_string(kPageLimit);
     if (!after.empty()) path += "&after=" + graph::QueryEscape(after);
     graph::GraphAnswer a = graph_.Get(path, outlet.access_token);
-    if (!a.ok()) return GraphFailure("listing the templates of WABA " + outlet.waba_id, a);
+    if (!a.ok()) return graph::ErrorFromGraph("listing the templates of WABA " + outlet.waba_id, a);
     ++report.pages;
     if (!a.body.is_object() || !a.body.contains("data") || !a.body["data"].is_array()) {
       return core::Error{core::ErrorKind::kUpstream, "graph_error", "Graph answered a template list without data[]"};
@@ -145,7 +126,7 @@ core::Result<SyncReport> TemplateRegistry::Sync(const tenancy::OutletCredentials
 
 core::Result<json> TemplateRegistry::Create(const tenancy::OutletCredentials& outlet, const json& body) {
   graph::GraphAnswer a = graph_.PostJson(outlet.waba_id + "/message_templates", outlet.access_token, body);
-  if (!a.ok()) return GraphFailure("creating the template", a);
+  if (!a.ok()) return graph::ErrorFromGraph("creating the template", a);
   if (!a.body.is_object() || !a.body.contains("id")) {
     return core::Error{core::ErrorKind::kUpstream, "graph_error", "Graph answered a template create without an id"};
   }
@@ -168,7 +149,7 @@ core::Result<int> TemplateRegistry::Delete(const tenancy::OutletCredentials& out
   std::string path = outlet.waba_id + "/message_templates?name=" + graph::QueryEscape(name);
   if (graph_id) path += "&hsm_id=" + graph::QueryEscape(*graph_id);
   graph::GraphAnswer a = graph_.Delete(path, outlet.access_token);
-  if (!a.ok()) return GraphFailure("deleting the template", a);
+  if (!a.ok()) return graph::ErrorFromGraph("deleting the template", a);
   int removed = 0;
   core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
     removed = store::template_repo::DeleteByName(c, outlet.waba_id, name, graph_id);
@@ -176,13 +157,9 @@ core::Result<int> TemplateRegistry::Delete(const tenancy::OutletCredentials& out
   });
   if (!s.ok()) return s.error();
   std::unique_lock lock(mu_);
-  for (auto it = cache_.begin(); it != cache_.end();) {
-    const auto& t = *it->second;
-    if (t.waba_id == outlet.waba_id && t.name == name && (!graph_id || t.graph_id == *graph_id)) {
-      it = cache_.erase(it);
-    } else {
-      ++it;
-    }
+  for (auto it = cache_.lower_bound(Key{outlet.waba_id, name, ""});
+       it != cache_.end() && std::get<0>(it->first) == outlet.waba_id && std::get<1>(it->first) == name;) {
+    it = !graph_id || it->second->graph_id == *graph_id ? cache_.erase(it) : std::next(it);
   }
   return removed;
 }
@@ -224,8 +201,9 @@ void TemplateRegistry::ApplyStatus(const StatusUpdate& u, int64_t now) {
   bool matched = false;
   {
     std::unique_lock lock(mu_);
-    for (auto& [key, t] : cache_) {
-      if (std::get<0>(key) != u.waba_id) continue;
+    for (auto it = WabaBegin(u.waba_id); it != cache_.end() && std::get<0>(it->first) == u.waba_id; ++it) {
+      const Key& key = it->first;
+      std::shared_ptr<const store::TemplateRecord>& t = it->second;
       bool match = (!u.graph_id.empty() && t->graph_id == u.graph_id) ||
                    (std::get<1>(key) == u.name && std::get<2>(key) == u.language);
       if (!match) continue;
@@ -244,10 +222,14 @@ void TemplateRegistry::ApplyStatus(const StatusUpdate& u, int64_t now) {
 void TemplateRegistry::PutAll(const std::string& waba_id, const std::vector<store::TemplateRecord>& all,
                               int64_t listed_at) {
   std::unique_lock lock(mu_);
-  for (auto it = cache_.begin(); it != cache_.end();) {  // as ReplaceAll: newer entries stay
-    it = std::get<0>(it->first) == waba_id && it->second->updated_at <= listed_at ? cache_.erase(it) : std::next(it);
+  for (auto it = WabaBegin(waba_id); it != cache_.end() && std::get<0>(it->first) == waba_id;) {
+    it = it->second->updated_at <= listed_at ? cache_.erase(it) : std::next(it);  // as ReplaceAll: newer stay
   }
   for (const auto& t : all) cache_.try_emplace(Key{t.waba_id, t.name, t.language}, std::make_shared<store::TemplateRecord>(t));
+}
+
+TemplateRegistry::Cache::iterator TemplateRegistry::WabaBegin(const std::string& waba_id) {
+  return cache_.lower_bound(Key{waba_id, "", ""});
 }
 
 void TemplateRegistry::Put(const store::TemplateRecord& t) {

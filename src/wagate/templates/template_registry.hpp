@@ -64,7 +64,7 @@ class TemplateRegistry final {
   static void ApplyStatus(store::Connection& c, const StatusUpdate& update, int64_t now);
 
  private:
-  using Key = std::tuple<std::string, std::string, std::string>;  // waba, name, language
+  using Key = std::tuple<std::string, std::string, std::string>;  // waba, name, language (sorted: a WABA's entries are adjacent)
   void PutAll(const std::string& waba_id, const std::vector<store::TemplateRecord>& all, int64_t listed_at);
   void Put(const store::TemplateRecord& t);
   void RunBackground();
@@ -76,7 +76,9 @@ class TemplateRegistry final {
 
   std::mutex sync_mu_;
   mutable std::shared_mutex mu_;
-  std::map<Key, std::shared_ptr<const store::TemplateRecord>> cache_;
+  using Cache = std::map<Key, std::shared_ptr<const store::TemplateRecord>>;
+  Cache::iterator WabaBegin(const std::string& waba_id);  // the WABA's entries are contiguous; call locked
+  Cache cache_;
 
   std::mutex bg_mu_;
   std::condition_variable bg_cv_;

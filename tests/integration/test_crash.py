@@ -1,8 +1,10 @@
 """Crash safety: `kill -9` with 1,000 accepted async messages, restart, each sent exactly once.
 
 Acceptance point 9 of issue 2. The outlet's throughput (80 mps) makes sending take ~12 s, so the kill
-lands while sending is in progress. Further cases make sends deterministically in doubt (the sandbox holds
-the requests) to check both in-doubt policies, and check that a graceful stop leaves nothing in doubt.
+lands while sending is in progress; while the messages are accepted the outlet runs at 1 mps, so however
+slowly the machine accepts them, almost none goes out before all are accepted. Further cases make sends
+deterministically in doubt (the sandbox holds the requests) to check both in-doubt policies, and check that
+a graceful stop leaves nothing in doubt.
 """
 
 import os
@@ -43,13 +45,21 @@ class CrashTest(harness.WagateTestCase):
             n += len(r.json()["messages"])
         return n
 
+    def set_throughput(self, s, fx, mps):
+        r = s.admin.request("PATCH", "/api/v1/tenants/%s/outlets/%s" % (fx.tenant_id, fx.outlet_id),
+                            body={"throughput_mps": mps})
+        self.assertEqual(r.status, 200, r)
+
     def crash_mid_send(self, restart_sets):
-        t_start = time.monotonic()
         s = self.start_stack(sandbox_args=["--mps", "0"])
-        fx = s.default_fixture(throughput_mps=MPS)
+        # 1 mps while accepting: on a slow machine accepting 1,000 can take longer than sending them at
+        # 80 mps, and the kill would come after the last send.
+        fx = s.default_fixture(throughput_mps=1)
+        t_start = time.monotonic()
         ids = self.accept_all(s, fx, N)
         t_accepted = time.monotonic() - t_start
-        count = wait_until(lambda: len(s.sandbox.messages()) >= KILL_AFTER and len(s.sandbox.messages()), 30,
+        self.set_throughput(s, fx, MPS)
+        count = wait_until(lambda: len(s.sandbox.messages()) >= KILL_AFTER and len(s.sandbox.messages()), 60,
                            interval=0.1, msg="%d sends before the kill" % KILL_AFTER)
         s.gateway.kill9()
         at_kill = len(s.sandbox.messages())
@@ -58,7 +68,7 @@ class CrashTest(harness.WagateTestCase):
         self.assertLess(count, N, "sending finished before the kill: the test proves nothing "
                                   "(throughput_mps=%d not applied?)" % MPS)
         s.gateway.restart(sets=restart_sets)
-        return s, fx, ids, t_start
+        return s, fx, ids
 
     def final_statuses(self, s, ids):
         c = s.gateway.client(keepalive=True)
@@ -71,11 +81,12 @@ class CrashTest(harness.WagateTestCase):
         return out
 
     def test_kill9_with_1000_accepted_then_resend_policy_sends_each_exactly_once(self):
-        s, fx, ids, t0 = self.crash_mid_send({"engine.in_doubt_policy": "resend",
-                                              "engine.in_doubt_timeout_ms": 5000})
-        wait_until(lambda: len(set(s.sandbox.accepted_by_biz()) & set(ids)) == N, 80, interval=0.5,
+        s, fx, ids = self.crash_mid_send({"engine.in_doubt_policy": "resend",
+                                          "engine.in_doubt_timeout_ms": 5000})
+        # ~11 s of sending at 80 mps plus the 5 s in-doubt timeout; the deadlines only bound a hang
+        wait_until(lambda: len(set(s.sandbox.accepted_by_biz()) & set(ids)) == N, 120, interval=0.5,
                    msg="all %d messages reach the sandbox after restart" % N)
-        wait_until(lambda: self.unsettled(s, fx) == 0, 30, interval=0.5, msg="no message queued or sending")
+        wait_until(lambda: self.unsettled(s, fx) == 0, 60, interval=0.5, msg="no message queued or sending")
         counts = s.sandbox.accepted_by_biz()
         dup = {m: c for m, c in counts.items() if c != 1}
         self.assertEqual(dup, {}, "messages sent more than once")
@@ -89,11 +100,10 @@ class CrashTest(harness.WagateTestCase):
         self.assertEqual(wrong, [], "whatsapp_message_id differs from the sandbox's wamid")
         # and nothing is sent again a little later
         harness.assert_stays(lambda: len(s.sandbox.messages()) == N, 2.0, msg="no late duplicate")
-        self.assertLess(time.monotonic() - t0, 115)
 
     def test_kill9_with_default_policy_never_sends_twice(self):
-        s, fx, ids, t0 = self.crash_mid_send({"engine.in_doubt_timeout_ms": 5000})
-        wait_until(lambda: self.unsettled(s, fx) == 0, 80, interval=0.5, msg="no message queued or sending")
+        s, fx, ids = self.crash_mid_send({"engine.in_doubt_timeout_ms": 5000})
+        wait_until(lambda: self.unsettled(s, fx) == 0, 120, interval=0.5, msg="no message queued or sending")
         counts = s.sandbox.accepted_by_biz()
         dup = {m: c for m, c in counts.items() if c != 1}
         self.assertEqual(dup, {}, "messages sent more than once")
@@ -109,12 +119,12 @@ class CrashTest(harness.WagateTestCase):
             # a message the Cloud API accepted is settled by its status webhook, even if first marked unknown
             return all(final[m]["status"] in harness.FINAL_OK for m in counts)
 
-        wait_until(consistent, 30, interval=1.0, msg="accepted messages settled by their webhooks")
+        # each try reads 1,000 statuses, which alone can take seconds on a busy machine
+        wait_until(consistent, 90, interval=1.0, msg="accepted messages settled by their webhooks")
         unknown = len(ids) - len(counts)
         sys.stderr.write("[crash] default policy: %d sent, %d unknown\n" % (len(counts), unknown))
         self.assertLess(unknown, N - KILL_AFTER, "only messages in flight at the kill may be in doubt")
         harness.assert_stays(lambda: len(s.sandbox.messages()) == len(counts), 2.0, msg="no late resend")
-        self.assertLess(time.monotonic() - t0, 115)
 
     def held_in_flight(self, n):
         """n async messages whose Graph requests hang in the sandbox (so they are `sending` at the kill)."""
@@ -127,7 +137,7 @@ class CrashTest(harness.WagateTestCase):
             r = s.send(fx, "held %d" % i, asynchronous=True)
             self.assertEqual(r.status, 202, r)
             ids.append(r.json()["message_id"])
-        wait_until(lambda: s.sandbox.stats()["held_requests"] == n, 15, msg="%d requests held" % n)
+        wait_until(lambda: s.sandbox.stats()["held_requests"] == n, 60, msg="%d requests held" % n)
         for mid in ids:
             self.assertEqual(s.status(mid)["status"], "sending")
         s.gateway.kill9()
@@ -139,18 +149,26 @@ class CrashTest(harness.WagateTestCase):
         t0 = time.monotonic()
         s.gateway.restart(sets={"engine.in_doubt_policy": "resend", "engine.in_doubt_timeout_ms": 2000})
         for mid in ids:
-            s.wait_status(mid, harness.FINAL_OK, timeout=20)
+            s.wait_status(mid, harness.FINAL_OK, timeout=60)
         self.assertGreater(time.monotonic() - t0, 1.5, "resent before the in-doubt timeout")
         harness.assert_stays(lambda: len(s.sandbox.messages()) == len(ids), 2.0, msg="no duplicate")
         self.assertEqual(s.sandbox.accepted_by_biz(), {m: 1 for m in ids})
 
     def test_in_doubt_sends_become_unknown_with_default_policy(self):
         s, fx, ids = self.held_in_flight(10)
+        t0 = time.monotonic()
         s.gateway.restart(sets={"engine.in_doubt_timeout_ms": 2000})
-        # before the timeout they stay `sending`, waiting for a webhook
-        self.assertEqual({s.status(m)["status"] for m in ids}, {"sending"})
+        # before the timeout they stay `sending`, waiting for a webhook. The timeout runs from the restart
+        # (after t0): a status read that ended less than 2 s after t0 must be `sending`; one a starved
+        # machine read later may legitimately be `unknown` already.
+        for m in ids:
+            st = s.status(m)
+            if st["status"] != "sending":
+                self.assertGreaterEqual(time.monotonic() - t0, 1.95, "left `sending` before the in-doubt timeout: %s"
+                                        % st)
+                self.assertEqual(st["status"], "unknown", st)
         for mid in ids:
-            st = s.wait_status(mid, "unknown", timeout=20)
+            st = s.wait_status(mid, "unknown", timeout=60)
             self.assertIsNone(st["whatsapp_message_id"], st)
             self.assertIsNone(st["sent_at"], st)
         harness.assert_stays(lambda: s.sandbox.messages() == [], 2.0, msg="never resent")
@@ -159,7 +177,7 @@ class CrashTest(harness.WagateTestCase):
         r = s.post_webhook(harness.status_payload(fx.phone_number_id, [harness.status_obj(wamid, "sent", biz=ids[0])]),
                            fx.secrets["app_secret"])
         self.assertEqual(r.status, 200, r)
-        st = s.wait_status(ids[0], "sent", timeout=10)
+        st = s.wait_status(ids[0], "sent", timeout=60)
         self.assertEqual(st["whatsapp_message_id"], wamid)
 
     def test_mark_read_in_doubt_is_resent_at_once_whatever_the_policy(self):
@@ -174,36 +192,36 @@ class CrashTest(harness.WagateTestCase):
                                                    "message_type": "mark_read", "mark_read": {"message_id": wamid}})
         self.assertEqual(r.status, 202, r)
         mid = r.json()["message_id"]
-        wait_until(lambda: s.sandbox.stats()["held_requests"] == 1, 15, msg="the mark-as-read request held")
+        wait_until(lambda: s.sandbox.stats()["held_requests"] == 1, 60, msg="the mark-as-read request held")
         self.assertEqual(s.status(mid)["status"], "sending")
         s.gateway.kill9()
         s.sandbox.faults(timeout_rate=0.0)
         t0 = time.monotonic()
         s.gateway.restart(sets={"engine.in_doubt_timeout_ms": 600000})  # default policy, a long timeout
-        st = s.wait_status(mid, "sent", timeout=15)
-        self.assertLess(time.monotonic() - t0, 14, "resent without waiting for the in-doubt timeout")
+        # any bound far below the 600 s in-doubt timeout proves it was not waited for
+        st = s.wait_status(mid, "sent", timeout=120)
+        self.assertLess(time.monotonic() - t0, 120, "resent without waiting for the in-doubt timeout")
         self.assertIsNone(st["whatsapp_message_id"], st)
 
     def test_kill9_at_high_throughput_resend_policy_sends_each_once(self):
         """Many concurrent requests at the kill make an accepted-but-unrecorded send likely; its webhook
         (matched by biz_opaque_callback_data) must settle it, not a resend."""
         s = self.start_stack(sandbox_args=["--mps", "0"])
-        fx = s.default_fixture(throughput_mps=1000)
-        s.sandbox.faults(fail_rate=1.0)  # hold sending back until everything is accepted
+        # hold sending back (1 mps) until everything is accepted, then full speed
+        fx = s.default_fixture(throughput_mps=1)
         ids = self.accept_all(s, fx, 600)
-        s.sandbox.faults(fail_rate=0.0)
-        wait_until(lambda: s.sandbox.stats()["accepted"] >= 100, 30, interval=0.01, msg="sending under way")
+        self.set_throughput(s, fx, 1000)
+        wait_until(lambda: s.sandbox.stats()["accepted"] >= 100, 60, interval=0.01, msg="sending under way")
         s.gateway.kill9()
         at_kill = s.sandbox.stats()["accepted"]
         sys.stderr.write("\n[crash] high throughput: killed with %d accepted\n" % at_kill)
         s.gateway.restart(sets={"engine.in_doubt_policy": "resend", "engine.in_doubt_timeout_ms": 3000})
-        wait_until(lambda: self.unsettled(s, fx) == 0, 60, interval=0.5, msg="no message queued or sending")
+        wait_until(lambda: self.unsettled(s, fx) == 0, 120, interval=0.5, msg="no message queued or sending")
         counts = s.sandbox.accepted_by_biz()
         self.assertEqual({m: c for m, c in counts.items() if c != 1}, {}, "messages sent more than once")
         final = self.final_statuses(s, ids)
-        # a message that failed its attempts while the faults were on is retried later; none may be lost
-        bad = {m: st["status"] for m, st in final.items() if st["status"] not in harness.FINAL_OK
-               and not (st["status"] == "failed" and counts.get(m, 0) == 0)}
+        # resend policy: none may be lost
+        bad = {m: st["status"] for m, st in final.items() if st["status"] not in harness.FINAL_OK}
         self.assertEqual(bad, {})
         for m in ids:
             if final[m]["status"] in harness.FINAL_OK:
@@ -211,17 +229,19 @@ class CrashTest(harness.WagateTestCase):
 
     def test_sigterm_mid_send_leaves_nothing_in_doubt(self):
         s = self.start_stack(sandbox_args=["--mps", "0"])
-        fx = s.default_fixture(throughput_mps=40)
+        # 1 mps while accepting (a slow machine could otherwise send all 300 before the stop), then 40 mps
+        fx = s.default_fixture(throughput_mps=1)
         ids = self.accept_all(s, fx, 300)
-        wait_until(lambda: s.sandbox.stats()["accepted"] >= 40, 20, interval=0.05, msg="sending under way")
-        t0 = time.monotonic()
-        code = s.gateway.stop(grace=20)
-        self.assertLess(time.monotonic() - t0, 20)
+        self.set_throughput(s, fx, 40)
+        wait_until(lambda: s.sandbox.stats()["accepted"] >= 40, 60, interval=0.05, msg="sending under way")
+        # exit code 0 proves SIGTERM stopped it (after the grace it is SIGKILLed); at_stop below proves the
+        # stop did not wait for the queue
+        code = s.gateway.stop(grace=60)
         self.assertEqual(code, 0)
         at_stop = s.sandbox.stats()["accepted"]
         self.assertLess(at_stop, 300, "the stop should not wait for the whole queue")
         s.gateway.restart()  # default policy: an in-doubt message would end `unknown`
-        wait_until(lambda: self.unsettled(s, fx) == 0 and len(s.sandbox.messages()) >= 300, 40, interval=0.5,
+        wait_until(lambda: self.unsettled(s, fx) == 0 and len(s.sandbox.messages()) >= 300, 90, interval=0.5,
                    msg="all sent after the restart")
         self.assertEqual(s.sandbox.accepted_by_biz(), {m: 1 for m in ids})
         final = self.final_statuses(s, ids)
@@ -247,7 +267,7 @@ class CrashTest(harness.WagateTestCase):
         s.gateway.kill9()
         s.gateway.restart()
         for mid, _ in msgs:
-            s.wait_status(mid, "read", timeout=20)
+            s.wait_status(mid, "read", timeout=60)
 
     def test_accepted_message_survives_immediate_kill(self):
         """The message is committed before the 202: kill -9 right after the answers, nothing is lost."""
@@ -269,8 +289,8 @@ class CrashTest(harness.WagateTestCase):
             m = s.message(mid)
             self.assertTrue(m["message"].startswith("survive "), m)
         for mid in ids:
-            s.wait_status(mid, harness.FINAL_OK, timeout=30)
-        wait_until(lambda: self.unsettled(s, fx) == 0, 20, msg="all settled")
+            s.wait_status(mid, harness.FINAL_OK, timeout=60)
+        wait_until(lambda: self.unsettled(s, fx) == 0, 60, msg="all settled")
         self.assertEqual(s.sandbox.accepted_by_biz(), {m: 1 for m in ids})
 
 

@@ -48,7 +48,7 @@ class DeadLetterTest(harness.WagateTestCase):
             ids.append(r.json()["message_id"])
         return ids
 
-    def wait_failed(self, ids, code, timeout=20):
+    def wait_failed(self, ids, code, timeout=60):
         for mid in ids:
             st = self.s.wait_status(mid, "failed", timeout=timeout)
             self.assertEqual(st["error"]["code"], code, st)
@@ -70,7 +70,8 @@ class DeadLetterTest(harness.WagateTestCase):
         perm = self.send_async(self.ca, self.p, N_PERM, "perm")
         b_ids = self.send_async(self.cb, self.fx_b.outlet, N_B, "tenant B")
         self.wait_failed(perm + b_ids, 131009)
-        wait_until(lambda: now_ms() > max(t0, self.last_failed_ms(perm + b_ids)) + 50, 2, interval=0.01)
+        last_failed = max(t0, self.last_failed_ms(perm + b_ids))
+        wait_until(lambda: now_ms() > last_failed + 50, 10, interval=0.01, msg="t1 after the last failure")
         t1 = now_ms()
         # 2. exhausted retries: HTTP 500 / 131000 on every attempt, on outlet E
         s.sandbox.faults(error_rate=0.0, fail_rate=1.0)
@@ -142,7 +143,7 @@ class DeadLetterTest(harness.WagateTestCase):
         r = self.ca.post("/api/v1/dead-letters/%s/retry" % perm[0])
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json(), {"retried": 1, "skipped": 0, "message_ids": [perm[0]]})
-        st = s.wait_status(perm[0], harness.FINAL_OK, timeout=10)
+        st = s.wait_status(perm[0], harness.FINAL_OK, timeout=60)
         self.assertIsNone(st["error"], st)
         self.assertNotIn(perm[0], self.dead_ids(self.ca))
         # retrying it again: no longer a dead letter
@@ -156,7 +157,7 @@ class DeadLetterTest(harness.WagateTestCase):
         self.assertEqual((j["retried"], j["skipped"]), (N_PERM - 1, 0), j)
         self.assertEqual(set(j["message_ids"]), set(perm[1:]))
         for mid in perm:
-            s.wait_status(mid, harness.FINAL_OK, timeout=10)
+            s.wait_status(mid, harness.FINAL_OK, timeout=60)
         # E's are untouched by P's filter
         self.assertEqual(self.dead_ids(self.ca), set(exhausted))
         for mid in exhausted:
@@ -169,11 +170,11 @@ class DeadLetterTest(harness.WagateTestCase):
             results[i] = self.ca.post("/api/v1/dead-letters/retry", {"error_code": 131000})
 
         barrier = threading.Barrier(2)
-        ts = [threading.Thread(target=lambda i=i: (barrier.wait(10), bulk(i)), daemon=True) for i in range(2)]
+        ts = [threading.Thread(target=lambda i=i: (barrier.wait(60), bulk(i)), daemon=True) for i in range(2)]
         for t in ts:
             t.start()
         for t in ts:
-            t.join(30)
+            t.join(120)
         for r in results:
             self.assertEqual(r.status, 200, r)
         got = [set(r.json()["message_ids"]) for r in results]
@@ -181,7 +182,7 @@ class DeadLetterTest(harness.WagateTestCase):
         self.assertEqual(got[0] | got[1], set(exhausted))
         self.assertEqual(sum(r.json()["retried"] for r in results), N_EXHAUST, [r.json() for r in results])
         for mid in exhausted:
-            st = s.wait_status(mid, harness.FINAL_OK, timeout=15)
+            st = s.wait_status(mid, harness.FINAL_OK, timeout=60)
             self.assertIsNone(st["error"], st)
         # B's were not retried (the fault was on for them; they stay dead)
         self.assertEqual(self.dead_ids(self.cb), set(b_ids))
@@ -209,7 +210,7 @@ class DeadLetterTest(harness.WagateTestCase):
             self.assertEqual(r.status, 200, r)
         self.assertEqual(sum(r.json()["retried"] for r in rs), 40, [r.json()["retried"] for r in rs])
         for mid in ids:
-            s.wait_status(mid, harness.FINAL_OK, timeout=15)
+            s.wait_status(mid, harness.FINAL_OK, timeout=60)
         harness.assert_stays(lambda: s.sandbox.stats()["accepted"] == 40, 1.5, msg="no extra send")
         self.assertEqual(s.sandbox.accepted_by_biz(), {m: 1 for m in ids})
 
@@ -243,7 +244,7 @@ class DeadLetterTest(harness.WagateTestCase):
         self.assertEqual(r.status, 200, r)
         j = r.json()
         self.assertEqual((j["retried"], j["skipped"], j["message_ids"]), (1, 3, plain), j)
-        s.wait_status(plain[0], harness.FINAL_OK, timeout=10)
+        s.wait_status(plain[0], harness.FINAL_OK, timeout=60)
         r = self.ca.post("/api/v1/dead-letters/retry", {"error_code": 131047})
         self.assertEqual(r.status, 200, r)
         self.assertEqual((r.json()["retried"], r.json()["skipped"]), (0, 3), r)

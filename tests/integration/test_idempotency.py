@@ -34,7 +34,7 @@ class IdempotencyTest(harness.WagateTestCase):
 
         def one(i):
             try:
-                barrier.wait(timeout=20)
+                barrier.wait(timeout=60)
                 out[i] = c.post("/api/v1/messages/send", body, headers={"Idempotency-Key": key}, timeout=90)
             except BaseException as e:  # noqa: BLE001 - reported below
                 errors.append(e)
@@ -81,7 +81,7 @@ class IdempotencyTest(harness.WagateTestCase):
         self.assertEqual(self.s.admin.get("/api/v1/tenants/%s" % self.fx.tenant_id).json()["used_this_month"], 1)
 
         # a repeat after completion answers the original without sending again
-        self.s.wait_status(mid, ("delivered", "read"), timeout=10)
+        self.s.wait_status(mid, ("delivered", "read"), timeout=60)
         r = self.tc.post("/api/v1/messages/send", body, headers={"Idempotency-Key": key})
         self.assertEqual(r.status, 200, r)
         again = r.json()
@@ -114,7 +114,7 @@ class IdempotencyTest(harness.WagateTestCase):
             j = r.json()
             self.assertIn(j["status"], ("queued", "sending") + harness.FINAL_OK, j)
             self.assertEqual(j["service_window"], rs[0].json()["service_window"], j)
-        self.s.wait_status(mid, harness.FINAL_OK, timeout=15)
+        self.s.wait_status(mid, harness.FINAL_OK, timeout=60)
         harness.assert_stays(lambda: len(self.sandbox_requests_for(mid)) == 1, 1.5, msg="one send")
         self.assertEqual(self.s.sandbox.stats()["requests"], 1)
         self.assertEqual([m["message_id"] for m in self.outlet_messages()], [mid])
@@ -148,7 +148,7 @@ class IdempotencyTest(harness.WagateTestCase):
             self.assertEqual(len({json.dumps(a, sort_keys=True) for a in answers}), 1, answers)
         mids = {a[0]["message_id"] for a in by_key.values()}
         self.assertEqual(len(mids), 20)
-        wait_until(lambda: self.s.sandbox.stats()["requests"] >= 20, 10)
+        wait_until(lambda: self.s.sandbox.stats()["requests"] >= 20, 60, msg="20 sends")
         harness.assert_stays(lambda: self.s.sandbox.stats()["requests"] == 20, 1.0, msg="one send per key")
         self.assertEqual(self.s.sandbox.accepted_by_biz(), {m: 1 for m in mids})
 

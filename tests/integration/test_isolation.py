@@ -189,16 +189,17 @@ class IsolationTest(harness.WagateTestCase):
 
 class LifecycleTest(harness.WagateTestCase):
     def test_queued_messages_of_a_deleted_outlet_fail_and_are_never_sent(self):
-        s = self.start_stack(sandbox_args=["--mps", "0"])
+        # a retry budget (6) a slow test cannot exhaust before the delete: the deletion is what fails it
+        s = self.start_stack(sandbox_args=["--mps", "0"], gateway_sets={"engine.retry_max_attempts": 6})
         fx = s.default_fixture()
         s.sandbox.faults(fail_rate=1.0)
         r = s.send(fx, "orphan", asynchronous=True)
         self.assertEqual(r.status, 202, r)
         mid = r.json()["message_id"]
-        harness.wait_until(lambda: len(s.sandbox.requests_for(mid)) >= 1, 10, msg="first attempt")
+        harness.wait_until(lambda: len(s.sandbox.requests_for(mid)) >= 1, 60, msg="first attempt")
         self.assertEqual(s.admin.delete("/api/v1/tenants/%s/outlets/%s" % (fx.tenant_id, fx.outlet_id)).status, 204)
         s.sandbox.faults(fail_rate=0.0)
-        st = s.wait_status(mid, ("failed",), timeout=15)
+        st = s.wait_status(mid, ("failed",), timeout=60)
         self.assertIsNotNone(st["failed_at"], st)
         self.assertEqual(s.sandbox.accepted_by_biz().get(mid, 0), 0)
 
@@ -211,7 +212,7 @@ class LifecycleTest(harness.WagateTestCase):
         fx2 = harness.Fixture(fx.tenant, o2, fx.key, sec2)
         r = s.send(fx2, "new outlet, same number")
         self.assertEqual(r.status, 200, r)
-        s.wait_status(r.json()["message_id"], "read", timeout=20)
+        s.wait_status(r.json()["message_id"], "read", timeout=60)
         # and after deleting the whole tenant, another tenant may take the number
         self.assertEqual(s.admin.delete("/api/v1/tenants/%s" % fx.tenant_id).status, 204)
         t = s.create_tenant()
@@ -241,7 +242,7 @@ class SecretsTest(harness.WagateTestCase):
         r = s.send(fx, "secret test", client=kc)
         self.assertEqual(r.status, 200, r)
         mid = r.json()["message_id"]
-        s.wait_status(mid, "read", timeout=30)
+        s.wait_status(mid, "read", timeout=60)
         for c in (s.admin, kc):
             c.get("/api/v1/tenants")
             c.get("/api/v1/tenants/%s" % t["id"])

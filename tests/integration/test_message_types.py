@@ -82,7 +82,7 @@ class MessageTypesTest(harness.SharedStackTestCase):
             expected["context"] = context
         self.assertEqual(m["request"], expected, "Graph body received by the sandbox")
 
-        st = s.wait_status(mid, final, timeout=20)
+        st = s.wait_status(mid, final, timeout=60)
         self.assertEqual(st["whatsapp_message_id"], j["whatsapp_message_id"], st)
         full = s.message(mid)
         self.assertEqual(full["message_type"], message_type, full)
@@ -104,7 +104,7 @@ class MessageTypesTest(harness.SharedStackTestCase):
         self.assertEqual(got[0]["request"], {
             "messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "text",
             "text": {"body": "Your order #42 is ready for pickup."}, "biz_opaque_callback_data": mid})
-        self.assertEqual(s.wait_status(mid, "read")["status"], "read")
+        self.assertEqual(s.wait_status(mid, "read", timeout=60)["status"], "read")
         full = s.message(mid)
         self.assertEqual((full["message_type"], full["message"]), ("text", "Your order #42 is ready for pickup."))
 
@@ -227,7 +227,10 @@ class MessageTypesTest(harness.SharedStackTestCase):
         self.assertEqual(full["message"], "\U0001F44D")
         full, _ = self.roundtrip("reaction", {"message_id": self.inbound_wamid, "emoji": ""}, to=self.customer,
                                  final="sent")
-        # Reactions only ever get a `sent` status webhook (cloud-api.md §1.8).
+        # Reactions only ever get a `sent` status webhook (cloud-api.md §1.8). The sandbox schedules every
+        # webhook of a message when it accepts it: once none is pending, a `delivered` would have come.
+        harness.wait_until(lambda: self.stack.sandbox.stats()["webhooks_pending"] == 0, 60,
+                           msg="sandbox webhooks delivered")
         harness.assert_stays(lambda: self.stack.status(full["message_id"])["status"] == "sent", 0.5,
                              msg="a reaction stays at sent")
 

@@ -28,7 +28,7 @@ class HealthAndMetricsTest(harness.WagateTestCase):
         fx = s.default_fixture()
         r = s.send(fx, "metrics")
         self.assertEqual(r.status, 200, r)
-        s.wait_status(r.json()["message_id"], "read", timeout=30)
+        s.wait_status(r.json()["message_id"], "read", timeout=60)
         self.assertEqual(s.send(fx, "metrics async", asynchronous=True).status, 202)
         self.assertEqual(s.send(fx, "bad", to="+1").status, 400)
 
@@ -63,7 +63,7 @@ class HealthAndMetricsTest(harness.WagateTestCase):
         fx = s.default_fixture()
         r = s.send(fx, "log me")
         self.assertEqual(r.status, 200, r)
-        s.wait_status(r.json()["message_id"], "read", timeout=20)
+        s.wait_status(r.json()["message_id"], "read", timeout=60)
         s.send(fx, "bad", to="+1")
         s.post_webhook(harness.status_payload(fx.phone_number_id, []), "wrong-secret")
         s.gateway.stop()
@@ -120,11 +120,11 @@ class HealthAndMetricsTest(harness.WagateTestCase):
         req = (b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
                b"GET /nope HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + g.admin_key.encode() + b"\r\n\r\n"
                b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        sock = socket.create_connection((g.host, g.port), timeout=5)
+        sock = socket.create_connection((g.host, g.port), timeout=30)
         try:
             sock.sendall(req)
             data = b""
-            deadline = time.monotonic() + 5
+            deadline = time.monotonic() + 30
             while time.monotonic() < deadline and data.count(b"HTTP/1.1 ") < 3:
                 chunk = sock.recv(65536)
                 if not chunk:
@@ -140,7 +140,8 @@ class HealthAndMetricsTest(harness.WagateTestCase):
         g = s.gateway
         for req in (b"GET /healthz HTTP/1.0\r\n\r\n", b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"):
             with self.subTest(req=req):
-                sock = socket.create_connection((g.host, g.port), timeout=5)
+                # below the server's 75 s idle timeout, after which it would close a kept-alive one too
+                sock = socket.create_connection((g.host, g.port), timeout=20)
                 try:
                     sock.sendall(req)  # no shutdown: the server must close by itself
                     data = b""
@@ -163,7 +164,7 @@ class HealthAndMetricsTest(harness.WagateTestCase):
         chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
         req = (b"POST /api/v1/tenants HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + g.admin_key.encode()
                + b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked)
-        status, out = harness.raw_http(g.host, g.port, req, timeout=5)
+        status, out = harness.raw_http(g.host, g.port, req, timeout=30)
         self.assertIn(status, (201, 411, 501), "a chunked body must be read, or refused with 411/501: %r" % out[:400])
         if status == 201:
             self.assertEqual(harness.raw_body_json(out)["name"], "chunked-co")
@@ -174,18 +175,29 @@ class HealthAndMetricsTest(harness.WagateTestCase):
         idle = []
         try:
             for i in range(100):
-                c = socket.create_connection((g.host, g.port), timeout=5)
+                c = socket.create_connection((g.host, g.port), timeout=30)
                 if i % 2:
                     c.sendall(b"POST /api/v1/tenants HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
                 else:
                     c.sendall(b"GET /healthz HTTP/1.1\r\nHo")
                 idle.append(c)
             t0 = time.monotonic()
-            r = g.client(key=None, timeout=10).get("/healthz")
+            r = g.client(key=None, timeout=30).get("/healthz")
+            elapsed = time.monotonic() - t0
             self.assertEqual(r.status, 200)
-            self.assertLess(time.monotonic() - t0, 2.0, "100 slow clients stall the server")
             r = s.admin.post("/api/v1/tenants", {"name": "still-works"})
             self.assertEqual(r.status, 201, r)
+            # Not stalled: answered while every slow client is still connected and unanswered, so the answers
+            # did not wait for the server to give up on them (its idle timeout is 75 s). The time bound is a
+            # backstop with room for a starved machine.
+            for i, c in enumerate(idle):
+                c.setblocking(False)
+                try:
+                    got = c.recv(1)
+                except BlockingIOError:
+                    continue
+                self.fail("slow client %d was answered or dropped (%r) before the others were served" % (i, got))
+            self.assertLess(elapsed, 10.0, "100 slow clients stall the server")
         finally:
             for c in idle:
                 c.close()
@@ -207,9 +219,8 @@ class HealthAndMetricsTest(harness.WagateTestCase):
         r = s.send(fx, "before stop")
         self.assertEqual(r.status, 200, r)
         mid = r.json()["message_id"]
-        t0 = time.monotonic()
-        code = s.gateway.stop(grace=15)
-        self.assertLess(time.monotonic() - t0, 15, "SIGTERM did not stop the gateway")
+        # a gateway SIGTERM did not stop is SIGKILLed after the grace: exit code 0 proves it stopped by itself
+        code = s.gateway.stop(grace=60)
         self.assertEqual(code, 0, "exit code after SIGTERM")
         s.gateway.restart()
         t = s.admin.get("/api/v1/tenants/%s" % fx.tenant_id)
@@ -242,7 +253,7 @@ class ConfigTest(harness.WagateTestCase):
             f.write(text)
         return p
 
-    def run_failing(self, args, env=None, timeout=20):
+    def run_failing(self, args, env=None, timeout=60):
         """Run a `wagate serve` that must refuse to start; return its output."""
         ready = os.path.join(self.tmp, "never.ready")
         if os.path.exists(ready):
@@ -317,7 +328,7 @@ class ConfigTest(harness.WagateTestCase):
         r = c.post("/api/v1/messages/send", stack.send_body(fx, "x" * 3000))
         self.assertError(r, 413, "payload_too_large")
         self.sandbox.faults(fail_rate=1.0)
-        r = stack.send(fx, "two attempts only", timeout=30)
+        r = stack.send(fx, "two attempts only", timeout=90)
         self.assertError(r, 500, "send_failed")
         self.assertEqual(r.json()["error"]["details"]["attempts"], 2)
 

@@ -32,7 +32,7 @@ class QuotaTest(harness.WagateTestCase):
         def worker(i):
             body = s.send_body(fx, "quota %d" % i)
             body["async"] = True
-            start.wait(timeout=30)
+            start.wait(timeout=60)
             client = key_client if i % 2 else s.admin
             results[i] = client.post("/api/v1/messages/send", body, timeout=60)
 
@@ -40,7 +40,7 @@ class QuotaTest(harness.WagateTestCase):
         for t in threads:
             t.start()
         for t in threads:
-            t.join(timeout=90)
+            t.join(timeout=120)
         self.assertTrue(all(r is not None for r in results), "some requests never answered")
         by_status = {}
         for r in results:
@@ -54,7 +54,7 @@ class QuotaTest(harness.WagateTestCase):
         self.assertEqual(len(accepted), QUOTA)
 
         # the sandbox gets exactly the accepted ones, once each, and nothing more later
-        wait_until(lambda: len(s.sandbox.messages()) >= QUOTA, 30, interval=0.2, msg="%d sends" % QUOTA)
+        wait_until(lambda: len(s.sandbox.messages()) >= QUOTA, 60, interval=0.2, msg="%d sends" % QUOTA)
         harness.assert_stays(lambda: len(s.sandbox.messages()) == QUOTA, 2.0, msg="exactly %d sends" % QUOTA)
         counts = s.sandbox.accepted_by_biz()
         self.assertEqual(counts, {m: 1 for m in accepted})

@@ -53,7 +53,7 @@ class SyncSendTest(harness.WagateTestCase):
                          1)
 
         # Status webhooks from the sandbox move it to read, with every timestamp set.
-        st = s.wait_status(j["message_id"], "read", timeout=30)
+        st = s.wait_status(j["message_id"], "read", timeout=60)
         self.assertLessEqual(STATUS_FIELDS, set(st), st)
         self.assertEqual(st["whatsapp_message_id"], j["whatsapp_message_id"])
         for k in ("sent_at", "delivered_at", "read_at"):
@@ -172,7 +172,7 @@ class SyncSendTest(harness.WagateTestCase):
         r = s.admin.get("/api/v1/messages?outlet_id=%s" % self.fx.outlet_id)
         self.assertEqual([m["message_id"] for m in r.json()["messages"]], ids[::-1])
         for st in ids:
-            s.wait_status(st, "read", timeout=30)
+            s.wait_status(st, "read", timeout=60)
         r = s.admin.get("/api/v1/messages?outlet_id=%s&status=read" % self.fx.outlet_id)
         self.assertEqual(r.status, 200, r)
         self.assertEqual(len(r.json()["messages"]), 3)
@@ -186,12 +186,13 @@ class SyncSendTest(harness.WagateTestCase):
 
 
 class AsyncSendTest(harness.WagateTestCase):
-    """The sandbox hangs every send (timeout_rate=1) so an answer that waited for the send could not come."""
+    """The sandbox hangs every send (timeout_rate=1) so an answer that waited for the send could not come
+    before the gateway's Graph timeout (5 s): an answer well within it came before the send."""
 
     def setUp(self):
         super().setUp()
         self.stack = self.start_stack(sandbox_args=["--timeout-ms", "20000", "--mps", "0"],
-                                      gateway_sets={"engine.graph_timeout_ms": 1500})
+                                      gateway_sets={"engine.graph_timeout_ms": 5000})
         self.fx = self.stack.default_fixture()
 
     def _async_answers_before_send(self, via_header):
@@ -210,7 +211,9 @@ class AsyncSendTest(harness.WagateTestCase):
         j = r.json()
         self.assertEqual(j.get("status"), "queued", j)
         self.assertIsInstance(j.get("message_id"), str, j)
-        self.assertLess(elapsed, 1.5, "202 took %.2fs; it must not wait for the Cloud API" % elapsed)
+        # (the bound leaves a starved machine room, and stays below the Graph timeout an answer that waited
+        # for the send would need)
+        self.assertLess(elapsed, 4.0, "202 took %.2fs; it must not wait for the Cloud API" % elapsed)
         # Nothing has been accepted by the Cloud API yet: the answer came before the send.
         self.assertEqual(s.sandbox.messages(), [])
         st = s.status(j["message_id"])
@@ -224,16 +227,16 @@ class AsyncSendTest(harness.WagateTestCase):
 
         # The first attempt reaches the sandbox and hangs there; then let the Cloud API answer again:
         # the gateway times out, retries, and the retry sends it, once.
-        wait_until(lambda: s.sandbox.stats().get("held_requests", 0) >= 1, 10, msg="first attempt held by the sandbox")
+        wait_until(lambda: s.sandbox.stats().get("held_requests", 0) >= 1, 60, msg="first attempt held by the sandbox")
         self.assertEqual(s.status(j["message_id"])["status"], "sending")
         s.sandbox.faults(timeout_rate=0.0)
-        st = s.wait_status(j["message_id"], harness.FINAL_OK, timeout=30)
+        st = s.wait_status(j["message_id"], harness.FINAL_OK, timeout=60)
         self.assertTrue(st["whatsapp_message_id"].startswith("wamid."), st)
         self.assertTimestamp(st["sent_at"], "sent_at")
         accepted = [m for m in s.sandbox.messages() if m["biz_opaque_callback_data"] == j["message_id"]]
         self.assertEqual(len(accepted), 1, accepted)
         self.assertEqual(accepted[0]["wamid"], st["whatsapp_message_id"])
-        st = s.wait_status(j["message_id"], "read", timeout=30)
+        st = s.wait_status(j["message_id"], "read", timeout=60)
         self.assertGreaterEqual(s.message(j["message_id"])["attempts"], 2)
 
     def test_async_flag_answers_202_before_the_send(self):
@@ -261,28 +264,31 @@ class AccessTokenTest(harness.WagateTestCase):
 
 class SyncWaitTest(harness.WagateTestCase):
     def test_sync_send_slower_than_sync_wait_answers_202_and_goes_on(self):
-        s = self.start_stack(sandbox_args=["--mps", "0"], gateway_sets={"engine.sync_wait_ms": 1500})
+        # Retries 3 s, 6 s, 12 s apart: a send that ignored sync_wait_ms would answer its 500 after ~17 s at
+        # the soonest, far beyond the bound below, which therefore leaves a starved machine room.
+        s = self.start_stack(sandbox_args=["--mps", "0"],
+                             gateway_sets={"engine.sync_wait_ms": 1500, "engine.retry_base_delay_ms": 3000})
         fx = s.default_fixture()
         s.sandbox.faults(fail_rate=1.0)
         t0 = time.monotonic()
-        r = s.send(fx, "slow outcome", timeout=30)
+        r = s.send(fx, "slow outcome", timeout=60)
         elapsed = time.monotonic() - t0
         self.assertEqual(r.status, 202, r)
         j = r.json()
         self.assertIn(j["status"], ("queued", "sending"), j)
         mid = j["message_id"]
         self.assertGreater(elapsed, 1.2, "answered before sync_wait_ms")
-        self.assertLess(elapsed, 5.0, "sync_wait_ms not honoured")
+        self.assertLess(elapsed, 10.0, "sync_wait_ms not honoured")
         s.sandbox.faults(fail_rate=0.0)
-        s.wait_status(mid, harness.FINAL_OK, timeout=15)
+        s.wait_status(mid, harness.FINAL_OK, timeout=60)
         self.assertEqual(s.sandbox.accepted_by_biz().get(mid), 1)
 
 
 class BlockedSendersTest(harness.WagateTestCase):
     def test_waiting_sync_senders_do_not_block_other_requests(self):
         """40 sync callers wait on a hanging Cloud API; health checks, reads and async sends still answer."""
-        s = self.start_stack(sandbox_args=["--mps", "0", "--timeout-ms", "8000"],
-                             gateway_sets={"engine.graph_timeout_ms": 6000, "engine.sync_wait_ms": 5000})
+        s = self.start_stack(sandbox_args=["--mps", "0", "--timeout-ms", "15000"],
+                             gateway_sets={"engine.graph_timeout_ms": 12000, "engine.sync_wait_ms": 10000})
         fx = s.default_fixture()
         s.sandbox.faults(timeout_rate=1.0)
         results = []
@@ -294,16 +300,17 @@ class BlockedSendersTest(harness.WagateTestCase):
         threads = [threading.Thread(target=waiter, args=(i,), daemon=True) for i in range(40)]
         for t in threads:
             t.start()
-        wait_until(lambda: s.sandbox.stats().get("held_requests", 0) >= 10, 10, msg="sends hanging")
-        t0 = time.monotonic()
-        self.assertEqual(s.gateway.client(key=None, timeout=10).get("/healthz").status, 200)
+        wait_until(lambda: s.sandbox.stats().get("held_requests", 0) >= 10, 60, msg="sends hanging")
+        self.assertEqual(s.gateway.client(key=None, timeout=30).get("/healthz").status, 200)
         self.assertEqual(s.admin.get("/api/v1/tenants/%s" % fx.tenant_id).status, 200)
-        r = s.send(fx, "async while others wait", asynchronous=True, timeout=10)
+        r = s.send(fx, "async while others wait", asynchronous=True, timeout=30)
         self.assertEqual(r.status, 202, r)
-        self.assertLess(time.monotonic() - t0, 3.0, "requests stalled behind waiting sync senders")
+        # Not stalled behind them: all answered while every sync caller still waits (none is answered before
+        # its 10 s sync_wait_ms), measured by the callers themselves rather than a clock.
+        self.assertEqual(results, [], "requests stalled behind waiting sync senders")
         s.sandbox.faults(timeout_rate=0.0)
         for t in threads:
-            t.join(timeout=40)
+            t.join(timeout=60)
         self.assertEqual(len(results), 40)
         self.assertTrue(all(r.status in (200, 202) for r in results), [r for r in results if r.status not in (200, 202)])
 
@@ -322,12 +329,12 @@ class AsyncThroughputTest(harness.WagateTestCase):
         t0 = time.monotonic()
         ids = [one(i) for i in range(50)]
         client.close()
-        self.assertLess(time.monotonic() - t0, 30)
-        wait_until(lambda: len(s.sandbox.messages()) >= 50, 40, interval=0.2, msg="50 sends accepted")
+        self.assertLess(time.monotonic() - t0, 60)
+        wait_until(lambda: len(s.sandbox.messages()) >= 50, 90, interval=0.2, msg="50 sends accepted")
         counts = s.sandbox.accepted_by_biz()
         self.assertEqual({i: counts.get(i) for i in ids}, {i: 1 for i in ids})
         for mid in ids:
-            st = s.wait_status(mid, "read", timeout=30)
+            st = s.wait_status(mid, "read", timeout=60)
             self.assertIsNotNone(st["delivered_at"], st)
 
 

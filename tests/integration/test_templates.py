@@ -81,7 +81,7 @@ class TemplatesTest(harness.SharedStackTestCase):
             content["components"] = components
         return self.stack.send_typed(fx or self.fx, "template", content, to=to or harness.recipient())
 
-    def wait_row(self, name, cond, language=None, timeout=15, msg=None):
+    def wait_row(self, name, cond, language=None, timeout=60, msg=None):
         last = {}
 
         def check():
@@ -262,7 +262,7 @@ class TemplatesTest(harness.SharedStackTestCase):
         req = s.sandbox.messages_for(mid)[0]["request"]
         self.assertEqual(req["template"], {"name": name, "language": {"code": "en_US"},
                                            "components": body_params("Ana")}, req)
-        s.wait_status(mid, "read")
+        s.wait_status(mid, "read", timeout=60)
         full = s.message(mid)
         self.assertEqual(full["template"], {"name": name, "language": "en_US"}, full)
 
@@ -348,7 +348,7 @@ class TemplatesTest(harness.SharedStackTestCase):
             s.sandbox.faults(error_code=0, error_rate=0.0)
         self.assertError(r, 500, "send_failed")
         for mid in ids:
-            s.wait_status(mid, "read")
+            s.wait_status(mid, "read", timeout=60)
         want = {"queued": 0, "sent": 4, "delivered": 4, "read": 4, "failed": 1}
         row = self.wait_row("counted", lambda r: r["counters"] == want, msg="counters of 'counted' = %r" % want)
         self.assertEqual(row["counters"], want)
@@ -384,7 +384,7 @@ class TemplatesTest(harness.SharedStackTestCase):
                              [{"type": "body", "parameters": [{"type": "text", "text": v} for v in values]}], req)
         self.wait_row("po_notification", lambda r: r["counters"]["sent"] == 3, msg="po_notification sent=3")
         for mid, _, _ in sent:
-            s.wait_status(mid, "read")
+            s.wait_status(mid, "read", timeout=60)
         row = self.wait_row("po_notification", lambda r: r["counters"]["read"] == 3, msg="po_notification read=3")
         self.assertEqual(row["counters"], {"queued": 0, "sent": 3, "delivered": 3, "read": 3, "failed": 0})
 

@@ -3,10 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=build
-flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DWAGATE_WERROR=ON)
 if [ "${1:-}" = "--sanitize" ]; then
   dir=build-asan
-  flags=(-DCMAKE_BUILD_TYPE=Debug -DWAGATE_SANITIZE=ON)
+  flags=(-DCMAKE_BUILD_TYPE=Debug -DWAGATE_SANITIZE=ON -DWAGATE_WERROR=ON)
   shift
 fi
 jobs=$(nproc 2>/dev/null || echo 2)

@@ -92,6 +92,11 @@ PACE_MPS = 80          # Meta's default, the sandbox's default and the gateway's
 PACE_OUTLETS = 4
 PACE_RECIPIENTS = 5000
 PACE_PER_RECIPIENT = 4
+# The gateway's default pacing margin policy (engine.pacing_margin_ms, engine.pacing_margin_max_ms, and
+# how long a stall keeps it wide): see docs/delivery.md.
+PACE_MARGIN_FLOOR_MS = 20
+PACE_MARGIN_MAX_MS = 250
+PACE_STALL_MEMORY_MS = 30000
 
 
 class PacingTest(LaneTestBase):
@@ -128,22 +133,24 @@ class PacingTest(LaneTestBase):
         msgs = s.sandbox.messages()
         rates = {}
         for n, fx in enumerate(fxs):
-            ts = sorted(m["time_ms"] for m in msgs if m["phone_number_id"] == fx.phone_number_id)
+            # The sandbox stamps arrivals with the kernel's receive time (µs), as its throughput window
+            # counts them: what Meta would count, however starved of CPU the sandbox was.
+            ts = sorted(m["arrival_us"] for m in msgs if m["phone_number_id"] == fx.phone_number_id)
             self.assertEqual(len(ts), per_outlet)
-            span = (ts[-1] - ts[0]) / 1000.0
+            span = (ts[-1] - ts[0]) / 1e6
             rate = (len(ts) - 1) / span if span > 0 else float("inf")
             # the fullest 1 s window (Meta counts a sliding second) and the emptiest full 10 s window
             peak = 0
             j = 0
             for i in range(len(ts)):
-                while ts[i] - ts[j] >= 1000:
+                while ts[i] - ts[j] >= 1000000:
                     j += 1
                 peak = max(peak, i - j + 1)
             lows = []
             w = ts[0]
-            while w + 10000 <= ts[-1]:
-                lows.append(sum(1 for t in ts if w <= t < w + 10000) / 10.0)
-                w += 10000
+            while w + 10000000 <= ts[-1]:
+                lows.append(sum(1 for t in ts if w <= t < w + 10000000) / 10.0)
+                w += 10000000
             rates[n] = (rate, peak, min(lows) if lows else None, span)
         sys.stderr.write("[pacing] all sent %.1fs after the first submission\n" % t_all)
         for n, (rate, peak, low10, span) in rates.items():
@@ -152,28 +159,42 @@ class PacingTest(LaneTestBase):
         first_ms = {fx.phone_number_id: min(m["time_ms"] for m in msgs if m["phone_number_id"] == fx.phone_number_id)
                     for fx in fxs}
         stats = s.sandbox.stats()
-        # The sandbox stamps an arrival when its thread reads the request. While the machine starves it
-        # of CPU (these CI machines are shared), requests that arrived apart are stamped together and
-        # look like a burst the gateway never sent. The sandbox records its own late wake-ups; a
-        # rejection is only excused when such a stall happened in the second before it.
-        lags = [e for e in stats["scheduling_lag"]["episodes"] if e["lag_ms"] >= 10]
+        # The sandbox's stamps are the kernel's (its own stalls cannot bunch them). What remains is the
+        # gateway's side: a request stamped as departed whose thread is descheduled before the bytes
+        # leave. The gateway widens its margin by the longest stall of the last 30 s; a 130429 is only
+        # excused when a gateway stall in the second before it was longer than the margin then in force
+        # (a stall of a kind the machine had not shown yet). Any other rejection fails the test.
+        # The margin is judged by the default policy (PACE_MARGIN_*), not by what the gateway reports:
+        # a gateway configured with a narrower margin must fail here.
+        pacing = s.admin.get("/api/v1/engine/pacing").json()
+        stalls = pacing["stalls"]
+        floor_ms, max_ms = PACE_MARGIN_FLOOR_MS, PACE_MARGIN_MAX_MS
+
+        def margin_before(at_ms):
+            prior = [e["lag_ms"] for e in stalls if at_ms - PACE_STALL_MEMORY_MS <= e["at_ms"] < at_ms]
+            return max(floor_ms, min(max_ms, floor_ms + max(prior, default=0)))
+
         unexplained = []
         rejected_per_outlet = {}
         for r in s.sandbox.requests():
             if r["graph_code"] is None:
                 continue
             t = r["time_ms"]
-            stall = max((e["lag_ms"] for e in lags if t - 1100 <= e["at_ms"] <= t + 50), default=0)
-            sys.stderr.write("[pacing] rejected %s at +%d ms of outlet %s (sandbox stalled %d ms just before)\n"
-                             % (r["graph_code"], t - first_ms[r["phone_number_id"]], r["phone_number_id"], stall))
-            if r["graph_code"] != 130429 or stall < 10:
+            near = [e for e in stalls if t - 1100 <= e["at_ms"] <= t + 50]
+            uncovered = [e for e in near if e["lag_ms"] > margin_before(e["at_ms"])]
+            sys.stderr.write("[pacing] rejected %s at +%d ms of outlet %s (gateway stalls just before: %s)\n"
+                             % (r["graph_code"], t - first_ms[r["phone_number_id"]], r["phone_number_id"],
+                                [(e["lag_ms"], margin_before(e["at_ms"])) for e in near]))
+            if r["graph_code"] != 130429 or not uncovered:
                 unexplained.append(r)
             rejected_per_outlet[r["phone_number_id"]] = rejected_per_outlet.get(r["phone_number_id"], 0) + 1
-        if lags:
-            sys.stderr.write("[pacing] sandbox scheduling stalls >= 10 ms: %d, longest %d ms\n"
-                             % (len(lags), max(e["lag_ms"] for e in lags)))
+        widest_ms = max([margin_before(e["at_ms"] + 1) for e in stalls] + [floor_ms])
+        sys.stderr.write("[pacing] gateway stalls >= 5 ms: %d, longest %s ms, widest margin %d ms (gateway now: "
+                         "%s ms); sandbox stalls >= 10 ms: %d\n"
+                         % (len(stalls), pacing.get("max_stall_ms"), widest_ms, pacing.get("margin_ms"),
+                            sum(1 for e in stats["scheduling_lag"]["episodes"] if e["lag_ms"] >= 10)))
         rejected = stats["rejected_by_code"]
-        self.assertEqual(unexplained, [], "rejections not explained by a sandbox stall: %s" % stats["rejected_by_code"])
+        self.assertEqual(unexplained, [], "rejections not explained by a gateway stall: %s" % stats["rejected_by_code"])
         self.assertEqual(rejected.get("131056", 0), 0, "sandbox pair-rate rejections: %s" % stats)
         self.assertEqual(stats["requests"], total + sum(rejected_per_outlet.values()),
                          "every request accepted at the first attempt but the excused ones: %s" % stats)
@@ -181,15 +202,16 @@ class PacingTest(LaneTestBase):
         self.assertEqual(set(counts), set(ids), "the sandbox saw exactly our messages")
         self.assertEqual({m: c for m, c in counts.items() if c != 1}, {}, "messages sent more than once")
 
+        # A lane runs at 1000 / (1000 + margin) of its limit: at the floor on a quiet machine (98 %), a
+        # little slower while stalls widen the margin. 0.92 of that leaves room for the token bucket's
+        # own pace and the start of the run; a lane far below it is a pacing bug, not noise.
+        expected = PACE_MPS * 1000.0 / (1000 + widest_ms) * 0.92
         for n, (rate, peak, low10, span) in rates.items():
-            self.assertGreaterEqual(rate, 0.9 * PACE_MPS, "outlet %d ran at %.2f msg/s" % (n, rate))
-            # +1: the sandbox's log has millisecond stamps, its own sliding window is finer (a stall
-            # of the sandbox bunches its stamps: see above)
-            if not lags:
-                self.assertLessEqual(peak, PACE_MPS + 1, "outlet %d sent %d in one second" % (n, peak))
+            self.assertGreaterEqual(rate, expected, "outlet %d ran at %.2f msg/s" % (n, rate))
+            self.assertLessEqual(peak, PACE_MPS, "outlet %d: %d arrivals in one second" % (n, peak))
             # an excused 130429 pauses the lane (as Meta asks), which a 10 s window shows
             if low10 is not None and not rejected_per_outlet.get(fxs[n].phone_number_id):
-                self.assertGreaterEqual(low10, 0.9 * PACE_MPS, "outlet %d: a 10 s window at %.1f msg/s" % (n, low10))
+                self.assertGreaterEqual(low10, expected, "outlet %d: a 10 s window at %.1f msg/s" % (n, low10))
         for fx in fxs:
             ln = self.lane(s, fx)
             excused = rejected_per_outlet.get(fx.phone_number_id, 0)

@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "wagate/core/clock.hpp"
+#include "wagate/core/lag_monitor.hpp"
 #include "wagate/engine/dispatcher.hpp"
 #include "wagate/inbound/processor.hpp"
 #include "wagate/media/media_service.hpp"
@@ -31,6 +32,8 @@ struct ApiContext {
   const core::Clock& clock;
   int64_t sync_wait_ms = 60000;
   std::atomic<bool> ready{false};
+  const core::LagMonitor* stalls = nullptr;            // this process's scheduling stalls
+  const engine::PacingMargin* pacing_margin = nullptr;  // the send window's current jitter margin
 };
 
 }  // namespace wagate::api

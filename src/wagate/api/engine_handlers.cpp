@@ -159,9 +159,32 @@ void RetryMany(ApiContext& ctx, http::Request& req, http::Responder respond) {
   Requeue(ctx, std::move(list), std::move(respond));
 }
 
+// The engine's pacing on this machine (admin): the send window's current jitter margin and the
+// scheduling stalls it was sized from, so an operator sees why lanes run below their limit.
+void GetPacing(ApiContext& ctx, http::Request& req, http::Responder respond) {
+  auto who = RequireAdmin(ctx, req);
+  if (!who) return respond(http::ErrorResponse(who.error()));
+  Json out = Json::object();
+  if (ctx.pacing_margin) {
+    const auto& s = ctx.pacing_margin->settings();
+    out["margin_ms"] = ctx.pacing_margin->CurrentMs();
+    out["margin_floor_ms"] = s.floor_ms;
+    out["margin_max_ms"] = s.max_ms;
+    out["stall_memory_ms"] = s.memory_ms;
+  }
+  Json stalls = Json::array();
+  if (ctx.stalls) {
+    for (const auto& e : ctx.stalls->Episodes()) stalls.push_back({{"at_ms", e.at_ms}, {"lag_ms", e.lag_ms}});
+    out["max_stall_ms"] = ctx.stalls->MaxLagMs();
+  }
+  out["stalls"] = std::move(stalls);
+  respond(http::JsonResponse(200, out));
+}
+
 }  // namespace
 
 void RegisterEngineRoutes(http::Router& router, ApiContext& ctx) {
+  router.Add("GET", "/api/v1/engine/pacing", [&ctx](http::Request& r, http::Responder p) { GetPacing(ctx, r, p); });
   router.Add("GET", "/api/v1/outlets/{id}/lane", [&ctx](http::Request& r, http::Responder p) { GetLane(ctx, r, p); });
   router.Add("GET", "/api/v1/dead-letters", [&ctx](http::Request& r, http::Responder p) { ListDeadLetters(ctx, r, p); });
   router.Add("POST", "/api/v1/dead-letters/retry", [&ctx](http::Request& r, http::Responder p) { RetryMany(ctx, r, p); });

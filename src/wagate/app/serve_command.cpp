@@ -7,6 +7,7 @@
 #include "wagate/api/api_context.hpp"
 #include "wagate/api/routes.hpp"
 #include "wagate/config/loader.hpp"
+#include "wagate/core/lag_monitor.hpp"
 #include "wagate/core/log.hpp"
 #include "wagate/http/server.hpp"
 #include "wagate/metrics/registry.hpp"
@@ -15,6 +16,9 @@ extern char** environ;
 
 namespace wagate::app {
 namespace {
+
+// A wake-up this late counts as a scheduling stall (the monitor wakes every 5 ms).
+constexpr int64_t kStallThresholdMs = 5;
 
 std::map<std::string, std::string> Environment() {
   std::map<std::string, std::string> env;
@@ -103,11 +107,14 @@ int RunServe(const std::vector<std::string>& args) {
   es.lane_max_in_flight = s.engine_lane_max_in_flight;
   es.throttle_pause_ms = s.engine_throttle_pause_ms;
   es.batch_size = s.engine_batch_size;
-  es.pacing_margin_ms = s.engine_pacing_margin_ms;
   es.in_doubt_policy = s.engine_in_doubt_policy == "resend" ? engine::InDoubtPolicy::kResend
                                                             : engine::InDoubtPolicy::kMarkUnknown;
   messaging::ContactWindows windows;
-  engine::Dispatcher dispatcher(es, **db, outlets, graph, clock, waiters, windows, metrics);
+  // Our own scheduling stalls size the send window's jitter margin (engine/rate/pacing_margin.hpp).
+  core::LagMonitor stalls(kStallThresholdMs, 4096);
+  engine::PacingMargin pacing_margin({s.engine_pacing_margin_ms, s.engine_pacing_margin_max_ms, 30'000},
+                                     [&stalls](int64_t since_ms) { return stalls.MaxLagSinceMs(since_ms); }, clock);
+  engine::Dispatcher dispatcher(es, **db, outlets, graph, clock, waiters, windows, metrics, pacing_margin);
   graph::ManagementClient graph_admin({s.graph_url, s.graph_version, s.engine_graph_timeout_ms, 3000});
   templates::TemplateRegistry templates(**db, graph_admin, outlets, clock);
   templates.Load();
@@ -117,11 +124,19 @@ int RunServe(const std::vector<std::string>& args) {
 
   api::ApiContext ctx{**db,      admin,     keys,    outlets, sender,    dispatcher, waiters,
                       windows,   processor, templates, media, metrics, clock, s.engine_sync_wait_ms};
+  ctx.stalls = &stalls;
+  ctx.pacing_margin = &pacing_margin;
   metrics.AddGauge("wagate_queue_depth", "Messages waiting in the engine (queued, retrying, in doubt)",
                    [&] { return static_cast<double>(dispatcher.QueueDepth()); });
   metrics.AddGauge("wagate_sends_in_flight", "Graph requests in flight", [&] { return static_cast<double>(dispatcher.InFlight()); });
   metrics.AddGauge("wagate_store_pending_writes", "Jobs waiting for the store's writer",
                    [&] { return static_cast<double>((*db)->PendingWrites()); });
+  metrics.AddGauge("wagate_pacing_margin_seconds", "Jitter margin added to every lane's one-second send window",
+                   [&] { return static_cast<double>(pacing_margin.CurrentMs()) / 1000.0; });
+  metrics.AddGauge("wagate_scheduling_stalls_total", "Times a thread of this process woke 5 ms or more late (CPU starved)",
+                   [&] { return static_cast<double>(stalls.EpisodeCount()); });
+  metrics.AddGauge("wagate_scheduling_stall_max_seconds", "Longest scheduling stall since start",
+                   [&] { return static_cast<double>(stalls.MaxLagMs()) / 1000.0; });
   metrics.AddGauge("wagate_sync_waiters", "Synchronous senders waiting", [&] { return static_cast<double>(waiters.Size()); });
 
   http::Router router;

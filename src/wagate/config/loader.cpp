@@ -118,7 +118,8 @@ const std::vector<Key>& Keys() {
       {"engine.lane_max_in_flight", "Graph requests in flight per sender number", Int(&Settings::engine_lane_max_in_flight, 1, 10000)},
       {"engine.batch_size", "messages a worker claims, sends concurrently and records together", Int(&Settings::engine_batch_size, 1, 1000)},
       {"engine.throttle_pause_ms", "a lane's pause after 130429/429 without Retry-After", Int(&Settings::engine_throttle_pause_ms, 1, 600000)},
-      {"engine.pacing_margin_ms", "added to each lane's one-second send window against arrival jitter (caps a lane at 1000/(1000+margin) of its limit)", Int(&Settings::engine_pacing_margin_ms, 0, 500)},
+      {"engine.pacing_margin_ms", "the floor of the jitter margin added to each lane's one-second send window (caps a lane at 1000/(1000+margin) of its limit)", Int(&Settings::engine_pacing_margin_ms, 0, 500)},
+      {"engine.pacing_margin_max_ms", "the most the margin widens while this machine shows scheduling stalls (the floor plus the longest stall of the last 30 s)", Int(&Settings::engine_pacing_margin_max_ms, 0, 1000)},
       {"templates.sync_interval_s", "seconds between template registry syncs from Graph (0 = on demand only)", Int(&Settings::templates_sync_interval_s, 0, 7 * 86400)},
   };
   return kKeys;

@@ -33,6 +33,7 @@ struct Settings {
   int64_t engine_throttle_pause_ms = 1000;
   int64_t engine_batch_size = 32;
   int64_t engine_pacing_margin_ms = 20;
+  int64_t engine_pacing_margin_max_ms = 250;
 
   int64_t templates_sync_interval_s = 3600;  // 0 = only on demand (and after an outlet is added)
 };

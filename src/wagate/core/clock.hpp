@@ -15,12 +15,17 @@ inline int64_t ToUnixMs(TimePoint t) {
   return std::chrono::duration_cast<Millis>(t.time_since_epoch()).count();
 }
 inline TimePoint FromUnixMs(int64_t ms) { return TimePoint(Millis(ms)); }
+// Microseconds since the Unix epoch: pacing and arrival stamps, where milliseconds round away rate.
+inline int64_t ToUnixUs(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
 
 class Clock {
  public:
   virtual ~Clock() = default;
   virtual TimePoint Now() const = 0;
   int64_t NowMs() const { return ToUnixMs(Now()); }
+  int64_t NowUs() const { return ToUnixUs(Now()); }
 };
 
 class SystemClock final : public Clock {

@@ -1,8 +1,9 @@
-#include "wagate/sandbox/lag_monitor.hpp"
+#include "wagate/core/lag_monitor.hpp"
 
+#include <algorithm>
 #include <chrono>
 
-namespace wagate::sandbox {
+namespace wagate::core {
 namespace {
 
 constexpr auto kPeriod = std::chrono::milliseconds(5);
@@ -31,6 +32,15 @@ std::vector<LagMonitor::Episode> LagMonitor::Episodes() const {
   return {episodes_.begin(), episodes_.end()};
 }
 
+int64_t LagMonitor::MaxLagSinceMs(int64_t since_ms) const {
+  std::lock_guard lock(mu_);
+  int64_t peak = 0;
+  for (auto it = episodes_.rbegin(); it != episodes_.rend() && it->at_ms >= since_ms; ++it) {
+    peak = std::max(peak, it->lag_ms);
+  }
+  return peak;
+}
+
 void LagMonitor::Run() {
   std::unique_lock lock(mu_);
   auto due = std::chrono::steady_clock::now() + kPeriod;
@@ -42,9 +52,10 @@ void LagMonitor::Run() {
       episodes_.push_back(Episode{WallMs(), lag});
       if (episodes_.size() > keep_) episodes_.pop_front();
       if (lag > max_lag_ms_.load()) max_lag_ms_ = lag;
+      ++episode_count_;
     }
     due = now + kPeriod;
   }
 }
 
-}  // namespace wagate::sandbox
+}  // namespace wagate::core

@@ -1,8 +1,9 @@
-// Watches the sandbox's own scheduling: a thread that should wake every few milliseconds records
-// each time it woke late. The sandbox stamps a request's arrival when its thread reads it, so while
-// the process is starved of CPU (a loaded or noisy machine) requests that arrived apart get stamped
-// together and can look like a throughput burst the sender never made. The episodes let a test tell
-// such a measurement artifact from a real pacing error.
+// Watches a process's own scheduling: a thread that should wake every few milliseconds records each
+// time it woke late. On a loaded machine or a virtual machine whose hypervisor steals CPU, any thread
+// can be descheduled for tens of milliseconds; the episodes measure how long. The gateway sizes its
+// pacing margin from them (a request stamped as departed may reach the wire that much later) and
+// both the gateway and the sandbox report them, so a test can tell a starved machine from a real
+// pacing error.
 #pragma once
 
 #include <atomic>
@@ -14,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-namespace wagate::sandbox {
+namespace wagate::core {
 
 class LagMonitor final {
  public:
@@ -31,6 +32,9 @@ class LagMonitor final {
 
   std::vector<Episode> Episodes() const;
   int64_t MaxLagMs() const { return max_lag_ms_.load(); }
+  // The longest late wake-up at or after `since_ms` (wall clock); 0 when none was recorded.
+  int64_t MaxLagSinceMs(int64_t since_ms) const;
+  uint64_t EpisodeCount() const { return episode_count_.load(); }
 
  private:
   void Run();
@@ -41,8 +45,9 @@ class LagMonitor final {
   std::condition_variable cv_;
   std::deque<Episode> episodes_;
   std::atomic<int64_t> max_lag_ms_{0};
+  std::atomic<uint64_t> episode_count_{0};
   bool stopping_ = false;
   std::thread thread_;
 };
 
-}  // namespace wagate::sandbox
+}  // namespace wagate::core

@@ -20,9 +20,10 @@ LaneSettings LaneSettingsFor(const tenancy::OutletCredentials& outlet, int64_t m
 
 Dispatcher::Dispatcher(EngineSettings settings, store::Database& db, const tenancy::OutletRegistry& outlets,
                        const graph::Client& graph, const core::Clock& clock, OutcomeWaiters& waiters,
-                       const messaging::ContactWindows& windows, metrics::Registry& metrics)
+                       const messaging::ContactWindows& windows, metrics::Registry& metrics,
+                       const PacingMargin& pacing_margin)
     : settings_(settings), db_(db), outlets_(outlets), graph_(graph), clock_(clock), waiters_(waiters),
-      windows_(windows) {
+      windows_(windows), pacing_margin_(pacing_margin) {
   const std::string help = "Graph send attempts by outcome";
   sent_ = metrics.GetCounter("wagate_sends_total", help, "outcome=\"sent\"");
   retried_ = metrics.GetCounter("wagate_sends_total", help, "outcome=\"retry\"");
@@ -82,20 +83,15 @@ engine::Lane& Dispatcher::LaneFor(const std::string& outlet_id) {
   return *it->second;
 }
 
-int64_t Dispatcher::NowUs() const {
-  return std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now().time_since_epoch()).count();
-}
-
 std::shared_ptr<SendWindow> Dispatcher::SendWindowFor(const std::string& outlet_id) {
   std::lock_guard lock(mu_);
   auto& w = send_windows_[outlet_id];
-  if (!w) w = std::make_shared<SendWindow>(LaneFor(outlet_id).settings().throughput_mps,
-                                     (1000 + settings_.pacing_margin_ms) * 1000);
+  if (!w) w = std::make_shared<SendWindow>(LaneFor(outlet_id).settings().throughput_mps, 1'000'000);
   return w;
 }
 
 void Dispatcher::Schedule(engine::Lane& lane) {
-  std::optional<int64_t> at = lane.NextTimeUs(NowUs());
+  std::optional<int64_t> at = lane.NextTimeUs(clock_.NowUs());
   if (!at) {
     lane.scheduled = false;
     return;
@@ -157,7 +153,7 @@ double Dispatcher::Random() {
 }
 
 std::optional<Dispatcher::Work> Dispatcher::TakeNext(int64_t* wake_at_us, std::vector<std::string>* tier_deferred) {
-  int64_t now_us = NowUs();
+  int64_t now_us = clock_.NowUs();
   int64_t now = now_us / 1000;
   while (!due_lanes_.empty()) {
     LaneSlot slot = due_lanes_.top();
@@ -214,7 +210,7 @@ void Dispatcher::RunWorker() {
     }
     if (batch.empty()) {
       if (!in_doubt_.empty()) wake_at_us = std::min(wake_at_us, in_doubt_.begin()->first * 1000);
-      cv_.wait_for(lock, std::chrono::microseconds(std::clamp<int64_t>(wake_at_us - NowUs(), 20, 1'000'000)));
+      cv_.wait_for(lock, std::chrono::microseconds(std::clamp<int64_t>(wake_at_us - clock_.NowUs(), 20, 1'000'000)));
       continue;
     }
     // Another worker may serve the next lanes while this one sends.
@@ -303,23 +299,31 @@ void Dispatcher::ProcessBatch(std::vector<Work>& works) {
       results[i] = gone;
       continue;
     }
-    requests.push_back(graph::SendRequest{outlet->phone_number_id, outlet->access_token, claims[i]->graph_request});
+    requests.push_back(graph::SendRequest{outlet->phone_number_id, outlet->access_token, claims[i]->graph_request, nullptr});
     sent_index.push_back(i);
   }
   if (!requests.empty()) {
-    // Departure slots: a slow claim commit may have bunched messages taken at an even pace.
-    int64_t leave_at_us = NowUs();
+    // Departure slots: a slow claim commit may have bunched messages taken at an even pace. The
+    // window is one second plus the margin this machine's jitter calls for (engine/rate/pacing_margin).
+    int64_t window_us = 1'000'000 + pacing_margin_.CurrentMs() * 1000;
+    int64_t leave_at_us = clock_.NowUs();
     std::vector<std::pair<std::shared_ptr<SendWindow>, SendWindow::Slot>> slots;
     slots.reserve(requests.size());
     for (size_t k = 0; k < requests.size(); ++k) {
       std::shared_ptr<SendWindow> window = SendWindowFor(works[sent_index[k]].outlet_id);
-      SendWindow::Slot slot = window->Reserve(NowUs());
+      window->SetWindowUs(window_us);
+      SendWindow::Slot slot = window->Reserve(clock_.NowUs());
       leave_at_us = std::max(leave_at_us, slot.at_us);
       slots.emplace_back(std::move(window), slot);
     }
-    if (int64_t wait = leave_at_us - NowUs(); wait > 0) std::this_thread::sleep_for(std::chrono::microseconds(wait));
-    int64_t departed_us = NowUs();
-    for (auto& [window, slot] : slots) window->Departed(slot, departed_us);
+    if (int64_t wait = leave_at_us - clock_.NowUs(); wait > 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(wait));
+    }
+    // Each request's departure is recorded when curl is about to write it, not before the batch
+    // starts: a thread descheduled in between would otherwise leave later than its window counts.
+    for (size_t k = 0; k < requests.size(); ++k) {
+      requests[k].on_departure = [this, &slot = slots[k]] { slot.first->Departed(slot.second, clock_.NowUs()); };
+    }
     auto started = std::chrono::steady_clock::now();
     std::vector<graph::SendResult> answers = graph_.SendBatch(requests);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -19,6 +19,7 @@
 #include "wagate/core/clock.hpp"
 #include "wagate/engine/lane.hpp"
 #include "wagate/engine/outcome_waiters.hpp"
+#include "wagate/engine/rate/pacing_margin.hpp"
 #include "wagate/engine/rate/send_window.hpp"
 #include "wagate/engine/retry_policy.hpp"
 #include "wagate/graph/client.hpp"
@@ -43,10 +44,6 @@ struct EngineSettings {
   int64_t throttle_pause_ms = 1000;      // a lane's pause after 130429 / 429 without Retry-After
   int64_t throttle_extra_attempts = 16;  // throttling answers do not use up the transient-error budget
   int64_t batch_size = 32;  // messages a worker claims, sends (concurrently) and records together
-  // Meta counts a number's requests per sliding second as they *arrive*; network and scheduling jitter
-  // between our departure and Meta's stamp can squeeze a second. Each lane's send window is one second
-  // plus this margin (it caps a lane at 1000 / (1000 + margin) of its limit: 98 % at 20 ms).
-  int64_t pacing_margin_ms = 20;
 };
 
 // A lane's state for the API and /metrics.
@@ -61,7 +58,8 @@ class Dispatcher final {
  public:
   Dispatcher(EngineSettings settings, store::Database& db, const tenancy::OutletRegistry& outlets,
              const graph::Client& graph, const core::Clock& clock, OutcomeWaiters& waiters,
-             const messaging::ContactWindows& windows, metrics::Registry& metrics);
+             const messaging::ContactWindows& windows, metrics::Registry& metrics,
+             const PacingMargin& pacing_margin);
   ~Dispatcher();
 
   // Loads what the store says is pending (queued, and in-doubt claims), then starts the workers.
@@ -103,7 +101,6 @@ class Dispatcher final {
   std::shared_ptr<SendWindow> SendWindowFor(const std::string& outlet_id);
   void Schedule(engine::Lane& lane);  // under mu_
   std::optional<Work> TakeNext(int64_t* wake_at_us, std::vector<std::string>* tier_deferred);
-  int64_t NowUs() const;
   void CheckInDoubt();
   void LaneDone(const std::string& outlet_id, const std::function<void(engine::Lane&)>& also);
   double Random();
@@ -115,6 +112,7 @@ class Dispatcher final {
   const core::Clock& clock_;
   OutcomeWaiters& waiters_;
   const messaging::ContactWindows& windows_;
+  const PacingMargin& pacing_margin_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "wagate/core/json_parse.hpp"
+
 namespace wagate::graph {
 namespace {
 
@@ -46,6 +48,13 @@ struct CurlBatchPool {
   }
 };
 
+// libcurl's CURLOPT_PREREQFUNCTION: the connection is ready and the request is about to be sent.
+int NoteDeparture(void* request, char*, char*, int, int) {
+  const auto* req = static_cast<const SendRequest*>(request);
+  if (req->on_departure) req->on_departure();
+  return CURL_PREREQFUNC_OK;
+}
+
 struct Exchange {
   std::string response;
   std::optional<int64_t> retry_after;
@@ -72,6 +81,10 @@ void Prepare(CURL* curl, const ClientSettings& settings, const SendRequest& req,
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &x->response);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, CollectHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &x->retry_after);
+  if (req.on_departure) {
+    curl_easy_setopt(curl, CURLOPT_PREREQFUNCTION, NoteDeparture);
+    curl_easy_setopt(curl, CURLOPT_PREREQDATA, const_cast<SendRequest*>(&req));
+  }
 }
 
 SendResult Conclude(CURL* curl, CURLcode rc, Exchange* x) {
@@ -88,6 +101,15 @@ SendResult Conclude(CURL* curl, CURLcode rc, Exchange* x) {
   result = InterpretResponse(static_cast<int>(status), x->response);
   result.retry_after_ms = x->retry_after;
   return result;
+}
+
+// One request on this thread's own easy handle (and so its keep-alive connection).
+SendResult SendOne(const ClientSettings& settings, const SendRequest& request) {
+  thread_local CurlHandle handle;
+  Exchange x;
+  Prepare(handle.curl, settings, request, &x);
+  CURLcode rc = curl_easy_perform(handle.curl);
+  return Conclude(handle.curl, rc, &x);
 }
 
 }  // namespace
@@ -107,7 +129,7 @@ std::optional<store::GraphError> GraphErrorOf(const nlohmann::json& parsed) {
 }
 
 SendResult InterpretResponse(int http_status, const std::string& body) {
-  nlohmann::json parsed = nlohmann::json::parse(body, nullptr, false);
+  nlohmann::json parsed = core::ParseUntrustedJson(body);
   SendResult r;
   r.http_status = http_status;
   std::optional<int64_t> code;
@@ -136,16 +158,12 @@ SendResult InterpretResponse(int http_status, const std::string& body) {
 
 SendResult Client::SendMessage(const std::string& phone_number_id, const std::string& access_token,
                                const std::string& body) const {
-  thread_local CurlHandle handle;
-  Exchange x;
-  SendRequest request{phone_number_id, access_token, body};  // curl reads the body from here: keep it alive
-  Prepare(handle.curl, settings_, request, &x);
-  CURLcode rc = curl_easy_perform(handle.curl);
-  return Conclude(handle.curl, rc, &x);
+  SendRequest request{phone_number_id, access_token, body, nullptr};  // curl reads the body from here
+  return SendOne(settings_, request);
 }
 
 std::vector<SendResult> Client::SendBatch(const std::vector<SendRequest>& requests) const {
-  if (requests.size() == 1) return {SendMessage(requests[0].phone_number_id, requests[0].access_token, requests[0].body)};
+  if (requests.size() == 1) return {SendOne(settings_, requests[0])};
   thread_local CurlBatchPool pool;
   std::vector<Exchange> exchanges(requests.size());
   std::vector<SendResult> results(requests.size());

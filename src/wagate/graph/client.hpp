@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -31,6 +32,9 @@ struct SendRequest {
   std::string phone_number_id;
   std::string access_token;
   std::string body;
+  // Called on the sending thread when the request is about to be written to its connection
+  // (connected, nothing sent yet): the closest to the wire libcurl tells. Pacing counts from here.
+  std::function<void()> on_departure;
 };
 
 // Thread-safe: each calling thread keeps its own curl handles (and so its own keep-alive connections).

@@ -5,6 +5,8 @@
 
 #include <memory>
 
+#include "wagate/core/json_parse.hpp"
+
 namespace wagate::graph {
 namespace {
 
@@ -54,7 +56,7 @@ GraphAnswer Finish(CURL* curl, CURLcode rc, const std::string& raw) {
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   a.http_status = static_cast<int>(status);
-  a.body = nlohmann::json::parse(raw, nullptr, false);
+  a.body = core::ParseUntrustedJson(raw);
   if (a.body.is_discarded()) a.body = nullptr;
   if (auto err = GraphErrorOf(a.body)) {
     a.error = *err;

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "wagate/core/json_parse.hpp"
+
 namespace wagate::graph {
 namespace {
 
@@ -69,7 +71,7 @@ void ParseTemplateStatus(const json& value, const std::string& waba_id, WebhookP
 }  // namespace
 
 std::optional<WebhookPayload> ParseWebhookPayload(std::string_view body) {
-  json root = json::parse(body, nullptr, false);
+  json root = core::ParseUntrustedJson(body);
   if (!root.is_object() || StringField(root, "object") != "whatsapp_business_account") return std::nullopt;
   auto entries = root.find("entry");
   if (entries == root.end() || !entries->is_array()) return std::nullopt;

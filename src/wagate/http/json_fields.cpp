@@ -1,10 +1,16 @@
 #include "wagate/http/json_fields.hpp"
 
+#include "wagate/core/json_parse.hpp"
+
 namespace wagate::http {
 
 using nlohmann::json;
 
 core::Result<json> ParseJsonObject(std::string_view body) {
+  if (!core::JsonDepthWithin(body)) {
+    return core::Error::Invalid("invalid_json", "the request body is nested deeper than " +
+                                                    std::to_string(core::kMaxJsonDepth) + " levels");
+  }
   json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return core::Error::Invalid("invalid_json", "the request body is not valid JSON");
   if (!parsed.is_object()) return core::Error::Invalid("invalid_json", "the request body must be a JSON object");

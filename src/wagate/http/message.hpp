@@ -20,7 +20,10 @@ struct Request {
   std::string body;
   std::map<std::string, std::string> params;  // path parameters filled by the router ("{id}")
   std::string route;                           // the matched route pattern, for metrics
-  int64_t received_at_ms = 0;                  // wall clock when the request was read off the socket
+  // Wall clock (µs since the epoch) when the request reached this machine: the kernel's receive stamp
+  // of its first byte when the server stamps arrivals (ServerSettings::kernel_arrival_stamps), else
+  // when the request was read off the socket.
+  int64_t received_at_us = 0;
 
   // Case-insensitive header lookup; empty when absent.
   std::string_view Header(std::string_view lower_name) const;

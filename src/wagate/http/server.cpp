@@ -4,14 +4,18 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstring>
 #include <future>
 #include <optional>
 #include <thread>
 #include <vector>
+
+#include <sys/socket.h>
 
 #include "wagate/core/log.hpp"
 #include "wagate/http/responses.hpp"
@@ -44,11 +48,42 @@ struct HttpServer::Impl {
 
 namespace {
 
+int64_t WallUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The kernel's receive stamp (µs since the epoch) of the first unread byte on a socket with
+// SO_TIMESTAMPNS set, read without consuming it; 0 when there is none.
+int64_t KernelArrivalUs(int fd) {
+  char byte;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  iovec io{&byte, 1};
+  msghdr msg{};
+  msg.msg_iov = &io;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  if (recvmsg(fd, &msg, MSG_PEEK | MSG_DONTWAIT) <= 0) return 0;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      timespec ts;
+      std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      return static_cast<int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
+    }
+  }
+  return 0;
+}
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, HttpServer::Impl* server) : stream_(std::move(socket)), server_(server) {}
 
   void Start() {
+    if (server_->settings.kernel_arrival_stamps) {
+      int on = 1;
+      setsockopt(stream_.socket().native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+    }
     net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::ReadHeader, shared_from_this()));
   }
 
@@ -60,9 +95,31 @@ class Session : public std::enable_shared_from_this<Session> {
     body_limit_ = server_->settings.max_body_bytes;
     parser_->body_limit(std::max(body_limit_, server_->router.LargestBodyLimit()));
     parser_->header_limit(64 * 1024);
+    arrival_us_ = 0;
+    // With nothing buffered, the next bytes in the kernel are the request's first: stamp them.
+    if (server_->settings.kernel_arrival_stamps && buffer_.size() == 0) return AwaitArrival();
+    ReadHeaderBytes();
+  }
+
+  void ReadHeaderBytes() {
     stream_.expires_after(server_->settings.idle_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  // Waits until the next request's first bytes are in the kernel and reads their receive stamp
+  // without consuming them; the idle timeout applies to the wait as it does to the read.
+  void AwaitArrival() {
+    idle_timer_.expires_after(server_->settings.idle_timeout);
+    idle_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->stream_.socket().cancel();
+    });
+    stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+      self->idle_timer_.cancel();
+      if (ec) return self->Close();
+      self->arrival_us_ = KernelArrivalUs(self->stream_.socket().native_handle());
+      self->ReadHeaderBytes();
+    });
   }
 
   void OnHeader(beast::error_code ec, size_t) {
@@ -134,8 +191,7 @@ class Session : public std::enable_shared_from_this<Session> {
       request->headers.emplace_back(std::move(name), std::string(field.value()));
     }
     request->body = std::move(raw.body());
-    request->received_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch()).count();
+    request->received_at_us = arrival_us_ != 0 ? arrival_us_ : WallUs();
     auto start = std::chrono::steady_clock::now();
     auto self = shared_from_this();
     Responder responder([self, request, start](Response response) {
@@ -284,6 +340,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
+  net::steady_timer idle_timer_{stream_.get_executor()};  // only while awaiting a stamped arrival
+  int64_t arrival_us_ = 0;                                 // the current request's kernel stamp, 0 = none
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   size_t body_limit_ = 0;

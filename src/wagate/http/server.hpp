@@ -19,6 +19,10 @@ struct ServerSettings {
   int worker_threads = 8;         // run handlers; they may block briefly (SQLite reads)
   size_t max_body_bytes = 1 << 20;
   std::chrono::seconds idle_timeout{75};
+  // Stamp each request's arrival with the kernel's receive time of its first byte (SO_TIMESTAMPNS)
+  // rather than when a thread got round to reading it: on a starved machine the two differ by tens
+  // of milliseconds. The sandbox turns this on, since Meta counts throughput by arrival.
+  bool kernel_arrival_stamps = false;
 };
 
 // Called once per answered request (metrics, access logs); on any thread.

@@ -1,5 +1,6 @@
 #include "wagate/sandbox/message_log.hpp"
 
+#include "wagate/core/json_parse.hpp"
 #include "wagate/core/time_format.hpp"
 
 namespace wagate::sandbox {
@@ -13,7 +14,7 @@ ordered_json OrNull(const std::optional<std::string>& v) { return v ? ordered_js
 // The body as received, key order kept; the raw text when it is not JSON (never for accepted requests).
 ordered_json ParsedRequest(const std::shared_ptr<const std::string>& raw) {
   if (!raw) return nullptr;
-  ordered_json request = ordered_json::parse(*raw, nullptr, /*allow_exceptions=*/false);
+  ordered_json request = core::ParseUntrustedOrderedJson(*raw);
   return request.is_discarded() ? ordered_json(*raw) : request;
 }
 
@@ -27,11 +28,13 @@ ordered_json ToJson(const AcceptedMessage& m) {
                       {"request", ParsedRequest(m.raw_request)},
                       {"request_raw", m.raw_request ? ordered_json(*m.raw_request) : ordered_json(nullptr)},
                       {"time", core::FormatIso8601(m.time_ms)},
-                      {"time_ms", m.time_ms}};
+                      {"time_ms", m.time_ms},
+                      {"arrival_us", m.arrival_us}};
 }
 
 ordered_json ToJson(const RequestRecord& r) {
   return ordered_json{{"time_ms", r.time_ms},
+                      {"arrival_us", r.arrival_us},
                       {"phone_number_id", r.phone_number_id},
                       {"biz_opaque_callback_data", OrNull(r.biz_opaque_callback_data)},
                       {"http_status", r.http_status},

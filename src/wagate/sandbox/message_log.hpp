@@ -22,10 +22,12 @@ struct AcceptedMessage {
   // The exact bytes received, shared with the request record; parsed only when listed (saves memory).
   std::shared_ptr<const std::string> raw_request;
   int64_t time_ms = 0;
+  int64_t arrival_us = 0;  // the arrival the throughput window counted (time_ms is it in ms)
 };
 
 struct RequestRecord {
   int64_t time_ms = 0;
+  int64_t arrival_us = 0;  // see AcceptedMessage
   std::string phone_number_id;
   std::optional<std::string> biz_opaque_callback_data;
   int http_status = 200;

@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 
+#include "wagate/core/json_parse.hpp"
 #include "wagate/http/json_fields.hpp"
 #include "wagate/sandbox/interactive_check.hpp"
 #include "wagate/sandbox/template_message_check.hpp"
@@ -175,7 +176,7 @@ std::string DigitsOf(std::string_view phone) {
 }
 
 ValidationResult ValidateSendBody(std::string_view raw_body, std::string_view business_wa_id) {
-  json body = json::parse(raw_body, nullptr, /*allow_exceptions=*/false);
+  json body = core::ParseUntrustedJson(raw_body);
   if (body.is_discarded() || !body.is_object()) return Invalid("The request body must be a JSON object.");
 
   const json* product = Find(body, "messaging_product");

@@ -7,14 +7,14 @@ namespace wagate::sandbox {
 RateWindow::RateWindow(const core::Clock& clock, int64_t limit_per_second)
     : clock_(clock), limit_(limit_per_second) {}
 
-bool RateWindow::TryAcquire(std::string_view phone_number_id, int64_t arrival_ms) {
-  int64_t now = arrival_ms > 0 ? arrival_ms : clock_.NowMs();
+bool RateWindow::TryAcquire(std::string_view phone_number_id, int64_t arrival_us) {
+  int64_t now = arrival_us > 0 ? arrival_us : core::ToUnixUs(clock_.Now());
   std::lock_guard lock(mu_);
   if (limit_ <= 0) return true;
-  auto it = arrivals_ms_.find(std::string(phone_number_id));
-  if (it == arrivals_ms_.end()) it = arrivals_ms_.emplace(std::string(phone_number_id), std::deque<int64_t>{}).first;
+  auto it = arrivals_us_.find(std::string(phone_number_id));
+  if (it == arrivals_us_.end()) it = arrivals_us_.emplace(std::string(phone_number_id), std::deque<int64_t>{}).first;
   std::deque<int64_t>& arrivals = it->second;
-  while (!arrivals.empty() && arrivals.front() <= now - kWindowMs) arrivals.pop_front();
+  while (!arrivals.empty() && arrivals.front() <= now - kWindowUs) arrivals.pop_front();
   if (static_cast<int64_t>(arrivals.size()) >= limit_) return false;
   // Arrivals handled out of order by concurrent workers: keep the deque sorted.
   arrivals.insert(std::upper_bound(arrivals.begin(), arrivals.end(), now), now);

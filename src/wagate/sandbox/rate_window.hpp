@@ -20,20 +20,20 @@ class RateWindow final {
 
   // Counts the request and returns true when the number is still under its limit; a refused request
   // is not counted, so a client that backs off gets through once the window slides.
-  // `arrival_ms` is when the request reached the sandbox (0 = now): Meta counts arrivals, and a
-  // request that waited for a busy worker must not be counted as arriving late.
-  bool TryAcquire(std::string_view phone_number_id, int64_t arrival_ms = 0);
+  // `arrival_us` is when the request reached the sandbox, in µs since the epoch (0 = now): Meta
+  // counts arrivals, and a request that waited for a busy worker must not be counted as arriving late.
+  bool TryAcquire(std::string_view phone_number_id, int64_t arrival_us = 0);
   // 0 turns the limit off. Takes effect for the next request.
   void SetLimit(int64_t limit_per_second);
   int64_t limit() const;
 
  private:
-  static constexpr int64_t kWindowMs = 1000;
+  static constexpr int64_t kWindowUs = 1'000'000;
 
   const core::Clock& clock_;
   mutable std::mutex mu_;
   int64_t limit_;
-  std::unordered_map<std::string, std::deque<int64_t>> arrivals_ms_;
+  std::unordered_map<std::string, std::deque<int64_t>> arrivals_us_;
 };
 
 }  // namespace wagate::sandbox

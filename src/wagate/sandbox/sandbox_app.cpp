@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "wagate/core/ids.hpp"
+#include "wagate/core/json_parse.hpp"
 #include "wagate/core/log.hpp"
 #include "wagate/http/json_fields.hpp"
 #include "wagate/http/responses.hpp"
@@ -22,7 +23,7 @@ constexpr int64_t kHourMs = 3600LL * 1000;
 
 // Best effort, for the request log only: the callback data of a body that may be invalid.
 std::optional<std::string> CallbackDataOf(std::string_view body) {
-  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  json parsed = core::ParseUntrustedJson(body);
   if (!parsed.is_object()) return std::nullopt;
   auto it = parsed.find("biz_opaque_callback_data");
   if (it == parsed.end() || !it->is_string()) return std::nullopt;
@@ -121,10 +122,11 @@ void SandboxApp::RegisterRoutes(http::Router& router) {
 
 void SandboxApp::HandleSend(http::Request& request, http::Responder respond) {
   const std::string& phone_number_id = request.params["phone_number_id"];
-  int64_t arrived_ms = clock_.NowMs();
-  SendOutcome outcome =
-      Send(request.params["version"], phone_number_id, BearerOf(request), request.body, request.received_at_ms);
-  log_.AddRequest(RequestRecord{arrived_ms, phone_number_id, CallbackDataOf(request.body), outcome.http_status,
+  // Stamped with the arrival the throughput window counts (the kernel's receive time), so the log
+  // shows what Meta would have counted even while this process was starved of CPU.
+  int64_t arrival_us = request.received_at_us;
+  SendOutcome outcome = Send(request.params["version"], phone_number_id, BearerOf(request), request.body, arrival_us);
+  log_.AddRequest(RequestRecord{arrival_us / 1000, arrival_us, phone_number_id, CallbackDataOf(request.body), outcome.http_status,
                                 outcome.graph_code, outcome.wamid, outcome.raw_request});
   http::Response response;
   response.status = outcome.http_status;
@@ -148,11 +150,12 @@ SendOutcome SandboxApp::Reject(const GraphError& error) const {
 // the body, then the pair rate limit (it needs the recipient). Only requests that pass the token count
 // against the throughput window; only valid messages that pass everything else take a pair token.
 SendOutcome SandboxApp::Send(std::string_view version, std::string_view phone_number_id, std::string_view bearer,
-                             std::string_view body, int64_t arrival_ms) {
+                             std::string_view body, int64_t arrival_us) {
+  if (arrival_us == 0) arrival_us = clock_.NowUs();
   if (!IsGraphVersion(version)) return Reject(*CheckGraphAccess(version, bearer, access_token_));
   if (!AllDigits(phone_number_id, 20)) return Reject(UnknownObjectError(phone_number_id));
   if (auto e = CheckGraphAccess(version, bearer, access_token_)) return Reject(*e);
-  if (!rate_window_.TryAcquire(phone_number_id, arrival_ms)) {
+  if (!rate_window_.TryAcquire(phone_number_id, arrival_us)) {
     return Reject(GraphError::Of(130429, "Cloud API message throughput has been reached."));
   }
 
@@ -182,7 +185,7 @@ SendOutcome SandboxApp::Send(std::string_view version, std::string_view phone_nu
     return Reject(GraphError::Of(131056, "Message failed to send because there were too many messages sent from "
                                          "this phone number to the same phone number in a short period of time."));
   }
-  return Accept(phone_number_id, std::move(std::get<ValidSend>(validated)), body, pricing_category);
+  return Accept(phone_number_id, std::move(std::get<ValidSend>(validated)), body, pricing_category, arrival_us);
 }
 
 std::optional<GraphError> SandboxApp::CheckReferences(std::string_view phone_number_id, const ValidSend& send,
@@ -206,7 +209,7 @@ std::optional<GraphError> SandboxApp::CheckReferences(std::string_view phone_num
 }
 
 SendOutcome SandboxApp::Accept(std::string_view phone_number_id, ValidSend send, std::string_view raw_body,
-                               const std::string& pricing_category) {
+                               const std::string& pricing_category, int64_t arrival_us) {
   SendOutcome outcome;
   outcome.raw_request = std::make_shared<const std::string>(raw_body);
   if (send.kind == ValidSend::Kind::kMarkRead) {  // no status webhooks follow a mark-as-read
@@ -225,7 +228,8 @@ SendOutcome SandboxApp::Accept(std::string_view phone_number_id, ValidSend send,
   if (failure) outcome.async_failure = failure->code;
   ScheduleStatuses(phone_number_id, send, wamid, pricing_category, cfg, failure);
   log_.AddAccepted(AcceptedMessage{wamid, std::string(phone_number_id), send.to, send.type, send.text,
-                                   send.biz_opaque_callback_data, outcome.raw_request, clock_.NowMs()});
+                                   send.biz_opaque_callback_data, outcome.raw_request, arrival_us / 1000,
+                                   arrival_us});
   outcome.body = std::move(body);
   outcome.wamid = wamid;
   return outcome;

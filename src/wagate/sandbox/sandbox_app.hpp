@@ -11,10 +11,10 @@
 #include <string>
 
 #include "wagate/core/clock.hpp"
+#include "wagate/core/lag_monitor.hpp"
 #include "wagate/http/router.hpp"
 #include "wagate/sandbox/control_json.hpp"
 #include "wagate/sandbox/delayed_tasks.hpp"
-#include "wagate/sandbox/lag_monitor.hpp"
 #include "wagate/sandbox/fault_injector.hpp"
 #include "wagate/sandbox/graph_errors.hpp"
 #include "wagate/sandbox/media_endpoints.hpp"
@@ -65,9 +65,9 @@ class SandboxApp final {
   void Stop();
 
   // POST /{version}/{phone_number_id}/messages, after routing; `bearer` may be empty.
-  // `arrival_ms`: when the request reached the sandbox (0 = now).
+  // `arrival_us`: when the request reached the sandbox, µs since the epoch (0 = now).
   SendOutcome Send(std::string_view version, std::string_view phone_number_id, std::string_view bearer,
-                   std::string_view body, int64_t arrival_ms = 0);
+                   std::string_view body, int64_t arrival_us = 0);
 
   // The stores, for tests and for seeding.
   TemplateStore& template_store() { return template_store_; }
@@ -90,7 +90,7 @@ class SandboxApp final {
   std::optional<GraphError> CheckReferences(std::string_view phone_number_id, const ValidSend& send,
                                             std::string* pricing_category);
   SendOutcome Accept(std::string_view phone_number_id, ValidSend send, std::string_view raw_body,
-                     const std::string& pricing_category);
+                     const std::string& pricing_category, int64_t arrival_us);
   // Window and tier rules, in Meta's order: a free-form message outside the window fails (when enforced)
   // without counting against the tier; any other message outside the window needs tier room.
   std::optional<AsyncFailure> DecideFate(std::string_view phone_number_id, const ValidSend& send,
@@ -116,7 +116,7 @@ class SandboxApp final {
   std::atomic<uint64_t> reaction_failures_{0};
   FaultInjector faults_;
   WebhookSender webhooks_;
-  LagMonitor lag_;  // our own scheduling delays, reported in /_sandbox/stats
+  core::LagMonitor lag_;  // our own scheduling delays, reported in /_sandbox/stats
   DelayedTasks held_;
   DelayedTasks timers_;  // template reviews
   WamidRegistry wamids_;

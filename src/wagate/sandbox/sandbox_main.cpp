@@ -79,6 +79,7 @@ int RunSandbox(int argc, char** argv) {
     server_settings.worker_threads = settings.http_threads;
     // Everything but the media routes (which carry their own limit) keeps a small body limit.
     server_settings.max_body_bytes = kMiB;
+    server_settings.kernel_arrival_stamps = true;  // Meta counts throughput by arrival
     http::HttpServer server(server_settings, router);
     app.Start();
     auto bound = server.Start();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "wagate/core/json_parse.hpp"
 #include "wagate/core/log.hpp"
 #include "wagate/http/json_fields.hpp"
 #include "wagate/sandbox/base64.hpp"
@@ -196,7 +197,7 @@ void TemplateEndpoints::HandleList(http::Request& request, http::Responder respo
 
 void TemplateEndpoints::HandleCreate(http::Request& request, http::Responder respond) {
   if (auto refused = CheckAccess(request)) return respond(std::move(*refused));
-  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  json body = core::ParseUntrustedJson(request.body);
   if (!body.is_object()) return respond(GraphFailure(BadParam("The request body must be a JSON object.")));
   auto string_of = [&](const char* name) -> std::optional<std::string> {
     auto it = body.find(name);

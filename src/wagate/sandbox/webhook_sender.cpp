@@ -104,9 +104,33 @@ bool WebhookSender::Schedule(WebhookEvent event, SteadyTime due) {
     }
     return false;
   }
-  Push(Item{due, 0, due, 0, std::move(event)});
+  Item item{due, 0, due, 0, std::move(event)};
+  item.order = next_seq_;
+  if (const std::string& key = OrderKey(item); !key.empty()) unsettled_[key].insert(MarkOf(item));
+  Push(std::move(item));
   cv_.notify_one();
   return true;
+}
+
+const std::string& WebhookSender::OrderKey(const Item& item) {
+  static const std::string kNone;
+  return item.event.kind == WebhookEvent::Kind::kStatus ? item.event.wamid : kNone;
+}
+
+bool WebhookSender::MayLeave(const Item& item) const {
+  const std::string& key = OrderKey(item);
+  if (key.empty()) return true;
+  auto it = unsettled_.find(key);
+  return it == unsettled_.end() || it->second.empty() || *it->second.begin() == MarkOf(item);
+}
+
+void WebhookSender::Forget(const Item& item) {
+  const std::string& key = OrderKey(item);
+  if (key.empty()) return;
+  auto it = unsettled_.find(key);
+  if (it == unsettled_.end()) return;
+  it->second.erase(MarkOf(item));
+  if (it->second.empty()) unsettled_.erase(it);
 }
 
 void WebhookSender::Push(Item item) {
@@ -117,10 +141,23 @@ void WebhookSender::Push(Item item) {
 
 std::vector<WebhookSender::Item> WebhookSender::TakeDueBatch(SteadyTime now) {
   std::vector<Item> batch;
+  std::vector<Item> held;  // due, but an earlier event of the same message has not been delivered yet
+  std::set<std::string> in_batch;
   while (!heap_.empty() && heap_.front().due <= now && batch.size() < std::max<size_t>(1, settings_.max_batch)) {
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
-    batch.push_back(std::move(heap_.back()));
+    Item item = std::move(heap_.back());
     heap_.pop_back();
+    // One event per message per POST: the next one leaves once this one is acknowledged.
+    const std::string& key = OrderKey(item);
+    if (!MayLeave(item) || (!key.empty() && !in_batch.insert(key).second)) {
+      held.push_back(std::move(item));
+      continue;
+    }
+    batch.push_back(std::move(item));
+  }
+  for (Item& item : held) {  // back in the queue with their place (seq) kept
+    heap_.push_back(std::move(item));
+    std::push_heap(heap_.begin(), heap_.end(), Later{});
   }
   return batch;
 }
@@ -131,6 +168,8 @@ void WebhookSender::Settle(std::vector<Item> batch, bool delivered, long status,
     counters_.delivered += batch.size();
     if (endpoint_backoff_ != Millis(0)) core::LogInfo(kLog, "webhook endpoint answers again");
     endpoint_backoff_ = Millis(0);
+    for (const Item& item : batch) Forget(item);
+    cv_.notify_all();  // the next event of these messages may leave now
     return;
   }
   ++counters_.failed_attempts;
@@ -149,6 +188,7 @@ void WebhookSender::Settle(std::vector<Item> batch, bool delivered, long status,
       ++counters_.dropped;
       core::LogWarn(kLog, "webhook given up after the retry horizon",
                     {{"wamid", item.event.wamid}, {"attempts", item.attempts}});
+      Forget(item);
       continue;
     }
     item.due = now + Backoff(item.attempts);
@@ -172,12 +212,17 @@ void WebhookSender::RunWorker() {
       continue;
     }
     std::vector<Item> batch = TakeDueBatch(now);
+    if (batch.empty()) {  // everything due waits for an earlier event in flight: Settle wakes us
+      cv_.wait_for(lock, Millis(50));
+      continue;
+    }
     in_flight_ += batch.size();
     std::string url = settings_.url;
     std::string secret = settings_.app_secret;
     if (url.empty()) {  // turned off while events waited: nowhere to send them
       in_flight_ -= batch.size();
       counters_.dropped += batch.size();
+      for (const Item& item : batch) Forget(item);
       continue;
     }
     for (Item& item : batch) ++item.attempts;

@@ -1,5 +1,7 @@
 // Delivers webhook events to the gateway: signed POSTs from a time-ordered queue, retried with
-// exponential backoff while the gateway is down or answers non-200.
+// exponential backoff while the gateway is down or answers non-200. The status events of one message
+// leave one at a time in the order they were due (sent → delivered → read), however the delivery
+// threads are scheduled: only the reorder fault, which swaps their due times, reorders them.
 #pragma once
 
 #include <atomic>
@@ -8,8 +10,11 @@
 #include <mutex>
 #include <condition_variable>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "wagate/sandbox/webhook_event.hpp"
@@ -69,7 +74,13 @@ class WebhookSender final {
     SteadyTime first_due;
     int attempts = 0;
     WebhookEvent event;
+    uint64_t order = 0;  // the seq given at Schedule: with first_due, the event's place in its message's order
   };
+  // An event's place among its message's events: by when it was first due, then by scheduling.
+  using OrderMark = std::pair<SteadyTime::rep, uint64_t>;
+  static OrderMark MarkOf(const Item& item) { return {item.first_due.time_since_epoch().count(), item.order}; }
+  // The message whose events must stay in order (status events: the wamid); empty = no order.
+  static const std::string& OrderKey(const Item& item);
   struct Later {
     bool operator()(const Item& a, const Item& b) const {
       return a.due != b.due ? a.due > b.due : a.seq > b.seq;
@@ -79,6 +90,9 @@ class WebhookSender final {
   void RunWorker();
   std::vector<Item> TakeDueBatch(SteadyTime now);  // requires mu_
   void Push(Item item);                            // requires mu_
+  // True when no earlier event of the item's message is queued or in flight; requires mu_.
+  bool MayLeave(const Item& item) const;
+  void Forget(const Item& item);                   // delivered or given up; requires mu_
   void Settle(std::vector<Item> batch, bool delivered, long status, const std::string& error);  // requires mu_
 
   mutable std::mutex mu_;
@@ -87,6 +101,9 @@ class WebhookSender final {
   std::vector<Item> heap_;  // min-heap on (due, seq)
   uint64_t next_seq_ = 0;
   uint64_t in_flight_ = 0;
+  // Per message (OrderKey), the events not yet delivered or given up, in order; the first one alone
+  // may leave, and it stays first while in flight.
+  std::unordered_map<std::string, std::set<OrderMark>> unsettled_;
   // While the endpoint keeps failing, all threads pause together instead of hammering it with every
   // queued event; a success clears it.
   SteadyTime endpoint_blocked_until_{};

@@ -148,6 +148,34 @@ TEST(SandboxWebhookSenderTest, RetriesUntilTheEndpointAnswers200) {
   sender.Stop();
 }
 
+TEST(SandboxWebhookSenderTest, StatusesOfOneMessageLeaveInOrderEvenAcrossARetry) {
+  // The first POST (sent) fails: delivered and read, already due, wait for it instead of overtaking.
+  Receiver receiver({500});
+  WebhookSender sender(WebhookSenderSettings{receiver.url(), "k", 1, 1, 3600s, 100, 2000ms});
+  auto now = std::chrono::steady_clock::now();
+  for (const char* status : {"sent", "delivered", "read"}) {
+    WebhookEvent e = SentStatus();
+    e.status = status;
+    ASSERT_TRUE(sender.Schedule(e, now));
+  }
+  WebhookEvent other = SentStatus();  // another message is not held back by this one
+  other.wamid = "wamid.U";
+  ASSERT_TRUE(sender.Schedule(other, now));
+  sender.Start();
+  auto got = receiver.WaitFor(5);
+  ASSERT_EQ(got.size(), 5u);
+  std::vector<std::string> order;
+  for (const auto& g : got) {
+    nlohmann::json payload = nlohmann::json::parse(g.body);
+    for (const auto& st : payload["entry"][0]["changes"][0]["value"]["statuses"]) {
+      if (st["id"] == "wamid.T") order.push_back(st["status"]);
+    }
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"sent", "sent", "delivered", "read"}));
+  EXPECT_TRUE(WaitUntil([&] { return sender.stats().delivered == 4; }));
+  sender.Stop();
+}
+
 TEST(SandboxWebhookSenderTest, NothingIsQueuedWithoutUrlAndTheQueueIsBounded) {
   WebhookSender no_url(WebhookSenderSettings{"", "k", 1, 1, 3600s, 100, 2000ms});
   EXPECT_FALSE(no_url.Schedule(SentStatus(), std::chrono::steady_clock::now()));

@@ -20,6 +20,11 @@ void SendWindow::Departed(const Slot& slot, int64_t actual_us) {
   ring_[slot.index] = std::max(ring_[slot.index], actual_us);
 }
 
+void SendWindow::SetWindowUs(int64_t window_us) {
+  std::lock_guard lock(mu_);
+  window_us_ = window_us;
+}
+
 void SendWindow::Resize(int64_t limit) {
   std::lock_guard lock(mu_);
   size_t n = static_cast<size_t>(std::max<int64_t>(1, limit));

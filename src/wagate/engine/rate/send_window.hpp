@@ -28,6 +28,8 @@ class SendWindow final {
   // follow it within less than a window.
   void Departed(const Slot& slot, int64_t actual_us);
   void Resize(int64_t limit);
+  // The window's length (the pacing margin widens and narrows it); applies to the next Reserve.
+  void SetWindowUs(int64_t window_us);
 
  private:
   std::mutex mu_;

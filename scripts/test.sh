@@ -15,4 +15,5 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 echo "== build: unit + integration tests + benchmark smoke"
 scripts/build.sh
-ctest --test-dir build --output-on-failure --timeout 600 "$@"
+# Two at a time; rate-measuring and load tests are RUN_SERIAL (CMakeLists.txt).
+ctest --test-dir build --output-on-failure --timeout 900 -j2 "$@"

@@ -1052,7 +1052,7 @@ class Stack:
             raise AssertionError("GET status %s: %r" % (message_id, r))
         return r.json()
 
-    def wait_status(self, message_id, statuses, timeout=20.0, client=None):
+    def wait_status(self, message_id, statuses, timeout=60.0, client=None):
         if isinstance(statuses, str):
             statuses = (statuses,)
         last = {}

@@ -1,9 +1,9 @@
 // Admin resources: tenants, outlets (WhatsApp credentials), API keys.
-#include <cctype>
 
 #include "wagate/api/auth.hpp"
 #include "wagate/api/routes.hpp"
 #include "wagate/core/time_format.hpp"
+#include "wagate/graph/graph_id.hpp"
 #include "wagate/http/json_fields.hpp"
 #include "wagate/http/responses.hpp"
 
@@ -47,10 +47,6 @@ Json KeyJson(const store::ApiKeyRecord& k) {
 core::Result<Json> BodyObject(const http::Request& req, bool empty_ok) {
   if (empty_ok && req.body.find_first_not_of(" \t\r\n") == std::string::npos) return Json::object();
   return http::ParseJsonObject(req.body);
-}
-
-bool AllDigits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
 void CreateTenant(ApiContext& ctx, http::Request& req, http::Responder respond) {
@@ -120,7 +116,8 @@ void CreateOutlet(ApiContext& ctx, http::Request& req, http::Responder respond) 
   o.verify_token = f.String("verify_token", true, 512, 1).value_or("");
   o.display_phone_number = f.String("display_phone_number", true, 32, 1).value_or("");
   ReadLimits(f, *body, &o.limits);
-  if (f.ok() && !AllDigits(o.phone_number_id)) f.Fail("phone_number_id", "must contain only digits");
+  if (f.ok() && !graph::IsGraphId(o.phone_number_id)) f.Fail("phone_number_id", "must contain only digits");
+  if (f.ok() && !graph::IsGraphId(o.waba_id)) f.Fail("waba_id", "must contain only digits");
   if (!f.ok()) return respond(http::ErrorResponse(f.error()));
   auto created = ctx.admin.CreateOutlet(req.params["id"], o);
   if (!created) return respond(http::ErrorResponse(created.error()));

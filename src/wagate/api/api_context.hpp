@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <string>
 
 #include "wagate/core/clock.hpp"
 #include "wagate/core/lag_monitor.hpp"
@@ -32,6 +33,7 @@ struct ApiContext {
   const core::Clock& clock;
   int64_t sync_wait_ms = 60000;
   std::atomic<bool> ready{false};
+  std::string metrics_token = "";  // may read /metrics (http.metrics_token); empty = the admin key only
   const core::LagMonitor* stalls = nullptr;            // this process's scheduling stalls
   const engine::PacingMargin* pacing_margin = nullptr;  // the send window's current jitter margin
 };

@@ -1,4 +1,6 @@
 // Sending and reading messages.
+#include <set>
+
 #include "wagate/api/auth.hpp"
 #include "wagate/api/routes.hpp"
 #include "wagate/content/message_content.hpp"
@@ -57,6 +59,19 @@ struct ParsedSend {
   bool async = false;
 };
 
+// A member a send does not know is refused, naming it: a typo (`mesage_type`, `recipient`) or a
+// content member for another type (a `template` object beside a text message) would otherwise be
+// dropped silently and the message sent other than the caller meant.
+core::Status RefuseUnknownMembers(const Json& body, const std::string& message_type) {
+  static const std::set<std::string> kMembers = {"tenant_id", "outlet_id", "conversation_id", "to",     "async",
+                                                 "priority",  "message_type", "message",      "context"};
+  for (const auto& [name, value] : body.items()) {
+    if (kMembers.count(name) || name == message_type) continue;
+    return core::Error::InvalidField(name, "is not allowed in a send request with message_type " + message_type);
+  }
+  return core::Ok{};
+}
+
 core::Result<ParsedSend> ParseSend(const tenancy::Principal& who, const http::Request& req) {
   auto body = http::ParseJsonObject(req.body);
   if (!body) return body.error();
@@ -69,6 +84,7 @@ core::Result<ParsedSend> ParseSend(const tenancy::Principal& who, const http::Re
   auto content = content::ParseMessageContent(*body);
   if (!content) return content.error();
   p.cmd.content = std::move(*content);
+  if (core::Status known = RefuseUnknownMembers(*body, p.cmd.content.type); !known.ok()) return known.error();
   // mark_read names the message, not the customer: `to` is optional there.
   auto to = f.String("to", p.cmd.content.needs_recipient, 64, 1);
   p.async = f.Bool("async").value_or(false);

@@ -1,6 +1,8 @@
 // /healthz, /readyz, /metrics.
+#include "wagate/api/auth.hpp"
 #include "wagate/api/routes.hpp"
 #include "wagate/http/responses.hpp"
+#include "wagate/security/crypto.hpp"
 
 namespace wagate::api {
 
@@ -12,7 +14,14 @@ void RegisterOpsRoutes(http::Router& router, ApiContext& ctx) {
     if (!ctx.ready) return respond(http::ErrorResponse(503, "not_ready", "the gateway is starting or stopping"));
     respond(http::JsonResponse(200, {{"status", "ready"}}));
   });
-  router.Add("GET", "/metrics", [&ctx](http::Request&, http::Responder respond) {
+  // The metrics name every tenant's outlets and traffic: the admin key or the metrics token only.
+  router.Add("GET", "/metrics", [&ctx](http::Request& req, http::Responder respond) {
+    std::string_view auth = req.Header("authorization");
+    bool token_ok = !ctx.metrics_token.empty() && auth.size() > 7 && auth.substr(0, 7) == "Bearer " &&
+                    security::ConstantTimeEquals(auth.substr(7), ctx.metrics_token);
+    if (!token_ok) {
+      if (auto who = RequireAdmin(ctx, req); !who) return respond(http::ErrorResponse(who.error()));
+    }
     http::Response r;
     r.content_type = "text/plain; version=0.0.4";
     r.body = ctx.metrics.RenderPrometheus();

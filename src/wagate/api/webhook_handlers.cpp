@@ -11,6 +11,8 @@
 namespace wagate::api {
 namespace {
 
+constexpr size_t kMaxWebhookBytes = 4 << 20;  // Meta: up to 3 MB
+
 http::Response Text(int status, std::string body) {
   http::Response r;
   r.status = status;
@@ -80,9 +82,10 @@ void Receive(ApiContext& ctx, http::Request& req, http::Responder respond) {
   }
   int64_t now = ctx.clock.NowMs();
   auto body = std::make_shared<std::string>(std::move(req.body));
+  std::string signature(req.Header("x-hub-signature-256"));
   ctx.db.Write(
-      [body, now](store::Connection& c) -> core::Status {
-        store::webhook_journal::Append(c, *body, now);
+      [body, signature, now](store::Connection& c) -> core::Status {
+        store::webhook_journal::Append(c, *body, signature, now);
         return core::Ok{};
       },
       [&ctx, respond](const core::Status& s) {
@@ -98,8 +101,9 @@ void RegisterWebhookRoutes(http::Router& router, ApiContext& ctx) {
   // Inline: in-memory checks, then the journal write answers through its callback.
   router.Add("GET", "/webhooks/whatsapp", [&ctx](http::Request& r, http::Responder p) { Verify(ctx, r, std::move(p)); },
              http::Execution::kInline);
+  // Meta sends payloads of up to 3 MB; refusing a larger-than-API body would lose it after Meta's retries.
   router.Add("POST", "/webhooks/whatsapp", [&ctx](http::Request& r, http::Responder p) { Receive(ctx, r, std::move(p)); },
-             http::Execution::kInline);
+             http::Execution::kInline, kMaxWebhookBytes);
 }
 
 }  // namespace wagate::api

@@ -1,5 +1,9 @@
+#include <sys/resource.h>
+#include <sys/stat.h>
+
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "wagate/app/serve_command.hpp"
@@ -22,6 +26,33 @@ void WaitForStopSignal() {
   sigaddset(&set, SIGTERM);
   int sig = 0;
   sigwait(&set, &sig);
+}
+
+std::string PreparePrivateDataDir(const std::string& data_dir) {
+  umask(077);
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  if (ec) return "cannot create data_dir '" + data_dir + "': " + ec.message();
+  fs::permissions(data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  for (const char* name : {"wagate.db", "wagate.db-wal", "wagate.db-shm", "master.key"}) {
+    fs::path file = fs::path(data_dir) / name;
+    if (fs::exists(file, ec)) {
+      fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace, ec);
+    }
+  }
+  return "";
+}
+
+uint64_t RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return static_cast<uint64_t>(limit.rlim_cur);
 }
 
 bool WriteReadyFile(const std::string& path, const std::string& address) {

@@ -1,5 +1,6 @@
 #include "wagate/app/serve_command.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -68,14 +69,18 @@ int RunServe(const std::vector<std::string>& args) {
   config::Settings& s = *loaded;
   core::LogLevel level;
   if (core::ParseLogLevel(s.log_level, &level)) core::SetLogLevel(level);
-  if (s.admin_key.empty()) core::LogWarn("app", "no admin key set: the admin API is disabled (set --admin-key)");
+  if (s.admin_key.empty()) core::LogWarn("app", "no admin key set: the admin API is disabled (set WAGATE_ADMIN_KEY)");
+  if (std::find(args.begin(), args.end(), "--admin-key") != args.end() ||
+      std::any_of(args.begin(), args.end(), [](const std::string& a) { return a.rfind("--admin-key=", 0) == 0; })) {
+    core::LogWarn("app", "--admin-key puts the key in the process list (/proc/*/cmdline); prefer WAGATE_ADMIN_KEY "
+                         "or admin_key in a config file readable only by wagate");
+  }
 
-  std::error_code ec;
-  std::filesystem::create_directories(s.data_dir, ec);
-  if (ec) {
-    std::cerr << "wagate serve: cannot create data_dir '" << s.data_dir << "': " << ec.message() << "\n";
+  if (std::string err = PreparePrivateDataDir(s.data_dir); !err.empty()) {
+    std::cerr << "wagate serve: " << err << "\n";
     return 2;
   }
+  uint64_t open_files = RaiseOpenFileLimit();
   auto master = security::LoadOrCreateMasterKey(s.master_key, s.data_dir);
   if (!master) {
     std::cerr << "wagate serve: " << master.error().message << "\n";
@@ -125,6 +130,7 @@ int RunServe(const std::vector<std::string>& args) {
   api::ApiContext ctx{**db,      admin,     keys,    outlets, sender,    dispatcher, waiters,
                       windows,   processor, templates, media, metrics, clock, s.engine_sync_wait_ms};
   ctx.stalls = &stalls;
+  ctx.metrics_token = s.http_metrics_token;
   ctx.pacing_margin = &pacing_margin;
   metrics.AddGauge("wagate_queue_depth", "Messages waiting in the engine (queued, retrying, in doubt)",
                    [&] { return static_cast<double>(dispatcher.QueueDepth()); });
@@ -141,9 +147,18 @@ int RunServe(const std::vector<std::string>& args) {
 
   http::Router router;
   api::RegisterRoutes(router, ctx);
-  http::HttpServer server({s.listen_host, s.listen_port, static_cast<int>(s.http_io_threads),
-                           static_cast<int>(s.http_worker_threads), static_cast<size_t>(s.http_max_body_bytes)},
-                          router, HttpMetrics(metrics));
+  http::ServerSettings server_settings;
+  server_settings.host = s.listen_host;
+  server_settings.port = s.listen_port;
+  server_settings.io_threads = static_cast<int>(s.http_io_threads);
+  server_settings.worker_threads = static_cast<int>(s.http_worker_threads);
+  server_settings.max_body_bytes = static_cast<size_t>(s.http_max_body_bytes);
+  server_settings.idle_timeout = std::chrono::seconds(s.http_idle_timeout_s);
+  // Keep descriptors for the database, Graph connections and logs beyond the client connections.
+  constexpr uint64_t kReservedFiles = 128;
+  server_settings.max_connections = static_cast<size_t>(std::min<uint64_t>(
+      static_cast<uint64_t>(s.http_max_connections), open_files > 2 * kReservedFiles ? open_files - kReservedFiles : kReservedFiles));
+  http::HttpServer server(server_settings, router, HttpMetrics(metrics));
 
   processor.Start();
   dispatcher.Start();

@@ -20,6 +20,9 @@ struct Settings {
   int64_t http_max_body_bytes = 1 << 20;
   int64_t http_io_threads = 2;
   int64_t http_worker_threads = 8;
+  int64_t http_max_connections = 10000;
+  int64_t http_idle_timeout_s = 75;
+  std::string http_metrics_token;  // may read /metrics; the admin key always may
 
   int64_t engine_workers = 16;
   int64_t engine_sync_wait_ms = 60000;

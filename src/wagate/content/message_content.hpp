@@ -50,8 +50,8 @@ const std::vector<std::string>& MessageTypes();
 // otherwise the member named after the type, in Graph's own shape (`"template":{…}`, `"image":{…}`,
 // `"contacts":[…]`, `"interactive":{…}`, `"reaction":{…}`, `"mark_read":{"message_id":…,
 // "typing_indicator":{"type":"text"}?}`), and `context` {message_id} for replies (not with reaction
-// or mark_read). Other top-level members (to, outlet_id, …) are the caller's business and ignored,
-// except `message` with a type other than text, which is rejected rather than silently dropped.
+// or mark_read). Other top-level members (to, outlet_id, …) are the caller's business (the API refuses
+// members it does not know), except `message` with a type other than text, which is rejected here.
 // Every failure is core::Error::InvalidField whose field is the request's own path, e.g.
 // "template.components[0].parameters[1].text"; the first problem found is reported.
 // Pure function; safe from any thread.

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "wagate/core/json_parse.hpp"
@@ -20,8 +21,10 @@ size_t CollectHeader(char* data, size_t size, size_t n, void* user) {
   std::string line(data, size * n);
   auto* retry_after = static_cast<std::optional<int64_t>*>(user);
   if (line.size() > 12 && strncasecmp(line.c_str(), "retry-after:", 12) == 0) {
+    // Seconds (an HTTP date is ignored); clamped to a day so a huge value cannot overflow or stall a lane forever.
     try {
-      *retry_after = std::stoll(line.substr(12)) * 1000;
+      int64_t seconds = std::stoll(line.substr(12));
+      if (seconds >= 0) *retry_after = std::min<int64_t>(seconds, 86'400) * 1000;
     } catch (...) {
     }
   }

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "wagate/core/json_parse.hpp"
+#include "wagate/graph/graph_id.hpp"
 
 namespace wagate::graph {
 namespace {
@@ -188,7 +189,22 @@ std::string ManagementClient::Url(const std::string& path) const {
   return settings_.base_url + "/" + settings_.version + "/" + path;
 }
 
+namespace {
+
+// A path whose object segment is not a Graph id never leaves (see graph_id.hpp).
+std::optional<GraphAnswer> RefuseBadObject(std::string_view path) {
+  std::string_view object = path.substr(0, path.find_first_of("/?"));
+  if (IsGraphId(object)) return std::nullopt;
+  GraphAnswer refused;
+  refused.http_status = 400;
+  refused.error = {100, "invalid Graph object id", "not a Graph object id: the request was not sent"};
+  return refused;
+}
+
+}  // namespace
+
 GraphAnswer ManagementClient::Get(const std::string& path, const std::string& token) const {
+  if (auto refused = RefuseBadObject(path)) return *refused;
   CURL* curl = ThreadHandle();
   Headers headers;
   std::string url = Url(path);
@@ -199,6 +215,7 @@ GraphAnswer ManagementClient::Get(const std::string& path, const std::string& to
 
 GraphAnswer ManagementClient::PostJson(const std::string& path, const std::string& token,
                                        const nlohmann::json& body) const {
+  if (auto refused = RefuseBadObject(path)) return *refused;
   CURL* curl = ThreadHandle();
   Headers headers;
   headers.Add("Content-Type: application/json");
@@ -211,6 +228,7 @@ GraphAnswer ManagementClient::PostJson(const std::string& path, const std::strin
 }
 
 GraphAnswer ManagementClient::Delete(const std::string& path, const std::string& token) const {
+  if (auto refused = RefuseBadObject(path)) return *refused;
   CURL* curl = ThreadHandle();
   Headers headers;
   std::string url = Url(path);
@@ -222,6 +240,7 @@ GraphAnswer ManagementClient::Delete(const std::string& path, const std::string&
 GraphAnswer ManagementClient::UploadMedia(const std::string& phone_number_id, const std::string& token,
                                           std::string_view data, const std::string& mime_type,
                                           const std::string& filename) const {
+  if (auto refused = RefuseBadObject(phone_number_id)) return *refused;
   CURL* curl = ThreadHandle();
   Headers headers;
   std::string url = Url(phone_number_id + "/media");

@@ -17,6 +17,19 @@ std::string StringField(const json& obj, const char* key) {
   return {};
 }
 
+// Meta's "timestamp" (Unix seconds, as a string) in ms; 0 when it is not a plausible time (not
+// digits, or beyond the year 5000): an attacker's 10^30 must not overflow the multiplication.
+int64_t UnixSecondsToMs(std::string_view seconds) {
+  constexpr int64_t kLatest = 100'000'000'000;  // about the year 5138
+  if (seconds.empty() || seconds.size() > 11) return 0;
+  int64_t s = 0;
+  for (char c : seconds) {
+    if (c < '0' || c > '9') return 0;
+    s = s * 10 + (c - '0');
+  }
+  return s <= kLatest ? s * 1000 : 0;
+}
+
 void ParseStatus(const json& st, const std::string& phone_number_id, WebhookPayload* out) {
   if (!st.is_object()) return;
   std::string name = StringField(st, "status");
@@ -32,12 +45,7 @@ void ParseStatus(const json& st, const std::string& phone_number_id, WebhookPayl
   e.phone_number_id = phone_number_id;
   e.wamid = wamid;
   e.status = *status;
-  std::string ts = StringField(st, "timestamp");
-  try {
-    e.at_ms = ts.empty() ? 0 : std::stoll(ts) * 1000;
-  } catch (...) {
-    e.at_ms = 0;
-  }
+  e.at_ms = UnixSecondsToMs(StringField(st, "timestamp"));
   std::string callback = StringField(st, "biz_opaque_callback_data");
   if (!callback.empty()) e.message_id = callback;
   auto errors = st.find("errors");
@@ -107,12 +115,7 @@ std::optional<WebhookPayload> ParseWebhookPayload(std::string_view body) {
           if (!m.is_object()) continue;
           std::string from = StringField(m, "from");
           if (from.empty() || pnid.empty()) continue;
-          int64_t at = 0;
-          try {
-            at = std::stoll(StringField(m, "timestamp")) * 1000;
-          } catch (...) {
-          }
-          out.inbound.push_back(WebhookPayload::Inbound{pnid, from, at});
+          out.inbound.push_back(WebhookPayload::Inbound{pnid, from, UnixSecondsToMs(StringField(m, "timestamp"))});
         }
       }
     }

@@ -36,6 +36,9 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor{ioc};
   net::thread_pool workers;
   std::vector<std::thread> io_threads;
+  std::atomic<size_t> connections{0};
+  net::steady_timer accept_retry{ioc};
+  std::atomic<int64_t> last_accept_warning_ms{0};
   bool started = false;
   bool stopped = false;
 
@@ -44,6 +47,8 @@ struct HttpServer::Impl {
         workers(static_cast<size_t>(std::max(1, settings.worker_threads))) {}
 
   void Accept();
+  // At most one warning a second: a failure that repeats (out of descriptors) must not flood the log.
+  void WarnRateLimited(const char* message, std::initializer_list<core::LogField> fields);
 };
 
 namespace {
@@ -77,7 +82,10 @@ int64_t KernelArrivalUs(int fd) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, HttpServer::Impl* server) : stream_(std::move(socket)), server_(server) {}
+  Session(tcp::socket socket, HttpServer::Impl* server) : stream_(std::move(socket)), server_(server) {
+    ++server_->connections;
+  }
+  ~Session() { --server_->connections; }
 
   void Start() {
     if (server_->settings.kernel_arrival_stamps) {
@@ -125,6 +133,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnHeader(beast::error_code ec, size_t) {
     if (ec) return OnReadError(ec);
     auto& req = parser_->get();
+    if (auto refused = FramingError(req)) {
+      keep_alive_ = false;  // the rest of the bytes cannot be trusted to start a request
+      return Write(ErrorResponse(400, "bad_request", *refused));
+    }
     // Upload routes have their own limit; known from the request line before the body is read.
     body_limit_ = RouteBodyLimit();
     parser_->body_limit(body_limit_);
@@ -143,6 +155,24 @@ class Session : public std::enable_shared_from_this<Session> {
     ReadBody();
   }
 
+  // RFC 9112 §6.3: a body is framed by Content-Length or by exactly `chunked`. Any other
+  // Transfer-Encoding (`chunked, identity`, `identity`, `gzip`), or both headers at once, could be
+  // read differently by a proxy in front of us — the body smuggled as the next request — so it is
+  // refused and the connection closed. HTTP/1.1 also requires Host.
+  static std::optional<std::string> FramingError(const bhttp::request_parser<bhttp::string_body>::value_type& req) {
+    auto te = req.find(bhttp::field::transfer_encoding);
+    if (te != req.end()) {
+      std::string_view v(te->value().data(), te->value().size());
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+      if (!beast::iequals(beast::string_view(v.data(), v.size()), "chunked")) return "unsupported Transfer-Encoding (only 'chunked')";
+      if (req.count(bhttp::field::transfer_encoding) > 1) return "repeated Transfer-Encoding";
+      if (req.find(bhttp::field::content_length) != req.end()) return "both Transfer-Encoding and Content-Length";
+    }
+    if (req.version() >= 11 && req.find(bhttp::field::host) == req.end()) return "HTTP/1.1 request without Host";
+    return std::nullopt;
+  }
+
   // The body limit of the route the parsed request line names (the server's default otherwise).
   size_t RouteBodyLimit() {
     const auto& req = parser_->get();
@@ -152,11 +182,22 @@ class Session : public std::enable_shared_from_this<Session> {
     return server_->router.BodyLimit(method, path).value_or(server_->settings.max_body_bytes);
   }
 
+  // The body is read piece by piece and the idle timer restarts with each: a slow upload that keeps
+  // sending is never cut, a stalled one is after `idle_timeout` without progress.
   void ReadBody() {
-    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+    if (parser_->is_done()) return OnRead({}, 0);
+    stream_.expires_after(server_->settings.idle_timeout);
+    bhttp::async_read_some(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->OnRead(ec, 0);
+      self->ReadBody();
+    });
   }
 
   void OnReadError(beast::error_code ec) {
+    if (ec == bhttp::error::header_limit) {
+      keep_alive_ = false;
+      return Write(ErrorResponse(431, "header_too_large", "the request header is larger than 64 KiB"));
+    }
     if (ec == bhttp::error::body_limit) {
       keep_alive_ = false;
       // Refused while reading the header (a declared length over every limit): the request line is
@@ -353,11 +394,31 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
+void HttpServer::Impl::WarnRateLimited(const char* message, std::initializer_list<core::LogField> fields) {
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now().time_since_epoch()).count();
+  int64_t last = last_accept_warning_ms.load();
+  if (now - last < 1000 || !last_accept_warning_ms.compare_exchange_strong(last, now)) return;
+  core::LogWarn("http.server", message, fields);
+}
+
 void HttpServer::Impl::Accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-      core::LogWarn("http.server", "accept failed", {{"error", ec.message()}});
+      // Out of descriptors (EMFILE/ENFILE) the pending connection stays in the backlog and every
+      // retry fails at once: pause instead of spinning, and say so at most once a second.
+      WarnRateLimited("accept failed; retrying in 50 ms", {{"error", ec.message()}, {"connections", connections.load()}});
+      accept_retry.expires_after(std::chrono::milliseconds(50));
+      accept_retry.async_wait([this](beast::error_code wait_ec) {
+        if (!wait_ec) Accept();
+      });
+      return;
+    }
+    if (connections.load() >= settings.max_connections) {
+      WarnRateLimited("connection limit reached; closing new connections", {{"max_connections", settings.max_connections}});
+      beast::error_code ignored;
+      socket.close(ignored);
     } else {
       socket.set_option(tcp::no_delay(true), ec);
       std::make_shared<Session>(std::move(socket), this)->Start();
@@ -401,6 +462,7 @@ void HttpServer::Stop() {
   net::post(impl_->ioc, [this] {
     beast::error_code ignored;
     impl_->acceptor.close(ignored);
+    impl_->accept_retry.cancel();
   });
   impl_->work.reset();
   impl_->ioc.stop();

@@ -18,7 +18,10 @@ struct ServerSettings {
   int io_threads = 2;
   int worker_threads = 8;         // run handlers; they may block briefly (SQLite reads)
   size_t max_body_bytes = 1 << 20;
+  // A connection that makes no progress this long (no byte of a request read, or a response not
+  // drained) is closed; a slow upload that keeps sending is not cut.
   std::chrono::seconds idle_timeout{75};
+  size_t max_connections = 10000;  // beyond it new connections are closed at once
   // Stamp each request's arrival with the kernel's receive time of its first byte (SO_TIMESTAMPNS)
   // rather than when a thread got round to reading it: on a starved machine the two differ by tens
   // of milliseconds. The sandbox turns this on, since Meta counts throughput by arrival.

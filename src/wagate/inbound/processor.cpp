@@ -3,6 +3,7 @@
 #include <future>
 
 #include "wagate/core/log.hpp"
+#include "wagate/graph/signature.hpp"
 #include "wagate/graph/webhook_payload.hpp"
 #include "wagate/store/contact_repo.hpp"
 #include "wagate/store/idempotency_repo.hpp"
@@ -50,6 +51,18 @@ void Processor::CountEvent(const std::string& type) {
   metrics_.GetCounter("wagate_webhook_events_total", "Webhook events applied, by type", "type=\"" + type + "\"")->Inc();
 }
 
+// A webhook may carry entries for several WABAs; its signature is checked at ingest against the
+// phone numbers it names, but a template change names only its WABA. Each one is applied only if an
+// app secret of that WABA's outlets produced the signature: tenant A must not be able to sign, with
+// its own secret, a change to tenant B's templates.
+bool Processor::SignedForWaba(const store::webhook_journal::Entry& entry, const std::string& waba_id) const {
+  if (!entry.signature) return true;  // journaled before signatures were kept: checked as a whole then
+  for (const auto& outlet : outlets_.ByWabaId(waba_id)) {
+    if (graph::VerifySignature(*entry.signature, outlet->app_secret, entry.body)) return true;
+  }
+  return false;
+}
+
 size_t Processor::ProcessBatch() {
   auto entries = db_.Read([](store::Connection& c) { return journal::Unprocessed(c, 0, 256); });
   if (entries.empty()) return 0;
@@ -66,7 +79,18 @@ size_t Processor::ProcessBatch() {
     Parsed p{e.id, {}, {}, {}, {}};
     if (payload) {
       p.statuses = std::move(payload->statuses);
-      if (templates_) p.template_statuses = std::move(payload->template_statuses);
+      if (templates_) {
+        for (auto& t : payload->template_statuses) {
+          if (SignedForWaba(e, t.waba_id)) {
+            p.template_statuses.push_back(std::move(t));
+          } else {
+            core::LogWarn("inbound", "template status change skipped: not signed by the app secret of its WABA",
+                          {{"waba_id", t.waba_id}, {"journal_id", e.id}});
+            metrics_.GetCounter("wagate_webhook_events_skipped_total", "Webhook events not applied, by reason",
+                                "reason=\"unsigned_waba\"")->Inc();
+          }
+        }
+      }
       p.event_types.insert(p.event_types.end(), p.template_statuses.size(), "template_status");
       for (const auto& name : payload->status_names) p.event_types.push_back(name.empty() ? "status_unnamed" : name);
       p.event_types.insert(p.event_types.end(), payload->inbound_messages, "message");

@@ -12,6 +12,7 @@
 #include "wagate/metrics/registry.hpp"
 #include "wagate/tenancy/outlet_registry.hpp"
 #include "wagate/store/database.hpp"
+#include "wagate/store/webhook_journal.hpp"
 #include "wagate/templates/template_registry.hpp"
 
 namespace wagate::inbound {
@@ -37,6 +38,7 @@ class Processor final {
   void PruneIfDue();
   int64_t last_prune_ms_ = 0;
   void CountEvent(const std::string& type);
+  bool SignedForWaba(const store::webhook_journal::Entry& entry, const std::string& waba_id) const;
   store::Database& db_;
   const core::Clock& clock_;
   metrics::Registry& metrics_;

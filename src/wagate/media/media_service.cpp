@@ -1,5 +1,6 @@
 #include "wagate/media/media_service.hpp"
 
+#include "wagate/graph/graph_id.hpp"
 #include "wagate/graph/management_client.hpp"
 #include "wagate/http/responses.hpp"
 #include "wagate/media/media_kinds.hpp"
@@ -8,11 +9,6 @@ namespace wagate::media {
 namespace {
 
 using nlohmann::json;
-
-bool ValidMediaId(const std::string& id) {
-  return !id.empty() && id.size() <= 64 &&
-         std::all_of(id.begin(), id.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-' || c == '.'; });
-}
 
 core::Error FromGraph(const std::string& what, const graph::GraphAnswer& a) {
   core::Error e = graph::ErrorFromGraph(what, a);
@@ -57,7 +53,7 @@ core::Result<json> MediaService::Upload(const tenancy::OutletCredentials& outlet
 
 core::Result<json> MediaService::FetchMetadata(const tenancy::OutletCredentials& outlet,
                                                const std::string& media_id) const {
-  if (!ValidMediaId(media_id)) return core::Error::NotFound("media");
+  if (!graph::IsGraphId(media_id)) return core::Error::NotFound("media");
   graph::GraphAnswer a =
       graph_.Get(media_id + "?phone_number_id=" + graph::QueryEscape(outlet.phone_number_id), outlet.access_token);
   if (!a.ok()) return FromGraph("fetching the media", a);
@@ -78,7 +74,7 @@ core::Result<json> MediaService::Metadata(const tenancy::OutletCredentials& outl
 }
 
 core::Status MediaService::Delete(const tenancy::OutletCredentials& outlet, const std::string& media_id) const {
-  if (!ValidMediaId(media_id)) return core::Error::NotFound("media");
+  if (!graph::IsGraphId(media_id)) return core::Error::NotFound("media");
   graph::GraphAnswer a =
       graph_.Delete(media_id + "?phone_number_id=" + graph::QueryEscape(outlet.phone_number_id), outlet.access_token);
   if (!a.ok()) return FromGraph("deleting the media", a);

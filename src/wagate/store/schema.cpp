@@ -141,6 +141,11 @@ CREATE TABLE template_syncs (
   template_count INTEGER NOT NULL
 );
 )SQL",
+      // 3: the signature a webhook came with, so each change is applied only if the app secret of
+      // the WABA it touches signed it (NULL: journaled before this check existed).
+      R"SQL(
+ALTER TABLE webhook_journal ADD COLUMN signature TEXT;
+)SQL",
   };
   return kMigrations;
 }

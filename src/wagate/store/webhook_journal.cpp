@@ -2,16 +2,21 @@
 
 namespace wagate::store::webhook_journal {
 
-int64_t Append(Connection& c, const std::string& body, int64_t now_ms) {
-  c.Prepare("INSERT INTO webhook_journal(received_at, body) VALUES (?, ?)").Bind(1, now_ms).Bind(2, body).Run();
+int64_t Append(Connection& c, const std::string& body, const std::string& signature, int64_t now_ms) {
+  c.Prepare("INSERT INTO webhook_journal(received_at, body, signature) VALUES (?, ?, ?)")
+      .Bind(1, now_ms)
+      .Bind(2, body)
+      .Bind(3, signature)
+      .Run();
   return c.LastInsertRowId();
 }
 
 std::vector<Entry> Unprocessed(Connection& c, int64_t after_id, int64_t limit) {
-  Statement s = c.Prepare("SELECT id, body FROM webhook_journal WHERE processed = 0 AND id > ? ORDER BY id LIMIT ?");
+  Statement s = c.Prepare(
+      "SELECT id, body, signature FROM webhook_journal WHERE processed = 0 AND id > ? ORDER BY id LIMIT ?");
   s.Bind(1, after_id).Bind(2, limit);
   std::vector<Entry> out;
-  while (s.Step()) out.push_back(Entry{s.Int(0), s.Text(1)});
+  while (s.Step()) out.push_back(Entry{s.Int(0), s.Text(1), s.OptText(2)});
   return out;
 }
 

@@ -25,8 +25,9 @@ rm -f "$DATA/sandbox.addr" "$DATA/gateway.addr"
 build/wagate sandbox --listen "$SANDBOX_ADDR" --ready-file "$DATA/sandbox.addr" --app-secret "$APP_SECRET" \
   --webhook-url "http://$GATEWAY_ADDR/webhooks/whatsapp" 2>>"$DATA/sandbox.log" &
 pids+=($!)
-build/wagate serve --listen "$GATEWAY_ADDR" --data "$DATA" --graph-url "http://$SANDBOX_ADDR" \
-  --admin-key "$ADMIN_KEY" --ready-file "$DATA/gateway.addr" 2>>"$DATA/gateway.log" &
+# The admin key through the environment: on the command line it would show in the process list.
+WAGATE_ADMIN_KEY="$ADMIN_KEY" build/wagate serve --listen "$GATEWAY_ADDR" --data "$DATA" \
+  --graph-url "http://$SANDBOX_ADDR" --ready-file "$DATA/gateway.addr" 2>>"$DATA/gateway.log" &
 pids+=($!)
 for _ in $(seq 1 100); do
   [ -f "$DATA/sandbox.addr" ] && [ -f "$DATA/gateway.addr" ] && break

@@ -212,7 +212,7 @@ run_load gateway_send_template "$GATEWAY_URL" "$TEMPLATE_DATA"
 # ------------------------------------------------------------------ record and summarise
 read -r GW_HWM _ < <($PY vm "$GATEWAY_PID") || fail "cannot read gateway VmHWM"
 read -r SB_HWM _ < <($PY vm "$SANDBOX_PID") || SB_HWM=0
-$PY fetch "$GATEWAY_URL/metrics" "$RUN/gateway_metrics.txt" || true
+$PY fetch "$GATEWAY_URL/metrics" "$RUN/gateway_metrics.txt" --key "$ADMIN_KEY" || true
 $PY fetch "http://$SANDBOX_ADDR/_sandbox/stats" "$RUN/sandbox_stats.json" || true
 DATA_FS="$(df --output=fstype "$DATA" 2>/dev/null | tail -n 1 || echo unknown)"
 

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Configures and builds wagate into build/ (or build-asan/ with --sanitize).
+# Configures and builds wagate with one of the presets of CMakePresets.json:
+#   scripts/build.sh [--sanitize | --release | --release-clang] [cmake --build options…]
+# dev (default) → build/, asan → build-asan/, release → build-release/, release-clang → build-clang/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dir=build
-flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DWAGATE_WERROR=ON)
-if [ "${1:-}" = "--sanitize" ]; then
-  dir=build-asan
-  flags=(-DCMAKE_BUILD_TYPE=Debug -DWAGATE_SANITIZE=ON -DWAGATE_WERROR=ON)
-  shift
-fi
+preset=dev
+case "${1:-}" in
+  --sanitize) preset=asan; shift ;;
+  --release) preset=release; shift ;;
+  --release-clang) preset=release-clang; shift ;;
+esac
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B "$dir" "${flags[@]}" >/dev/null
-cmake --build "$dir" -j"$jobs" "$@"
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset" -j"$jobs" "$@"

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine and runs wagate's whole test suite:
 #   1. unit tests built with AddressSanitizer + UndefinedBehaviorSanitizer,
-#   2. unit tests, integration tests (real wagate + sandbox processes on loopback) and a quick
+#   2. packaging: Release builds with g++ and clang (unit tests on each), the installed service layout,
+#      and an upgrade from an older release (scripts/check-release.sh),
+#   3. unit tests, integration tests (real wagate + sandbox processes on loopback) and a quick
 #      benchmark smoke run, in the normal build.
-# The last line is ctest's summary of step 2 ("100% tests passed, 0 tests failed out of N").
+# The last line is ctest's summary of step 3 ("100% tests passed, 0 tests failed out of N").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -12,6 +14,9 @@ echo "== sanitizer build: unit tests under ASan + UBSan"
 scripts/build.sh --sanitize --target unit_binaries
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -L unit --output-on-failure -j2 | tail -3
+
+echo "== packaging: release builds, install layout, upgrade"
+scripts/check-release.sh
 
 echo "== build: unit + integration tests + benchmark smoke"
 scripts/build.sh

@@ -6,7 +6,9 @@
 #include <vector>
 
 #include "wagate/app/serve_command.hpp"
+#include "wagate/config/loader.hpp"
 #include "wagate/sandbox/sandbox_main.hpp"
+#include "wagate_version.hpp"  // generated at build time (cmake/version.cmake)
 
 namespace {
 void Usage() {
@@ -14,7 +16,8 @@ void Usage() {
                "commands:\n"
                "  serve     run the gateway (wagate serve --help)\n"
                "  sandbox   run the local WhatsApp Cloud API simulator (wagate sandbox --help)\n"
-               "  version   print the version\n";
+               "  config-example  print a configuration file with every setting at its default\n"
+               "  version   print the version and the git revision it was built from\n";
 }
 }  // namespace
 
@@ -31,7 +34,10 @@ int main(int argc, char** argv) {
   } else if (command == "sandbox") {
     rc = wagate::sandbox::RunSandbox(argc - 1, argv + 1);
   } else if (command == "version" || command == "--version") {
-    std::cout << "wagate 0.1.0\n";
+    std::cout << "wagate " << WAGATE_VERSION << " (git " << WAGATE_GIT_REVISION << ")\n";
+    rc = 0;
+  } else if (command == "config-example") {
+    std::cout << wagate::config::ExampleToml();
     rc = 0;
   } else if (command == "help" || command == "--help" || command == "-h") {
     Usage();

@@ -226,7 +226,8 @@ def thread_cpu(pid):
 
 def cmd_fetch(args):
     try:
-        st, body = http("GET", args.url, timeout=5)
+        headers = {"Authorization": f"Bearer {args.key}"} if args.key else None
+        st, body = http("GET", args.url, headers=headers, timeout=5)
         with open(args.file, "wb") as f:
             f.write(body)
         if st != 200:
@@ -759,6 +760,7 @@ def main():
     s = sub.add_parser("fetch")
     s.add_argument("url")
     s.add_argument("file")
+    s.add_argument("--key", default="", help="bearer key (the gateway's /metrics needs the admin key)")
     s.set_defaults(fn=cmd_fetch)
 
     s = sub.add_parser("setup")

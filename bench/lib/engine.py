@@ -495,7 +495,8 @@ http {{
             st, body = conn.call("GET", "/metrics", timeout=10)
             text = body.decode() if isinstance(body, bytes) else json.dumps(body)
         else:
-            st, raw = bench.http("GET", f"http://{gw.addr}/metrics", timeout=10)
+            st, raw = bench.http("GET", f"http://{gw.addr}/metrics", timeout=10,
+                                 headers={"Authorization": f"Bearer {self.admin_key}"})
             text = raw.decode()
         if st != 200:
             fail(f"GET /metrics answered {st}")

@@ -683,7 +683,7 @@ class Sandbox:
 
 class Gateway:
     def __init__(self, workdir, graph_url, admin_key=None, data_dir=None, sets=None, config=None, env=None,
-                 extra_args=(), use_admin_flag=True):
+                 extra_args=(), use_admin_flag=True, binary=None):
         self.workdir = workdir
         self.graph_url = graph_url
         self.admin_key = admin_key or rand_token("admin-")
@@ -693,6 +693,7 @@ class Gateway:
         self.env = dict(env or {})
         self.extra = list(extra_args)
         self.use_admin_flag = use_admin_flag
+        self.binary = binary or WAGATE_BIN  # another build of wagate (the upgrade test runs an older one)
         self.ready_file = os.path.join(workdir, "gateway.ready")
         self.log_path = os.path.join(workdir, "gateway.log")
         self.proc = None
@@ -700,7 +701,7 @@ class Gateway:
         self.starts = 0
 
     def build_args(self, listen):
-        args = [WAGATE_BIN, "serve", "--listen", listen, "--data", self.data_dir, "--graph-url", self.graph_url,
+        args = [self.binary, "serve", "--listen", listen, "--data", self.data_dir, "--graph-url", self.graph_url,
                 "--ready-file", self.ready_file]
         if self.use_admin_flag:
             args += ["--admin-key", self.admin_key]

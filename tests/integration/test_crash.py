@@ -179,6 +179,28 @@ class CrashTest(harness.WagateTestCase):
         self.assertEqual(r.status, 200, r)
         st = s.wait_status(ids[0], "sent", timeout=60)
         self.assertEqual(st["whatsapp_message_id"], wamid)
+        # The rest are dead letters with reason in_doubt, which an operator may retry knowingly (issue 8.15)
+        r = s.admin.get("/api/v1/dead-letters?reason=in_doubt&outlet_id=%s" % fx.outlet_id)
+        self.assertEqual(r.status, 200, r)
+        listed = {d["message_id"]: d for d in r.json()["dead_letters"]}
+        self.assertEqual(set(listed), set(ids[1:]), "the settled one left the list, the others are in it")
+        for d in listed.values():
+            self.assertEqual((d["status"], d["reason"], d["accepted_by_meta"]), ("unknown", "in_doubt", False), d)
+            self.assertIsNotNone(d["in_doubt_since"], d)
+        self.assertEqual(s.admin.get("/api/v1/dead-letters?reason=failed&outlet_id=%s" % fx.outlet_id)
+                         .json()["dead_letters"], [])
+        self.assertError(s.admin.get("/api/v1/dead-letters?reason=maybe"), 400, "invalid_field", field="reason")
+        r = s.client(fx.api_key).post("/api/v1/dead-letters/%s/retry" % ids[1])
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["message_ids"], [ids[1]], r)
+        r = s.client(fx.api_key).post("/api/v1/dead-letters/retry", {"reason": "in_doubt"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(sorted(r.json()["message_ids"]), sorted(ids[2:]), r)
+        for mid in ids[1:]:
+            s.wait_status(mid, harness.FINAL_OK, timeout=60)
+        self.assertEqual(s.sandbox.accepted_by_biz(), {m: 1 for m in ids[1:]})
+        # a retried one is a dead letter no more: a second retry finds nothing
+        self.assertError(s.client(fx.api_key).post("/api/v1/dead-letters/%s/retry" % ids[1]), 404, "not_found")
 
     def test_mark_read_in_doubt_is_resent_at_once_whatever_the_policy(self):
         # Meta sends no webhook for a mark-as-read, and repeating one changes nothing: waiting for a

@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import stat
+import subprocess
 import sys
 import time
 
@@ -248,6 +249,103 @@ class HardeningTest(harness.SharedStackTestCase):
                 self.assertError(r, 400, "invalid_field", field=member)
 
 
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+class MediaAbuseTest(harness.WagateTestCase):
+    def upload_head(self, key, length, outlet_id=None, expect=False):
+        q = "?outlet_id=%s" % outlet_id if outlet_id else ""
+        return ("POST /api/v1/media%s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: %d\r\n%s\r\n"
+                % (q, key, length, "Expect: 100-continue\r\n" if expect else "")).encode()
+
+    def test_uploads_are_authenticated_and_capped_before_any_body_is_read(self):
+        # 4: the body (up to 100 MiB) was read before the key was checked: 8 bogus uploads took 800 MB
+        s = self.start_stack()
+        fx = s.default_fixture()
+        g = s.gateway
+        size = 50 * 1024 * 1024
+        chunk = b"x" * (1 << 20)
+        status, out = raw_http(g.host, g.port, self.upload_head("bogus", size, expect=True), timeout=15)
+        self.assertEqual(status, 401, out[:200])
+        self.assertNotIn(b"100 Continue", out)
+        before = rss_kb(g.proc.popen.pid)
+        results = harness.run_parallel(
+            lambda _: harness.stream_request(g.host, g.port, self.upload_head("bogus", size), (chunk for _ in range(50)),
+                                             timeout=60), list(range(8)), threads=8)
+        for status, out, sent in results:
+            self.assertEqual(status, 401, out[:200])
+            self.assertLess(sent, size // 2, "the gateway kept reading a refused upload")
+        grew = rss_kb(g.proc.popen.pid) - before
+        self.assertLess(grew, 64 * 1024, "8 refused uploads grew the gateway by %d KB" % grew)
+        # another tenant's outlet in the query: 404 before the body
+        other = s.default_fixture()
+        status, out = raw_http(g.host, g.port, self.upload_head(fx.api_key, size, other.outlet_id, expect=True), timeout=15)
+        self.assertEqual(status, 404, out[:200])
+        # at most 4 uploads of one tenant at once: the 5th is 429 before its body, others go on
+        held = []
+        try:
+            for _ in range(4):
+                sock = socket.create_connection((g.host, g.port), timeout=30)
+                sock.sendall(self.upload_head(fx.api_key, 1 << 20, fx.outlet_id) + b"--b\r\n")
+                held.append(sock)
+            time.sleep(0.5)  # let the server admit them (a lower bound: nothing races with it)
+            status, out = raw_http(g.host, g.port, self.upload_head(fx.api_key, 1 << 20, fx.outlet_id, expect=True),
+                                   timeout=15)
+            self.assertEqual(status, 429, out[:200])
+            self.assertIn(b"too_many_requests", out)
+            r = s.upload_media(other, b"%PDF-1.4 other tenant", "application/pdf", "o.pdf", client=s.client(other.api_key))
+            self.assertEqual(r.status, 201, r)
+        finally:
+            for sock in held:
+                sock.close()
+        wait_until(lambda: s.upload_media(fx, b"%PDF-1.4 again", "application/pdf", "a.pdf").status == 201, 30,
+                   msg="uploads admitted again once the held ones closed")
+
+    def test_slow_downloads_of_one_tenant_do_not_stall_reads_or_health(self):
+        # 11: 8 slow-reading downloads held the 8 worker threads: /readyz and other tenants' reads timed out
+        s = self.start_stack()
+        fx = s.default_fixture()
+        other = s.default_fixture()
+        r = s.upload_media(fx, b"\0\0\0\x18ftypmp42" + os.urandom(15 * 1024 * 1024), "video/mp4", "big.mp4")
+        self.assertEqual(r.status, 201, r)
+        media_id = r.json()["id"]
+        g = s.gateway
+        slow = []
+        answers = []
+        try:
+            for _ in range(8):
+                sock = socket.create_connection((g.host, g.port), timeout=30)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                sock.sendall(("GET /api/v1/media/%s/content?outlet_id=%s HTTP/1.1\r\nHost: x\r\n"
+                              "Authorization: Bearer %s\r\n\r\n" % (media_id, fx.outlet_id, fx.api_key)).encode())
+                slow.append(sock)
+            # they never read: every admitted one blocks its thread on a full socket
+            time.sleep(1.0)
+            for sock in slow:
+                sock.settimeout(2)
+                try:
+                    answers.append(sock.recv(12))
+                except socket.timeout:
+                    answers.append(b"")
+            refused = sum(1 for a in answers if a.startswith(b"HTTP/1.1 429"))
+            self.assertGreaterEqual(refused, 4, "more than 4 downloads of one tenant admitted: %r" % answers)
+            c = g.client(key=None, timeout=10)
+            self.assertEqual(c.get("/readyz").status, 200)
+            r = s.client(other.api_key, timeout=10).get("/api/v1/messages?outlet_id=%s" % other.outlet_id)
+            self.assertEqual(r.status, 200, r)
+            r = s.client(fx.api_key, timeout=10).get("/api/v1/messages?outlet_id=%s" % fx.outlet_id)
+            self.assertEqual(r.status, 200, r)
+        finally:
+            for sock in slow:
+                sock.close()
+
+
 class ConnectionLimitTest(harness.WagateTestCase):
     def test_connections_beyond_the_limit_are_closed_and_the_gateway_serves_again(self):
         # 12: beyond http.max_connections new connections are closed at once (no accept spin, no flood)
@@ -274,6 +372,70 @@ class ConnectionLimitTest(harness.WagateTestCase):
         warnings = s.gateway.log_text().count("connection limit reached")
         self.assertGreaterEqual(warnings, 1)
         self.assertLessEqual(warnings, 10, "the limit warning is not rate-limited")
+
+
+class DiskFullTest(harness.WagateTestCase):
+    def fill(self, directory):
+        """Writes a file until the filesystem is full; returns its path."""
+        path = os.path.join(directory, "filler")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            for size in (1 << 20, 4096, 1):  # big writes, then what still fits
+                try:
+                    while os.write(fd, b"\0" * size) == size:
+                        pass
+                except OSError:
+                    pass
+        finally:
+            os.close(fd)
+        return path
+
+    def test_full_disk_answers_503_is_not_ready_and_recovers_without_a_restart(self):
+        # 13: a failed commit was a 500, /readyz stayed 200, and an acknowledged message stayed queued
+        # until a restart. The data directory is a small tmpfs of its own, filled by the test.
+        if os.geteuid() != 0:
+            self.skipTest("needs root to mount a small tmpfs")
+        data = os.path.join(self.tmp, "data")
+        os.makedirs(data)
+        if subprocess.call(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", data]) != 0:
+            self.skipTest("cannot mount a tmpfs here")
+        self.addCleanup(subprocess.call, ["umount", "-l", data])
+        s = self.start_stack()
+        fx = s.default_fixture(throughput_mps=20)
+        acked = []
+        for i in range(60):  # 3 s of sending at 20 mps: most are still queued when the disk fills
+            r = s.send(fx, "before the disk filled %d" % i, asynchronous=True)
+            self.assertEqual(r.status, 202, r)
+            acked.append(r.json()["message_id"])
+        filler = self.fill(data)
+        # SQLite reuses its WAL's space first: keep sending until a write needs more than there is
+        refused = None
+        for i in range(300):
+            r = s.send(fx, "while full %d " % i + "x" * 2000, asynchronous=True)
+            if r.status == 202:
+                acked.append(r.json()["message_id"])
+                continue
+            refused = r
+            break
+        self.assertIsNotNone(refused, "the store never ran out of space")
+        self.assertError(refused, 503, "storage_unavailable")
+        self.assertNotIn("SQLITE", refused.text.upper())
+        r = s.gateway.client(key=None).get("/readyz")
+        self.assertError(r, 503, "storage_unavailable")
+        webhook = harness.status_payload(fx.phone_number_id, [harness.status_obj("wamid.FULL" + harness.rand_token(n=6), "delivered")])
+        self.assertIn(s.post_webhook(webhook, fx.secrets["app_secret"]).status, (200, 503))  # Meta retries a 503
+        time.sleep(2)  # the engine meets the full disk too (claims and outcomes); nothing may be lost
+        os.unlink(filler)
+        wait_until(lambda: s.gateway.client(key=None).get("/readyz").status == 200, 30,
+                   msg="ready again once space is freed, without a restart")
+        r = s.send(fx, "after the disk was freed", asynchronous=True)
+        self.assertEqual(r.status, 202, r)
+        acked.append(r.json()["message_id"])
+        for mid in acked:
+            s.wait_status(mid, harness.FINAL_OK, timeout=120)
+        harness.assert_stays(lambda: len(s.sandbox.messages()) == len(acked), 2.0, msg="no duplicate")
+        self.assertEqual(s.sandbox.accepted_by_biz(), {m: 1 for m in acked})
+        self.assertEqual(s.gateway.proc.popen.poll(), None, "the gateway restarted or died")
 
 
 if __name__ == "__main__":

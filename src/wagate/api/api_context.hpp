@@ -4,6 +4,7 @@
 #include <atomic>
 #include <string>
 
+#include "wagate/api/concurrency_slots.hpp"
 #include "wagate/core/clock.hpp"
 #include "wagate/core/lag_monitor.hpp"
 #include "wagate/engine/dispatcher.hpp"
@@ -34,6 +35,10 @@ struct ApiContext {
   int64_t sync_wait_ms = 60000;
   std::atomic<bool> ready{false};
   std::string metrics_token = "";  // may read /metrics (http.metrics_token); empty = the admin key only
+  // Media uploads (bodies up to 100 MiB in memory) and downloads (an upstream thread each, at the
+  // client's pace): per tenant and in all.
+  ConcurrencySlots upload_slots{4, 16};
+  ConcurrencySlots download_slots{4, 12};
   const core::LagMonitor* stalls = nullptr;            // this process's scheduling stalls
   const engine::PacingMargin* pacing_margin = nullptr;  // the send window's current jitter margin
 };

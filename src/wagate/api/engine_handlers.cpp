@@ -56,6 +56,10 @@ core::Result<repo::DeadLetterFilter> ReadFilter(const tenancy::Principal& who, c
   filter.since_ms = f.Int("since_ms", false, 0, 1LL << 50);
   filter.until_ms = f.Int("until_ms", false, 0, 1LL << 50);
   filter.limit = f.Int("limit", false, 1, 10000).value_or(100);
+  filter.reason = f.String("reason", false, 16);
+  if (f.ok() && filter.reason && *filter.reason != "failed" && *filter.reason != "in_doubt") {
+    f.Fail("reason", "must be \"failed\" or \"in_doubt\"");
+  }
   if (!f.ok()) return f.error();
   return filter;
 }
@@ -63,7 +67,7 @@ core::Result<repo::DeadLetterFilter> ReadFilter(const tenancy::Principal& who, c
 // Query parameters as a JSON object of the right types, so both forms share one reader.
 Json QueryObject(const http::Request& req) {
   Json o = Json::object();
-  for (const char* name : {"tenant_id", "outlet_id"}) {
+  for (const char* name : {"tenant_id", "outlet_id", "reason"}) {
     if (auto v = req.Query(name)) o[name] = *v;
   }
   for (const char* name : {"error_code", "since_ms", "until_ms", "limit"}) {
@@ -81,12 +85,17 @@ Json QueryObject(const http::Request& req) {
 }
 
 Json DeadLetterJson(const store::MessageRecord& m) {
+  bool in_doubt = m.status == core::MessageStatus::kUnknown;
   return {{"message_id", m.id},
           {"tenant_id", m.tenant_id},
           {"outlet_id", m.outlet_id},
           {"to", m.to_number},
+          {"status", core::ToString(m.status)},
+          // in_doubt: the last request may have reached Meta; a retry may deliver it twice
+          {"reason", in_doubt ? "in_doubt" : "failed"},
           {"attempts", m.attempts},
           {"failed_at", m.failed_at ? Json(core::FormatIso8601(*m.failed_at)) : Json(nullptr)},
+          {"in_doubt_since", in_doubt && m.claimed_at ? Json(core::FormatIso8601(*m.claimed_at)) : Json(nullptr)},
           {"accepted_by_meta", m.wamid.has_value()},
           {"error", m.error ? Json{{"code", m.error->code}, {"title", m.error->title}, {"details", m.error->details}}
                             : Json(nullptr)}};
@@ -133,7 +142,8 @@ void RetryOne(ApiContext& ctx, http::Request& req, http::Responder respond) {
   auto who = Authenticate(ctx, req);
   if (!who) return respond(http::ErrorResponse(who.error()));
   auto m = ctx.db.Read([&](store::Connection& c) { return repo::Get(c, req.params["id"]); });
-  if (!m || !who->CanSee(m->tenant_id) || m->status != core::MessageStatus::kFailed) {
+  bool dead = m && (m->status == core::MessageStatus::kFailed || m->status == core::MessageStatus::kUnknown);
+  if (!m || !who->CanSee(m->tenant_id) || !dead) {
     return respond(http::ErrorResponse(core::Error::NotFound("dead letter")));
   }
   if (m->wamid) {

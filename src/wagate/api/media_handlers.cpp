@@ -56,14 +56,45 @@ void Content(ApiContext& ctx, http::Request& req, http::Responder respond) {
   ctx.media.Download(**outlet, req.params["id"], respond);
 }
 
+// Before the body: a valid key (401), the outlet when the query names it (404: the form may name it
+// instead, checked after the body), and a free upload slot of the tenant (429).
+core::Result<std::shared_ptr<void>> AdmitUpload(ApiContext& ctx, const http::Request& head) {
+  auto who = Authenticate(ctx, head);
+  if (!who) return who.error();
+  std::string tenant = who->tenant_id;
+  if (auto outlet_id = head.Query("outlet_id")) {
+    auto outlet = AuthenticateForOutlet(ctx, head, *outlet_id);
+    if (!outlet) return outlet.error();
+    tenant = (*outlet)->tenant_id;
+  }
+  if (auto ticket = ctx.upload_slots.TryTake(tenant)) return ticket;
+  return core::Error{core::ErrorKind::kQuotaExceeded, "too_many_requests",
+                     "too many media uploads at once for this tenant; retry when one has finished"};
+}
+
+// Before a download starts: the outlet and a free download slot of its tenant (each download holds
+// an upstream thread for as long as the client takes to read it).
+core::Result<std::shared_ptr<void>> AdmitDownload(ApiContext& ctx, const http::Request& head) {
+  auto outlet = AuthenticateForOutlet(ctx, head, head.Query("outlet_id").value_or(""));
+  if (!outlet) return outlet.error();
+  if (auto ticket = ctx.download_slots.TryTake((*outlet)->tenant_id)) return ticket;
+  return core::Error{core::ErrorKind::kQuotaExceeded, "too_many_requests",
+                     "too many media downloads at once for this tenant; retry when one has finished"};
+}
+
 }  // namespace
 
 void RegisterMediaRoutes(http::Router& router, ApiContext& ctx) {
+  // Upstream pool: every media route waits on Graph (and downloads on the client as well).
   router.Add("POST", "/api/v1/media", [&ctx](http::Request& r, http::Responder p) { Upload(ctx, r, p); },
-             http::Execution::kWorker, kUploadBodyLimit);
-  router.Add("GET", "/api/v1/media/{id}", [&ctx](http::Request& r, http::Responder p) { Metadata(ctx, r, p); });
-  router.Add("DELETE", "/api/v1/media/{id}", [&ctx](http::Request& r, http::Responder p) { Delete(ctx, r, p); });
-  router.Add("GET", "/api/v1/media/{id}/content", [&ctx](http::Request& r, http::Responder p) { Content(ctx, r, p); });
+             http::Execution::kUpstream, kUploadBodyLimit,
+             [&ctx](const http::Request& head) { return AdmitUpload(ctx, head); });
+  router.Add("GET", "/api/v1/media/{id}", [&ctx](http::Request& r, http::Responder p) { Metadata(ctx, r, p); },
+             http::Execution::kUpstream);
+  router.Add("DELETE", "/api/v1/media/{id}", [&ctx](http::Request& r, http::Responder p) { Delete(ctx, r, p); },
+             http::Execution::kUpstream);
+  router.Add("GET", "/api/v1/media/{id}/content", [&ctx](http::Request& r, http::Responder p) { Content(ctx, r, p); },
+             http::Execution::kUpstream, 0, [&ctx](const http::Request& head) { return AdmitDownload(ctx, head); });
 }
 
 }  // namespace wagate::api

@@ -101,13 +101,14 @@ void Delete(ApiContext& ctx, http::Request& req, http::Responder respond) {
 }  // namespace
 
 void RegisterTemplateRoutes(http::Router& router, ApiContext& ctx) {
-  // Worker threads: store reads and Graph calls block.
+  // The listing reads the store (worker pool); the rest wait on Graph (upstream pool).
   router.Add("GET", "/api/v1/outlets/{id}/templates", [&ctx](http::Request& r, http::Responder p) { List(ctx, r, p); });
   router.Add("POST", "/api/v1/outlets/{id}/templates/sync",
-             [&ctx](http::Request& r, http::Responder p) { Sync(ctx, r, p); });
-  router.Add("POST", "/api/v1/outlets/{id}/templates", [&ctx](http::Request& r, http::Responder p) { Create(ctx, r, p); });
+             [&ctx](http::Request& r, http::Responder p) { Sync(ctx, r, p); }, http::Execution::kUpstream);
+  router.Add("POST", "/api/v1/outlets/{id}/templates", [&ctx](http::Request& r, http::Responder p) { Create(ctx, r, p); },
+             http::Execution::kUpstream);
   router.Add("DELETE", "/api/v1/outlets/{id}/templates",
-             [&ctx](http::Request& r, http::Responder p) { Delete(ctx, r, p); });
+             [&ctx](http::Request& r, http::Responder p) { Delete(ctx, r, p); }, http::Execution::kUpstream);
 }
 
 }  // namespace wagate::api

@@ -152,6 +152,7 @@ int RunServe(const std::vector<std::string>& args) {
   server_settings.port = s.listen_port;
   server_settings.io_threads = static_cast<int>(s.http_io_threads);
   server_settings.worker_threads = static_cast<int>(s.http_worker_threads);
+  server_settings.upstream_threads = static_cast<int>(s.http_upstream_threads);
   server_settings.max_body_bytes = static_cast<size_t>(s.http_max_body_bytes);
   server_settings.idle_timeout = std::chrono::seconds(s.http_idle_timeout_s);
   // Keep descriptors for the database, Graph connections and logs beyond the client connections.

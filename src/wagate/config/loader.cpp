@@ -11,12 +11,28 @@ namespace wagate::config {
 namespace {
 
 using Setter = std::function<std::string(const std::string& value, Settings& s)>;  // "" or an error
+using Shower = std::function<std::string(const Settings& s)>;  // the value as a TOML literal
+
+// How one key reads and shows its value: the same table drives parsing, --help and the example file.
+struct Binding {
+  Setter set;
+  Shower show;
+};
 
 struct Key {
   std::string name;  // "engine.workers"
   std::string help;
-  Setter set;
+  Binding bind;
 };
+
+std::string TomlString(const std::string& v) {
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
 
 std::string EnvName(const std::string& key) {
   std::string env = "WAGATE_";
@@ -24,8 +40,8 @@ std::string EnvName(const std::string& key) {
   return env;
 }
 
-Setter Int(int64_t Settings::*field, int64_t min, int64_t max) {
-  return [=](const std::string& v, Settings& s) -> std::string {
+Binding Int(int64_t Settings::*field, int64_t min, int64_t max) {
+  return {[=](const std::string& v, Settings& s) -> std::string {
     int64_t n = 0;
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     if (ec != std::errc() || p != v.data() + v.size() || n < min || n > max) {
@@ -33,19 +49,19 @@ Setter Int(int64_t Settings::*field, int64_t min, int64_t max) {
     }
     s.*field = n;
     return "";
-  };
+  }, [=](const Settings& s) { return std::to_string(s.*field); }};
 }
 
-Setter Str(std::string Settings::*field, bool non_empty = false) {
-  return [=](const std::string& v, Settings& s) -> std::string {
+Binding Str(std::string Settings::*field, bool non_empty = false) {
+  return {[=](const std::string& v, Settings& s) -> std::string {
     if (non_empty && v.empty()) return "must not be empty";
     s.*field = v;
     return "";
-  };
+  }, [=](const Settings& s) { return TomlString(s.*field); }};
 }
 
-Setter OneOf(std::string Settings::*field, std::vector<std::string> allowed) {
-  return [=](const std::string& v, Settings& s) -> std::string {
+Binding OneOf(std::string Settings::*field, std::vector<std::string> allowed) {
+  return {[=](const std::string& v, Settings& s) -> std::string {
     for (const auto& a : allowed) {
       if (a == v) {
         s.*field = v;
@@ -55,10 +71,10 @@ Setter OneOf(std::string Settings::*field, std::vector<std::string> allowed) {
     std::string list;
     for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
     return "must be one of " + list + " (got '" + v + "')";
-  };
+  }, [=](const Settings& s) { return TomlString(s.*field); }};
 }
 
-std::string SetListen(const std::string& v, Settings& s) {
+std::string ParseListen(const std::string& v, Settings& s) {
   size_t colon = v.rfind(':');
   if (colon == std::string::npos || colon == 0) return "must be HOST:PORT, e.g. 127.0.0.1:8080 (got '" + v + "')";
   int64_t port = 0;
@@ -74,7 +90,7 @@ std::string SetListen(const std::string& v, Settings& s) {
   return "";
 }
 
-std::string SetUrl(const std::string& v, Settings& s) {
+std::string ParseUrl(const std::string& v, Settings& s) {
   if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) return "must start with http:// or https:// (got '" + v + "')";
   std::string url = v;
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -82,7 +98,7 @@ std::string SetUrl(const std::string& v, Settings& s) {
   return "";
 }
 
-std::string SetJitter(const std::string& v, Settings& s) {
+std::string ParseJitter(const std::string& v, Settings& s) {
   try {
     size_t used = 0;
     double d = std::stod(v, &used);
@@ -94,11 +110,23 @@ std::string SetJitter(const std::string& v, Settings& s) {
   }
 }
 
+const Binding kListen{ParseListen, [](const Settings& s) {
+  bool v6 = s.listen_host.find(':') != std::string::npos;
+  return TomlString((v6 ? "[" + s.listen_host + "]" : s.listen_host) + ":" + std::to_string(s.listen_port));
+}};
+const Binding kGraphUrl{ParseUrl, [](const Settings& s) { return TomlString(s.graph_url); }};
+const Binding kJitter{ParseJitter, [](const Settings& s) {
+  std::ostringstream ss;
+  ss << s.engine_retry_jitter;
+  std::string v = ss.str();
+  return v.find('.') == std::string::npos ? v + ".0" : v;
+}};
+
 const std::vector<Key>& Keys() {
   static const std::vector<Key> kKeys = {
-      {"listen", "address to serve on, HOST:PORT (port 0 = any free port)", SetListen},
+      {"listen", "address to serve on, HOST:PORT (port 0 = any free port)", kListen},
       {"data_dir", "directory of the SQLite database and the generated master key", Str(&Settings::data_dir, true)},
-      {"graph_url", "Cloud API base URL (the sandbox's URL for local runs)", SetUrl},
+      {"graph_url", "Cloud API base URL (the sandbox's URL for local runs)", kGraphUrl},
       {"graph_version", "Graph API version segment", Str(&Settings::graph_version, true)},
       {"admin_key", "the admin API key", Str(&Settings::admin_key)},
       {"master_key", "64 hex chars encrypting secrets at rest (default: generated in data_dir)", Str(&Settings::master_key)},
@@ -107,6 +135,7 @@ const std::vector<Key>& Keys() {
       {"http.max_body_bytes", "largest request body accepted (413 beyond)", Int(&Settings::http_max_body_bytes, 1024, 64 << 20)},
       {"http.io_threads", "socket threads", Int(&Settings::http_io_threads, 1, 64)},
       {"http.worker_threads", "handler threads", Int(&Settings::http_worker_threads, 1, 256)},
+      {"http.upstream_threads", "threads for requests that wait on Graph or stream media to a client (apart from the handler threads)", Int(&Settings::http_upstream_threads, 1, 1024)},
       {"http.idle_timeout_s", "a connection making no progress this long is closed (a slow upload that keeps sending is not)", Int(&Settings::http_idle_timeout_s, 1, 3600)},
       {"http.max_connections", "open client connections at most; beyond it new ones are closed at once (also kept below the open-file limit)", Int(&Settings::http_max_connections, 16, 1000000)},
       {"http.metrics_token", "bearer token that may read /metrics (besides the admin key); empty = admin key only", Str(&Settings::http_metrics_token)},
@@ -114,7 +143,7 @@ const std::vector<Key>& Keys() {
       {"engine.sync_wait_ms", "longest a synchronous send waits for its outcome", Int(&Settings::engine_sync_wait_ms, 100, 600000)},
       {"engine.retry_max_attempts", "attempts per message, the first included", Int(&Settings::engine_retry_max_attempts, 1, 20)},
       {"engine.retry_base_delay_ms", "first retry delay; doubles each time", Int(&Settings::engine_retry_base_delay_ms, 1, 3600000)},
-      {"engine.retry_jitter", "± fraction of each retry delay", SetJitter},
+      {"engine.retry_jitter", "± fraction of each retry delay", kJitter},
       {"engine.graph_timeout_ms", "deadline of one Graph request", Int(&Settings::engine_graph_timeout_ms, 100, 120000)},
       {"engine.in_doubt_timeout_ms", "how long an in-doubt send waits for a status webhook", Int(&Settings::engine_in_doubt_timeout_ms, 0, 86400000)},
       {"engine.in_doubt_policy", "mark_unknown or resend", OneOf(&Settings::engine_in_doubt_policy, {"mark_unknown", "resend"})},
@@ -131,7 +160,7 @@ const std::vector<Key>& Keys() {
 std::string Apply(const std::string& key, const std::string& value, Settings& s, const std::string& source) {
   for (const Key& k : Keys()) {
     if (k.name != key) continue;
-    std::string err = k.set(value, s);
+    std::string err = k.bind.set(value, s);
     return err.empty() ? "" : source + ": setting '" + key + "' " + err;
   }
   return source + ": unknown setting '" + key + "'";
@@ -167,6 +196,28 @@ std::string ApplyToml(const toml::table& table, const std::string& prefix, Setti
 }
 
 }  // namespace
+
+std::string ExampleToml() {
+  const Settings defaults;
+  std::string out =
+      "# wagate configuration: every setting, commented out at its default (generated by\n"
+      "# `wagate config-example` from the settings table, so it never drifts). Uncomment to change.\n"
+      "# Precedence: defaults < this file (--config or WAGATE_CONFIG) < environment (WAGATE_*) < flags.\n"
+      "# Keep secrets (admin_key, master_key, http.metrics_token) out of this file when it is readable\n"
+      "# by others: give them as WAGATE_ADMIN_KEY etc. (e.g. a systemd EnvironmentFile=).\n";
+  std::string section = "";
+  for (const Key& k : Keys()) {
+    size_t dot = k.name.find('.');
+    std::string key_section = dot == std::string::npos ? "" : k.name.substr(0, dot);
+    if (key_section != section) {
+      section = key_section;
+      out += "\n[" + section + "]\n";
+    }
+    out += "\n# " + k.help + " (env " + EnvName(k.name) + ")\n";
+    out += "# " + (dot == std::string::npos ? k.name : k.name.substr(dot + 1)) + " = " + k.bind.show(defaults) + "\n";
+  }
+  return out;
+}
 
 std::string DescribeKeys() {
   std::string out;

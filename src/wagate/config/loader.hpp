@@ -15,5 +15,7 @@ namespace wagate::config {
 core::Result<Settings> LoadSettings(const std::vector<std::string>& args, const std::map<std::string, std::string>& env);
 // The table of keys, for --help and docs.
 std::string DescribeKeys();
+// A TOML file with every key commented out at its default and its help above it (wagate.toml.example).
+std::string ExampleToml();
 
 }  // namespace wagate::config

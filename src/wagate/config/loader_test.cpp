@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <fstream>
+#include <sstream>
 
 namespace wagate::config {
 
@@ -52,6 +54,39 @@ TEST(ConfigLoader, TomlFileWithSectionsAndUnknownKey) {
   auto bad = LoadSettings({"--config", path}, {});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("engine.wrokers"), std::string::npos);
+  std::remove(path.c_str());
+}
+
+TEST(ConfigLoader, ExampleFileNamesEveryKeyAndUncommentedGivesTheDefaults) {
+  std::string example = ExampleToml();
+  std::string uncommented;
+  std::istringstream lines(example);
+  int keys = 0;
+  for (std::string line; std::getline(lines, line);) {
+    // "# name = value" lines are settings; "# text" lines are help and stay comments
+    if (line.rfind("# ", 0) == 0 && line.find(" = ") != std::string::npos && line.find(' ', 2) == line.find(" = ")) {
+      uncommented += line.substr(2) + "\n";
+      ++keys;
+    } else {
+      uncommented += line + "\n";
+    }
+  }
+  std::string described = DescribeKeys();  // one line per key
+  EXPECT_EQ(keys, static_cast<int>(std::count(described.begin(), described.end(), '\n')));
+  std::string path = testing::TempDir() + "/wagate_example_test.toml";
+  {
+    std::ofstream out(path);
+    out << uncommented;
+  }
+  auto loaded = LoadSettings({"--config", path}, {});
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message << "\n" << uncommented;
+  Settings defaults;
+  EXPECT_EQ(loaded->listen_host, defaults.listen_host);
+  EXPECT_EQ(loaded->listen_port, defaults.listen_port);
+  EXPECT_EQ(loaded->graph_url, defaults.graph_url);
+  EXPECT_EQ(loaded->engine_retry_jitter, defaults.engine_retry_jitter);
+  EXPECT_EQ(loaded->engine_pacing_margin_max_ms, defaults.engine_pacing_margin_max_ms);
+  EXPECT_EQ(loaded->http_idle_timeout_s, defaults.http_idle_timeout_s);
   std::remove(path.c_str());
 }
 

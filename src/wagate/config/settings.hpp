@@ -21,6 +21,7 @@ struct Settings {
   int64_t http_io_threads = 2;
   int64_t http_worker_threads = 8;
   int64_t http_max_connections = 10000;
+  int64_t http_upstream_threads = 16;
   int64_t http_idle_timeout_s = 75;
   std::string http_metrics_token;  // may read /metrics; the admin key always may
 

@@ -9,6 +9,9 @@ namespace wagate::engine {
 
 namespace repo = store::message_repo;
 
+// How long a batch waits before trying the store again after it could not write.
+constexpr int64_t kStoreRetryMs = 1000;
+
 LaneSettings LaneSettingsFor(const tenancy::OutletCredentials& outlet, int64_t max_in_flight) {
   LaneSettings s;
   s.throughput_mps = outlet.throughput_mps;
@@ -140,6 +143,11 @@ std::vector<LaneView> Dispatcher::Lanes() const {
   std::vector<LaneView> out;
   for (const auto& [id, lane] : lanes_) out.push_back(LaneView{id, lane->Snap(clock_.NowMs()), lane->settings()});
   return out;
+}
+
+bool Dispatcher::Stopping() const {
+  std::lock_guard lock(mu_);
+  return stopping_;
 }
 
 size_t Dispatcher::QueueDepth() const {
@@ -283,7 +291,16 @@ void Dispatcher::ProcessBatch(std::vector<Work>& works) {
     }
     return core::Ok{};
   });
-  if (!claimed.ok()) claims.assign(works.size(), std::nullopt);  // stay queued in the store; retried at start
+  if (!claimed.ok()) {
+    // Nothing changed in the store (the disk is full, say): the messages are still queued there.
+    // Back into their lanes after a pause, so they go once the store writes again, without a restart.
+    core::LogWarn("engine", "could not claim messages; retrying in 1 s", {{"error", claimed.error().message}, {"messages", works.size()}});
+    for (Work& w : works) {
+      LaneDone(w.outlet_id, nullptr);
+      Enqueue(std::move(w.dispatch.message), w.outlet_id, now + kStoreRetryMs);
+    }
+    return;
+  }
 
   // 2. Send every claimed message concurrently.
   std::vector<graph::SendRequest> requests;
@@ -388,7 +405,7 @@ void Dispatcher::ProcessBatch(std::vector<Work>& works) {
   }
 
   // 4. Record every outcome in one transaction, then re-queue retries and answer synchronous callers.
-  core::Status recorded = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
+  auto record = [&](store::Connection& c) -> core::Status {
     for (size_t i = 0; i < works.size(); ++i) {
       const std::string& id = works[i].dispatch.message.id;
       switch (decisions[i].kind) {
@@ -406,12 +423,19 @@ void Dispatcher::ProcessBatch(std::vector<Work>& works) {
       }
     }
     return core::Ok{};
-  });
-  if (!recorded.ok()) {
-    // The claims stay `sending`: the next start treats them as in doubt. Never guess here.
-    core::LogError("engine", "could not record send outcomes", {{"error", recorded.error().message}, {"messages", works.size()}});
-    return;
+  };
+  core::Status recorded = db_.WriteAndWait(record);
+  // The requests went out: their outcomes must be stored, or a restart would find them in doubt.
+  // While the store cannot write (a full disk), keep them and try again until it can or we stop.
+  while (!recorded.ok() && !Stopping()) {
+    core::LogError("engine", "could not record send outcomes; retrying in 1 s",
+                   {{"error", recorded.error().message}, {"messages", works.size()}});
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::milliseconds(kStoreRetryMs), [this] { return stopping_; });
+    lock.unlock();
+    recorded = db_.WriteAndWait(record);
   }
+  if (!recorded.ok()) return;  // stopping: the claims stay `sending`, in doubt at the next start
   for (size_t i = 0; i < works.size(); ++i) {
     const Decision& d = decisions[i];
     const std::string& id = works[i].dispatch.message.id;

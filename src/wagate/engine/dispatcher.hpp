@@ -102,6 +102,7 @@ class Dispatcher final {
   void Schedule(engine::Lane& lane);  // under mu_
   std::optional<Work> TakeNext(int64_t* wake_at_us, std::vector<std::string>* tier_deferred);
   void CheckInDoubt();
+  bool Stopping() const;
   void LaneDone(const std::string& outlet_id, const std::function<void(engine::Lane&)>& also);
   double Random();
 

@@ -24,6 +24,7 @@ struct Request {
   // of its first byte when the server stamps arrivals (ServerSettings::kernel_arrival_stamps), else
   // when the request was read off the socket.
   int64_t received_at_us = 0;
+  std::shared_ptr<void> admission;  // the route's admission ticket (see Router), held until the request is done
 
   // Case-insensitive header lookup; empty when absent.
   std::string_view Header(std::string_view lower_name) const;

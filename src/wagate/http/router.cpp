@@ -37,9 +37,22 @@ bool MatchSegments(const std::vector<std::string>& pattern, const std::vector<st
 }  // namespace
 
 void Router::Add(std::string method, std::string pattern, Handler handler, Execution execution,
-                 size_t max_body_bytes) {
-  routes_.push_back(
-      Route{std::move(method), pattern, SplitPath(pattern), std::move(handler), execution, max_body_bytes});
+                 size_t max_body_bytes, Admission admission) {
+  routes_.push_back(Route{std::move(method), pattern, SplitPath(pattern), std::move(handler), execution, max_body_bytes,
+                          std::move(admission)});
+}
+
+core::Result<std::shared_ptr<void>> Router::Admit(const Request& head) const {
+  Request probe;  // Match fills params and route: work on a copy of what it needs
+  probe.method = head.method;
+  probe.path = head.path;
+  bool path_known = false;
+  const Route* route = Match(probe, &path_known);
+  if (!route || !route->admission) return std::shared_ptr<void>();
+  Request admitted = head;
+  admitted.params = std::move(probe.params);
+  admitted.route = route->pattern;
+  return route->admission(admitted);
 }
 
 size_t Router::LargestBodyLimit() const {
@@ -77,8 +90,8 @@ const Router::Route* Router::Match(Request& request, bool* path_known) const {
 void Router::Dispatch(const std::shared_ptr<Request>& request, Responder responder, const Offload& offload) const {
   bool path_known = false;
   const Route* route = Match(*request, &path_known);
-  if (route && route->execution == Execution::kWorker && offload) {
-    offload([route, request, responder]() { route->handler(*request, responder); });
+  if (route && route->execution != Execution::kInline && offload) {
+    offload(route->execution, [route, request, responder]() { route->handler(*request, responder); });
     return;
   }
   if (route) return route->handler(*request, std::move(responder));

@@ -6,24 +6,35 @@
 #include <string_view>
 #include <vector>
 
+#include "wagate/core/result.hpp"
 #include "wagate/http/message.hpp"
 
 namespace wagate::http {
 
 // Where a handler runs. Inline handlers run on the socket thread and must never block (no store
-// reads, no waiting): they parse, validate and hand work on with a callback. The rest run on the
-// server's worker pool.
-enum class Execution { kWorker, kInline };
+// reads, no waiting): they parse, validate and hand work on with a callback. Worker handlers run on
+// the server's worker pool (they may read the store). Upstream handlers wait on Graph or stream a
+// body to a client at the client's pace: they get a pool of their own, so however slow Graph or a
+// client is, the worker pool keeps answering reads.
+enum class Execution { kWorker, kInline, kUpstream };
 
-// Runs a closure on the worker pool.
-using Offload = std::function<void(std::function<void()>)>;
+// Runs a closure on the pool for `execution` (kWorker or kUpstream).
+using Offload = std::function<void(Execution, std::function<void()>)>;
+
+// Runs once a request's header is read, before any byte of its body: refuses what must not cost the
+// server a body read (no valid key, another tenant's outlet, too many uploads at once). A granted
+// admission may hand back a ticket the request holds until it is done (a concurrency slot).
+using Admission = std::function<core::Result<std::shared_ptr<void>>(const Request& head)>;
 
 // Built at start-up, then read-only: safe to dispatch from many threads.
 class Router final {
  public:
   // `max_body_bytes` > 0 replaces the server's body limit for this route (uploads).
   void Add(std::string method, std::string pattern, Handler handler, Execution execution = Execution::kWorker,
-           size_t max_body_bytes = 0);
+           size_t max_body_bytes = 0, Admission admission = nullptr);
+  // The admission of the route `head` (method and path set) would match: its ticket, or a null ticket
+  // when the route has no admission (or there is no such route: the 404/405 comes later).
+  core::Result<std::shared_ptr<void>> Admit(const Request& head) const;
   // The body limit of the route `method path` would match, if it has its own.
   std::optional<size_t> BodyLimit(std::string_view method, std::string_view path) const;
   // The largest route-specific limit (0 if none): what may arrive before the route is known.
@@ -42,6 +53,7 @@ class Router final {
     Handler handler;
     Execution execution;
     size_t max_body_bytes;
+    Admission admission;
   };
   const Route* Match(Request& request, bool* path_known) const;
   static void Answer404or405(const Request& request, Responder responder, bool path_known);

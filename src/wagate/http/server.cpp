@@ -35,6 +35,7 @@ struct HttpServer::Impl {
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   tcp::acceptor acceptor{ioc};
   net::thread_pool workers;
+  net::thread_pool upstream;
   std::vector<std::thread> io_threads;
   std::atomic<size_t> connections{0};
   net::steady_timer accept_retry{ioc};
@@ -44,7 +45,8 @@ struct HttpServer::Impl {
 
   Impl(ServerSettings s, const Router& r, RequestObserver o)
       : settings(std::move(s)), router(r), observer(std::move(o)),
-        workers(static_cast<size_t>(std::max(1, settings.worker_threads))) {}
+        workers(static_cast<size_t>(std::max(1, settings.worker_threads))),
+        upstream(static_cast<size_t>(std::max(1, settings.upstream_threads))) {}
 
   void Accept();
   // At most one warning a second: a failure that repeats (out of descriptors) must not flood the log.
@@ -143,6 +145,16 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto declared = parser_->content_length(); declared && *declared > body_limit_) {
       return OnReadError(bhttp::error::body_limit);  // refused before a byte of the body is read
     }
+    // The route's admission (authentication, concurrency) before a byte of the body is read: an
+    // unauthenticated upload costs a header, not 100 MiB of memory.
+    head_ = std::make_shared<Request>();
+    FillHead(req, head_.get());
+    auto admitted = server_->router.Admit(*head_);
+    if (!admitted.ok()) {
+      keep_alive_ = false;  // the body (if the client sends it anyway) is never read
+      return Write(ErrorResponse(admitted.error()));
+    }
+    head_->admission = std::move(*admitted);
     // Tell clients that wait for it (curl with large bodies) to go on sending the body.
     if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
       auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
@@ -153,6 +165,20 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     ReadBody();
+  }
+
+  // Method, path, query and headers (names lower-cased): what handlers and admissions see.
+  static void FillHead(const bhttp::request_parser<bhttp::string_body>::value_type& raw, Request* request) {
+    request->method = std::string(raw.method_string());
+    std::string_view target(raw.target().data(), raw.target().size());
+    size_t q = target.find('?');
+    request->path = UrlDecode(target.substr(0, q));
+    if (q != std::string_view::npos) request->query = std::string(target.substr(q + 1));
+    for (const auto& field : raw.base()) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request->headers.emplace_back(std::move(name), std::string(field.value()));
+    }
   }
 
   // RFC 9112 §6.3: a body is framed by Content-Length or by exactly `chunked`. Any other
@@ -220,17 +246,7 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_never();  // a handler may take long (synchronous sends); no timer while it runs
     bhttp::request<bhttp::string_body> raw = parser_->release();
     keep_alive_ = raw.keep_alive();
-    auto request = std::make_shared<Request>();
-    request->method = std::string(raw.method_string());
-    std::string_view target(raw.target().data(), raw.target().size());
-    size_t q = target.find('?');
-    request->path = UrlDecode(target.substr(0, q));
-    if (q != std::string_view::npos) request->query = std::string(target.substr(q + 1));
-    for (const auto& field : raw.base()) {
-      std::string name(field.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      request->headers.emplace_back(std::move(name), std::string(field.value()));
-    }
+    std::shared_ptr<Request> request = std::move(head_);  // filled and admitted in OnHeader
     request->body = std::move(raw.body());
     request->received_at_us = arrival_us_ != 0 ? arrival_us_ : WallUs();
     auto start = std::chrono::steady_clock::now();
@@ -257,8 +273,9 @@ class Session : public std::enable_shared_from_this<Session> {
         responder(ErrorResponse(500, "internal_error", "internal error"));
       }
     };
-    auto offload = [this, guarded](std::function<void()> work) {
-      net::post(server_->workers, [guarded, work = std::move(work)]() { guarded(work); });
+    auto offload = [this, guarded](Execution execution, std::function<void()> work) {
+      auto& pool = execution == Execution::kUpstream ? server_->upstream : server_->workers;
+      net::post(pool, [guarded, work = std::move(work)]() { guarded(work); });
     };
     guarded([&] { server_->router.Dispatch(request, responder, offload); });
   }
@@ -385,6 +402,7 @@ class Session : public std::enable_shared_from_this<Session> {
   int64_t arrival_us_ = 0;                                 // the current request's kernel stamp, 0 = none
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::shared_ptr<Request> head_;  // the request being read: its head is filled and admitted in OnHeader
   size_t body_limit_ = 0;
   std::optional<bhttp::response<bhttp::buffer_body>> stream_res_;
   std::optional<bhttp::response_serializer<bhttp::buffer_body>> stream_sr_;
@@ -469,6 +487,8 @@ void HttpServer::Stop() {
   for (auto& t : impl_->io_threads) t.join();
   impl_->workers.stop();
   impl_->workers.join();
+  impl_->upstream.stop();
+  impl_->upstream.join();
 }
 
 }  // namespace wagate::http

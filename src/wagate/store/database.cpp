@@ -6,6 +6,14 @@
 #include "wagate/store/schema.hpp"
 
 namespace wagate::store {
+namespace {
+
+core::Error StorageUnavailable() {
+  return {core::ErrorKind::kUnavailable, "storage_unavailable",
+          "the store cannot write (disk full or I/O error): nothing was stored; try again later"};
+}
+
+}  // namespace
 
 core::Result<std::unique_ptr<Database>> Database::Open(DatabaseSettings settings) {
   try {
@@ -97,7 +105,13 @@ void Database::RunWriter() {
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (writable_.load()) {
+        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      } else if (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || !queue_.empty(); })) {
+        lock.unlock();
+        ProbeDisk();
+        continue;
+      }
       if (queue_.empty() && stopping_) return;
       while (!queue_.empty() && batch.size() < settings_.max_batch) {
         batch.push_back(std::move(queue_.front()));
@@ -107,6 +121,7 @@ void Database::RunWriter() {
     results.assign(batch.size(), core::Ok{});
     Connection& conn = *writer_conn_;
     bool committed = false;
+    bool disk_failed = false;
     try {
       conn.Prepare("BEGIN IMMEDIATE").Run();
       for (size_t i = 0; i < batch.size(); ++i) {
@@ -114,7 +129,8 @@ void Database::RunWriter() {
         try {
           results[i] = batch[i].job(conn);
         } catch (const StoreError& e) {
-          results[i] = core::Error::Internal(e.what());
+          disk_failed = disk_failed || e.storage_failure();
+          results[i] = e.storage_failure() ? StorageUnavailable() : core::Error::Internal(e.what());
         }
         if (!results[i].ok()) conn.Prepare("ROLLBACK TO job").Run();
         conn.Prepare("RELEASE job").Run();
@@ -122,17 +138,43 @@ void Database::RunWriter() {
       conn.Prepare("COMMIT").Run();
       committed = true;
     } catch (const StoreError& e) {
+      disk_failed = disk_failed || e.storage_failure();
       core::LogError("store", "batch commit failed", {{"error", e.what()}, {"jobs", batch.size()}});
       try {
         conn.Exec("ROLLBACK");
       } catch (const StoreError&) {
       }
     }
+    if (disk_failed && writable_.exchange(false)) {
+      core::LogError("store", "the store cannot write (disk full or I/O error); refusing writes with 503 until it can");
+    } else if (committed && !disk_failed && !writable_.exchange(true)) {
+      core::LogInfo("store", "the store writes again");
+    }
     for (size_t i = 0; i < batch.size(); ++i) {
       if (!batch[i].done) continue;
-      batch[i].done(committed ? results[i] : core::Error::Internal("the store could not commit"));
+      if (committed) {
+        batch[i].done(results[i]);
+      } else {
+        batch[i].done(disk_failed ? StorageUnavailable() : core::Error::Internal("the store could not commit"));
+      }
     }
     batch.clear();
+  }
+}
+
+void Database::ProbeDisk() {
+  // A real write (the WAL grows by a page): only a disk with room again lets it through.
+  Connection& conn = *writer_conn_;
+  try {
+    conn.Prepare("BEGIN IMMEDIATE").Run();
+    conn.Prepare("INSERT OR REPLACE INTO store_probe(id, at) VALUES (1, strftime('%s','now'))").Run();
+    conn.Prepare("COMMIT").Run();
+    if (!writable_.exchange(true)) core::LogInfo("store", "the store writes again");
+  } catch (const StoreError&) {
+    try {
+      conn.Exec("ROLLBACK");
+    } catch (const StoreError&) {
+    }
   }
 }
 

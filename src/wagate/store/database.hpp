@@ -1,6 +1,7 @@
 // The SQLite store: one writer thread doing group commit, and a pool of read connections (WAL).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -22,7 +23,9 @@ struct DatabaseSettings {
 };
 
 // A unit of work run inside the writer's transaction. Throwing StoreError (or returning an Error)
-// rolls back only this job (a savepoint) and fails it; the rest of the batch commits.
+// rolls back only this job (a savepoint) and fails it; the rest of the batch commits. A job (or a
+// commit) that fails because the disk is full or failing is answered 503 `storage_unavailable`:
+// nothing of it was stored, and the caller may try again once space returns.
 using WriteJob = std::function<core::Status(Connection&)>;
 // Called on the writer thread after the batch committed (or failed); must be quick and not block.
 using WriteDone = std::function<void(const core::Status&)>;
@@ -47,11 +50,15 @@ class Database final {
   }
 
   size_t PendingWrites() const;
+  // False from a write that failed for lack of disk (full, I/O error) until one succeeds again; while
+  // false the writer probes the disk every second, so it turns true without any caller writing.
+  bool Writable() const { return writable_.load(); }
   void Stop();  // drains queued jobs, then joins the writer
 
  private:
   explicit Database(DatabaseSettings settings);
   void RunWriter();
+  void ProbeDisk();  // on the writer thread, while not Writable()
   void Migrate();
 
   struct Lease {
@@ -76,6 +83,7 @@ class Database final {
   std::condition_variable cv_;
   std::deque<Pending> queue_;
   bool stopping_ = false;
+  std::atomic<bool> writable_{true};
   std::thread writer_;
   // WAL checkpoints run here, not on the writer, so commits never wait for them.
   void RunCheckpointer();

@@ -228,12 +228,17 @@ void ForEachPending(Connection& c, const std::function<void(PendingMessage&&)>& 
 }
 
 std::vector<MessageRecord> ListDeadLetters(Connection& c, const DeadLetterFilter& f) {
+  std::optional<std::string> status;
+  if (f.reason) status = *f.reason == "in_doubt" ? "unknown" : "failed";
   Statement s = c.Prepare(std::string("SELECT ") + kColumns +
-                          " FROM messages WHERE status = 'failed' AND (?1 IS NULL OR tenant_id = ?1)"
+                          " FROM messages WHERE status IN ('failed', 'unknown') AND (?7 IS NULL OR status = ?7)"
+                          " AND (?1 IS NULL OR tenant_id = ?1)"
                           " AND (?2 IS NULL OR outlet_id = ?2) AND (?3 IS NULL OR error_code = ?3)"
-                          " AND (?4 IS NULL OR failed_at >= ?4) AND (?5 IS NULL OR failed_at < ?5)"
-                          " ORDER BY failed_at DESC, id DESC LIMIT ?6");
+                          " AND (?4 IS NULL OR COALESCE(failed_at, claimed_at) >= ?4)"
+                          " AND (?5 IS NULL OR COALESCE(failed_at, claimed_at) < ?5)"
+                          " ORDER BY COALESCE(failed_at, claimed_at) DESC, id DESC LIMIT ?6");
   s.Bind(1, f.tenant_id).Bind(2, f.outlet_id).Bind(3, f.error_code).Bind(4, f.since_ms).Bind(5, f.until_ms).Bind(6, f.limit);
+  s.Bind(7, status);
   std::vector<MessageRecord> out;
   while (s.Step()) out.push_back(ReadMessage(s));
   return out;
@@ -242,7 +247,7 @@ std::vector<MessageRecord> ListDeadLetters(Connection& c, const DeadLetterFilter
 bool Requeue(Connection& c, const std::string& id, int64_t now_ms) {
   c.Prepare(
        "UPDATE messages SET status = 'queued', attempts = 0, next_attempt_at = ?, failed_at = NULL, "
-       "deferred_reason = NULL, updated_at = ? WHERE id = ? AND status = 'failed' AND wamid IS NULL")
+       "deferred_reason = NULL, updated_at = ? WHERE id = ? AND status IN ('failed', 'unknown') AND wamid IS NULL")
       .Bind(1, now_ms).Bind(2, now_ms).Bind(3, id).Run();
   return c.Changes() > 0;
 }

@@ -70,17 +70,22 @@ struct PendingMessage {
 // streamed row by row (a million queued messages must not mean a million rows held at once).
 void ForEachPending(Connection& c, const std::function<void(PendingMessage&&)>& visit);
 
-// Dead letters: failed messages, newest first.
+// Dead letters, newest first: failed messages, and messages left `unknown` after a crash (in doubt:
+// the request may have reached Meta, and no status webhook settled it). Their time is failed_at, or
+// for an in-doubt message when its last attempt was claimed.
 struct DeadLetterFilter {
   std::optional<std::string> tenant_id;
   std::optional<std::string> outlet_id;
   std::optional<int64_t> error_code;
-  std::optional<int64_t> since_ms, until_ms;  // on failed_at
+  std::optional<int64_t> since_ms, until_ms;  // on the dead letter's time
+  std::optional<std::string> reason;         // "failed" or "in_doubt"; both when absent
   int64_t limit = 100;
 };
 std::vector<MessageRecord> ListDeadLetters(Connection& c, const DeadLetterFilter& f);
 // failed → queued with a fresh retry budget, only for messages Meta never accepted (no wamid), so a
-// retry can never send a message twice. False when the message is not such a dead letter.
+// retry can never send a message twice; and unknown (in doubt) → queued, which an operator chooses
+// knowingly: Meta may have the first request, so the customer may get the message twice. False when
+// the message is not such a dead letter.
 bool Requeue(Connection& c, const std::string& id, int64_t now_ms);
 
 }  // namespace wagate::store::message_repo

@@ -145,6 +145,8 @@ CREATE TABLE template_syncs (
       // the WABA it touches signed it (NULL: journaled before this check existed).
       R"SQL(
 ALTER TABLE webhook_journal ADD COLUMN signature TEXT;
+-- One row the writer rewrites to find out whether the disk has room again after a write failed.
+CREATE TABLE store_probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
 )SQL",
   };
   return kMigrations;

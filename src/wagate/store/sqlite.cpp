@@ -3,9 +3,21 @@
 namespace wagate::store {
 namespace {
 [[noreturn]] void Throw(sqlite3* db, std::string_view what) {
-  throw StoreError(std::string(what) + ": " + sqlite3_errmsg(db));
+  throw StoreError(std::string(what) + ": " + sqlite3_errmsg(db), sqlite3_extended_errcode(db));
 }
 }  // namespace
+
+bool StoreError::storage_failure() const {
+  switch (code_ & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+      return true;
+    default:
+      return false;
+  }
+}
 
 Statement::~Statement() {
   sqlite3_reset(stmt_);
@@ -77,10 +89,10 @@ Connection::~Connection() {
 
 void Connection::Exec(std::string_view sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+  if (int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &err); rc != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    throw StoreError("exec failed: " + msg);
+    throw StoreError("exec failed: " + msg, sqlite3_extended_errcode(db_));
   }
 }
 

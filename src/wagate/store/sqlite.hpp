@@ -16,7 +16,14 @@ namespace wagate::store {
 // Thrown for SQLite failures inside store code; the writer turns it into a failed job, never a crash.
 class StoreError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit StoreError(const std::string& what, int code = 0) : std::runtime_error(what), code_(code) {}
+  int code() const { return code_; }  // SQLite's extended result code; 0 when unknown
+  // The disk or the file failed (full, I/O error, read-only, cannot open): not the request's fault,
+  // and it passes when the operator frees space.
+  bool storage_failure() const;
+
+ private:
+  int code_;
 };
 
 class Connection;

@@ -49,7 +49,11 @@ TEST_F(LaneFixture, PairRateHoldsOneCustomerWithoutBlockingOthers) {
   s.throughput_mps = 1000;
   s.pair = {2, 6000};
   Lane lane("o", s, clock, windows);
-  for (int i = 0; i < 4; ++i) lane.Add(Msg("a" + std::to_string(i), "+1"), 0, 0);
+  for (int i = 0; i < 4; ++i) {
+    std::string id = "a";  // appended, not "a" + to_string(i): GCC 12 -O3 misreads that as an overflow (-Wrestrict)
+    id += std::to_string(i);
+    lane.Add(Msg(id, "+1"), 0, 0);
+  }
   lane.Add(Msg("b0", "+2"), 0, 0);
   std::vector<std::string> got;
   for (int ms = 0; ms < 100; ++ms) {

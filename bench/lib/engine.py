@@ -645,7 +645,7 @@ http {{
         outlets = [self.new_outlet(a, tenant_id, 1) for _ in range(n_out)]
         log(f"dispatch: queueing {total} messages over {n_out} outlets (parked at 1 mps)")
         sub = self.submit(gw, "dispatch", key, tenant_id, [o["id"] for o in outlets], total, 20000000)
-        mc = Conn(gw.addr)
+        mc = Conn(gw.addr, {"Authorization": f"Bearer {self.admin_key}"})  # /metrics needs the admin key
         m0 = self.metrics(gw, mc)
         depth0 = int(m0.get("wagate_queue_depth", 0))
         sent0 = m0.get('wagate_sends_total{outcome="sent"}', 0.0)
@@ -922,7 +922,7 @@ http {{
     def steady_rss(self, name, data_dir, upstream, settle, expect_depth):
         gw = self.start_gateway(name, data_dir, upstream)
         ready_s = gw.ready_s
-        mc = Conn(gw.addr)
+        mc = Conn(gw.addr, {"Authorization": f"Bearer {self.admin_key}"})  # /metrics needs the admin key
         deadline = time.monotonic() + self.s["startup_timeout"]
         depth = None
         while True:

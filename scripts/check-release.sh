@@ -35,12 +35,13 @@ cmake -S . -B build-release -DCMAKE_INSTALL_PREFIX=/usr/local >/dev/null
 
 echo "== upgrade from $UPGRADE_FROM"
 if git cat-file -e "$UPGRADE_FROM^{commit}" 2>/dev/null; then
-  old_src=$(mktemp -d /tmp/wagate-old.XXXXXX)
+  # A fixed source directory, so the build directory's cache stays valid from one run to the next.
+  old_src="$PWD/build-upgrade-from/src"
+  rm -rf "$old_src" && mkdir -p "$old_src"
   git archive "$UPGRADE_FROM" | tar -x -C "$old_src"
-  cmake -S "$old_src" -B build-upgrade-from -DCMAKE_BUILD_TYPE=Debug >/dev/null
-  cmake --build build-upgrade-from --target wagate -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
-  rm -rf "$old_src"
-  WAGATE_BIN="$PWD/build-release/wagate" WAGATE_OLD_BIN="$PWD/build-upgrade-from/wagate" \
+  cmake -S "$old_src" -B build-upgrade-from/build -DCMAKE_BUILD_TYPE=Debug >/dev/null
+  cmake --build build-upgrade-from/build --target wagate -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+  WAGATE_BIN="$PWD/build-release/wagate" WAGATE_OLD_BIN="$PWD/build-upgrade-from/build/wagate" \
     python3 tests/upgrade/test_upgrade.py
 else
   echo "WARNING: $UPGRADE_FROM is not in this clone's history (shallow clone?): upgrade test not run"

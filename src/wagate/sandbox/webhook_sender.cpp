@@ -89,7 +89,7 @@ void WebhookSender::Stop() {
   for (auto& t : threads_) t.join();
   std::lock_guard lock(mu_);
   if (!heap_.empty()) {
-    core::LogInfo(kLog, "stopped with webhooks still queued; they are discarded", {{"pending", heap_.size()}});
+    core::LogInfo(kLog, "stopped with webhooks still queued; they are discarded", {{"pending", heap_.size() + parked_count_}});
   }
 }
 
@@ -131,6 +131,15 @@ void WebhookSender::Forget(const Item& item) {
   if (it == unsettled_.end()) return;
   it->second.erase(MarkOf(item));
   if (it->second.empty()) unsettled_.erase(it);
+  // The events parked behind it go back in the queue, with their place (seq) kept.
+  if (auto p = parked_.find(key); p != parked_.end()) {
+    for (Item& waiting : p->second) {
+      heap_.push_back(std::move(waiting));
+      std::push_heap(heap_.begin(), heap_.end(), Later{});
+      --parked_count_;
+    }
+    parked_.erase(p);
+  }
 }
 
 void WebhookSender::Push(Item item) {
@@ -141,23 +150,22 @@ void WebhookSender::Push(Item item) {
 
 std::vector<WebhookSender::Item> WebhookSender::TakeDueBatch(SteadyTime now) {
   std::vector<Item> batch;
-  std::vector<Item> held;  // due, but an earlier event of the same message has not been delivered yet
   std::set<std::string> in_batch;
   while (!heap_.empty() && heap_.front().due <= now && batch.size() < std::max<size_t>(1, settings_.max_batch)) {
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
     Item item = std::move(heap_.back());
     heap_.pop_back();
-    // One event per message per POST: the next one leaves once this one is acknowledged.
+    // One event per message per POST: the next one leaves once this one is acknowledged. An event
+    // that must wait is parked off the heap (so thousands waiting behind a retried `sent` cost
+    // nothing here) until Forget settles the one before it.
     const std::string& key = OrderKey(item);
     if (!MayLeave(item) || (!key.empty() && !in_batch.insert(key).second)) {
-      held.push_back(std::move(item));
+      std::string parked_key = key;
+      parked_[parked_key].push_back(std::move(item));
+      ++parked_count_;
       continue;
     }
     batch.push_back(std::move(item));
-  }
-  for (Item& item : held) {  // back in the queue with their place (seq) kept
-    heap_.push_back(std::move(item));
-    std::push_heap(heap_.begin(), heap_.end(), Later{});
   }
   return batch;
 }
@@ -273,7 +281,7 @@ std::chrono::seconds WebhookSender::horizon() const {
 WebhookSenderStats WebhookSender::stats() const {
   std::lock_guard lock(mu_);
   WebhookSenderStats s = counters_;
-  s.pending = heap_.size() + in_flight_;
+  s.pending = heap_.size() + parked_count_ + in_flight_;
   return s;
 }
 

@@ -104,6 +104,9 @@ class WebhookSender final {
   // Per message (OrderKey), the events not yet delivered or given up, in order; the first one alone
   // may leave, and it stays first while in flight.
   std::unordered_map<std::string, std::set<OrderMark>> unsettled_;
+  // Due events waiting for an earlier event of their message, off the heap, by OrderKey.
+  std::unordered_map<std::string, std::vector<Item>> parked_;
+  size_t parked_count_ = 0;
   // While the endpoint keeps failing, all threads pause together instead of hammering it with every
   // queued event; a success clears it.
   SteadyTime endpoint_blocked_until_{};

@@ -43,16 +43,20 @@ void Router::Add(std::string method, std::string pattern, Handler handler, Execu
 }
 
 core::Result<std::shared_ptr<void>> Router::Admit(const Request& head) const {
-  Request probe;  // Match fills params and route: work on a copy of what it needs
-  probe.method = head.method;
-  probe.path = head.path;
-  bool path_known = false;
-  const Route* route = Match(probe, &path_known);
-  if (!route || !route->admission) return std::shared_ptr<void>();
-  Request admitted = head;
-  admitted.params = std::move(probe.params);
-  admitted.route = route->pattern;
-  return route->admission(admitted);
+  // The route Dispatch will pick (the first with this method and path); the request is copied only
+  // when that route has an admission, so it sees the params its handler will.
+  std::vector<std::string> parts = SplitPath(head.path);
+  for (const Route& route : routes_) {
+    if (route.method != head.method) continue;
+    std::map<std::string, std::string> params;
+    if (!MatchSegments(route.segments, parts, &params)) continue;
+    if (!route.admission) break;
+    Request admitted = head;
+    admitted.params = std::move(params);
+    admitted.route = route.pattern;
+    return route.admission(admitted);
+  }
+  return std::shared_ptr<void>();
 }
 
 size_t Router::LargestBodyLimit() const {

@@ -17,6 +17,7 @@
 
 #include <sys/socket.h>
 
+#include "wagate/core/clock.hpp"
 #include "wagate/core/log.hpp"
 #include "wagate/http/responses.hpp"
 
@@ -54,11 +55,6 @@ struct HttpServer::Impl {
 };
 
 namespace {
-
-int64_t WallUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The kernel's receive stamp (µs since the epoch) of the first unread byte on a socket with
 // SO_TIMESTAMPNS set, read without consuming it; 0 when there is none.
@@ -248,7 +244,7 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = raw.keep_alive();
     std::shared_ptr<Request> request = std::move(head_);  // filled and admitted in OnHeader
     request->body = std::move(raw.body());
-    request->received_at_us = arrival_us_ != 0 ? arrival_us_ : WallUs();
+    request->received_at_us = arrival_us_ != 0 ? arrival_us_ : core::ToUnixUs(std::chrono::system_clock::now());
     auto start = std::chrono::steady_clock::now();
     auto self = shared_from_this();
     Responder responder([self, request, start](Response response) {

@@ -12,14 +12,20 @@
 #include "wagate/media/media_service.hpp"
 #include "wagate/messaging/send_service.hpp"
 #include "wagate/metrics/registry.hpp"
-#include "wagate/store/database.hpp"
+#include "wagate/messaging/dead_letters.hpp"
+#include "wagate/store/stores.hpp"
 #include "wagate/tenancy/admin_service.hpp"
 #include "wagate/templates/template_registry.hpp"
 
 namespace wagate::api {
 
 struct ApiContext {
-  store::Database& db;
+  // Storage through its interfaces only (store/stores.hpp): no handler sees a database.
+  store::MessageStore& messages;
+  store::TemplateStore& template_store;
+  store::WebhookJournal& journal;
+  const store::StoreHealth& store_health;
+  messaging::DeadLetters& dead_letters;
   tenancy::AdminService& admin;
   tenancy::KeyRegistry& keys;
   tenancy::OutletRegistry& outlets;

@@ -4,13 +4,12 @@
 #include "wagate/core/time_format.hpp"
 #include "wagate/http/json_fields.hpp"
 #include "wagate/http/responses.hpp"
-#include "wagate/store/message_repo.hpp"
+#include "wagate/store/message_store.hpp"
 
 namespace wagate::api {
 namespace {
 
 using http::Json;
-namespace repo = store::message_repo;
 
 Json LaneJson(const std::string& outlet_id, const std::optional<engine::LaneView>& v) {
   if (!v) {
@@ -47,9 +46,9 @@ void GetLane(ApiContext& ctx, http::Request& req, http::Responder respond) {
 }
 
 // Optional query/body time: unix milliseconds or nothing.
-core::Result<repo::DeadLetterFilter> ReadFilter(const tenancy::Principal& who, const Json& src) {
+core::Result<store::DeadLetterFilter> ReadFilter(const tenancy::Principal& who, const Json& src) {
   http::FieldReader f(src);
-  repo::DeadLetterFilter filter;
+  store::DeadLetterFilter filter;
   filter.tenant_id = who.is_admin ? f.String("tenant_id", false, 64) : std::optional<std::string>(who.tenant_id);
   filter.outlet_id = f.String("outlet_id", false, 64);
   filter.error_code = f.Int("error_code", false, 0, 10'000'000);
@@ -106,7 +105,7 @@ void ListDeadLetters(ApiContext& ctx, http::Request& req, http::Responder respon
   if (!who) return respond(http::ErrorResponse(who.error()));
   auto filter = ReadFilter(*who, QueryObject(req));
   if (!filter) return respond(http::ErrorResponse(filter.error()));
-  auto list = ctx.db.Read([&](store::Connection& c) { return repo::ListDeadLetters(c, *filter); });
+  auto list = ctx.messages.ListDeadLetters(*filter);
   Json out = Json::array();
   for (const auto& m : list) out.push_back(DeadLetterJson(m));
   respond(http::JsonResponse(200, {{"dead_letters", out}}));
@@ -114,34 +113,18 @@ void ListDeadLetters(ApiContext& ctx, http::Request& req, http::Responder respon
 
 // Re-queues the given dead letters in one transaction; each at most once, never one Meta accepted.
 void Requeue(ApiContext& ctx, std::vector<store::MessageRecord> candidates, http::Responder respond) {
-  int64_t now = ctx.clock.NowMs();
-  auto requeued = std::make_shared<std::vector<store::MessageRecord>>();
-  auto list = std::make_shared<std::vector<store::MessageRecord>>(std::move(candidates));
-  ctx.db.Write(
-      [list, requeued, now](store::Connection& c) -> core::Status {
-        for (const auto& m : *list) {
-          if (repo::Requeue(c, m.id, now)) requeued->push_back(m);
-        }
-        return core::Ok{};
-      },
-      [&ctx, list, requeued, now, respond](const core::Status& s) {
-        if (!s.ok()) return respond(http::ErrorResponse(s.error()));
-        Json ids = Json::array();
-        for (const auto& m : *requeued) {
-          ctx.dispatcher.Enqueue(engine::QueuedMessage{m.id, m.to_number, static_cast<engine::Priority>(m.priority != 0)},
-                                 m.outlet_id, now);
-          ids.push_back(m.id);
-        }
-        respond(http::JsonResponse(200, {{"retried", requeued->size()},
-                                         {"skipped", list->size() - requeued->size()},
-                                         {"message_ids", ids}}));
-      });
+  ctx.dead_letters.Requeue(std::move(candidates), [respond](core::Result<messaging::RequeueReport> r) {
+    if (!r) return respond(http::ErrorResponse(r.error()));
+    respond(http::JsonResponse(200, {{"retried", r->requeued.size()},
+                                     {"skipped", r->skipped},
+                                     {"message_ids", r->requeued}}));
+  });
 }
 
 void RetryOne(ApiContext& ctx, http::Request& req, http::Responder respond) {
   auto who = Authenticate(ctx, req);
   if (!who) return respond(http::ErrorResponse(who.error()));
-  auto m = ctx.db.Read([&](store::Connection& c) { return repo::Get(c, req.params["id"]); });
+  auto m = ctx.messages.Get(req.params["id"]);
   bool dead = m && (m->status == core::MessageStatus::kFailed || m->status == core::MessageStatus::kUnknown);
   if (!m || !who->CanSee(m->tenant_id) || !dead) {
     return respond(http::ErrorResponse(core::Error::NotFound("dead letter")));
@@ -165,7 +148,7 @@ void RetryMany(ApiContext& ctx, http::Request& req, http::Responder respond) {
   auto filter = ReadFilter(*who, body);
   if (!filter) return respond(http::ErrorResponse(filter.error()));
   if (!body.contains("limit")) filter->limit = 10000;
-  auto list = ctx.db.Read([&](store::Connection& c) { return repo::ListDeadLetters(c, *filter); });
+  auto list = ctx.messages.ListDeadLetters(*filter);
   Requeue(ctx, std::move(list), std::move(respond));
 }
 

@@ -9,7 +9,7 @@
 #include "wagate/http/json_fields.hpp"
 #include "wagate/http/responses.hpp"
 #include "wagate/security/crypto.hpp"
-#include "wagate/store/message_repo.hpp"
+#include "wagate/store/message_store.hpp"
 
 namespace wagate::api {
 namespace {
@@ -177,7 +177,7 @@ void Send(ApiContext& ctx, http::Request& req, http::Responder respond) {
     // Registered before the engine sees a new message (the service enqueues after this callback).
     ctx.waiters.Register(m.id, deadline, [respond, window_open, &ctx](const std::string& id, std::optional<engine::Outcome> o) {
       if (!o) {  // still going after sync_wait_ms: answer with where it stands
-        auto now = ctx.db.Read([&](store::Connection& c) { return store::message_repo::Get(c, id); });
+        auto now = ctx.messages.Get(id);
         respond(http::JsonResponse(202, {{"message_id", id}, {"status", now ? core::ToString(now->status) : "queued"}}));
         return;
       }
@@ -190,7 +190,7 @@ void Send(ApiContext& ctx, http::Request& req, http::Responder respond) {
 core::Result<store::MessageRecord> VisibleMessage(ApiContext& ctx, const http::Request& req) {
   auto who = Authenticate(ctx, req);
   if (!who) return who.error();
-  auto m = ctx.db.Read([&](store::Connection& c) { return store::message_repo::Get(c, req.params.at("id")); });
+  auto m = ctx.messages.Get(req.params.at("id"));
   if (!m || !who->CanSee(m->tenant_id)) return core::Error::NotFound("message");
   return *m;
 }
@@ -198,7 +198,7 @@ core::Result<store::MessageRecord> VisibleMessage(ApiContext& ctx, const http::R
 void List(ApiContext& ctx, http::Request& req, http::Responder respond) {
   auto who = Authenticate(ctx, req);
   if (!who) return respond(http::ErrorResponse(who.error()));
-  store::message_repo::ListFilter filter;
+  store::MessageListFilter filter;
   filter.tenant_id = who->is_admin ? req.Query("tenant_id") : std::optional<std::string>(who->tenant_id);
   filter.outlet_id = req.Query("outlet_id");
   filter.status = req.Query("status");
@@ -213,7 +213,7 @@ void List(ApiContext& ctx, http::Request& req, http::Responder respond) {
     }
     filter.limit = n;
   }
-  auto list = ctx.db.Read([&](store::Connection& c) { return store::message_repo::List(c, filter); });
+  auto list = ctx.messages.List(filter);
   Json out = Json::array();
   for (const auto& m : list) out.push_back(MessageJson(m));
   respond(http::JsonResponse(200, {{"messages", out}}));

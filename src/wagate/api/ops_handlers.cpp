@@ -13,7 +13,7 @@ void RegisterOpsRoutes(http::Router& router, ApiContext& ctx) {
   // Inline: answered from two flags, never queued behind handlers on the worker pools.
   router.Add("GET", "/readyz", [&ctx](http::Request&, http::Responder respond) {
     if (!ctx.ready) return respond(http::ErrorResponse(503, "not_ready", "the gateway is starting or stopping"));
-    if (!ctx.db.Writable()) {
+    if (!ctx.store_health.Writable()) {
       return respond(http::ErrorResponse(503, "storage_unavailable",
                                          "the store cannot write (disk full or I/O error); sends are refused"));
     }

@@ -40,16 +40,14 @@ void List(ApiContext& ctx, http::Request& req, http::Responder respond) {
   auto name = req.Query("name");
   auto status = req.Query("status");
   auto language = req.Query("language");
-  Json body = ctx.db.Read([&](store::Connection& c) {
-    Json data = Json::array();
-    for (const auto& t : store::template_repo::List(c, waba, name, status)) {
-      if (language && t.language != *language) continue;
-      data.push_back(TemplateJson(t, store::template_repo::Counters(c, waba, t.name, t.language)));
-    }
-    auto synced = store::template_repo::LastSync(c, waba);
-    return Json{{"waba_id", waba}, {"synced_at", synced ? Json(core::FormatIso8601(*synced)) : Json(nullptr)},
-                {"data", data}};
-  });
+  Json data = Json::array();
+  for (const auto& t : ctx.template_store.List(waba, name, status)) {
+    if (language && t.language != *language) continue;
+    data.push_back(TemplateJson(t, ctx.template_store.Counters(waba, t.name, t.language)));
+  }
+  auto synced = ctx.template_store.LastSync(waba);
+  Json body{{"waba_id", waba}, {"synced_at", synced ? Json(core::FormatIso8601(*synced)) : Json(nullptr)},
+            {"data", data}};
   respond(http::JsonResponse(200, body));
 }
 

@@ -81,18 +81,12 @@ void Receive(ApiContext& ctx, http::Request& req, http::Responder respond) {
     return respond(http::ErrorResponse(s.error()));
   }
   int64_t now = ctx.clock.NowMs();
-  auto body = std::make_shared<std::string>(std::move(req.body));
-  std::string signature(req.Header("x-hub-signature-256"));
-  ctx.db.Write(
-      [body, signature, now](store::Connection& c) -> core::Status {
-        store::webhook_journal::Append(c, *body, signature, now);
-        return core::Ok{};
-      },
-      [&ctx, respond](const core::Status& s) {
-        if (!s.ok()) return respond(http::ErrorResponse(s.error()));  // Meta retries non-200s
-        ctx.processor.Notify();
-        respond(Text(200, "OK"));
-      });
+  ctx.journal.Append(std::move(req.body), std::string(req.Header("x-hub-signature-256")), now,
+                     [&ctx, respond](const core::Status& s) {
+                       if (!s.ok()) return respond(http::ErrorResponse(s.error()));  // Meta retries non-200s
+                       ctx.processor.Notify();
+                       respond(Text(200, "OK"));
+                     });
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "wagate/core/log.hpp"
 #include "wagate/http/server.hpp"
 #include "wagate/metrics/registry.hpp"
+#include "wagate/store/sqlite/open_sqlite.hpp"
 
 extern char** environ;
 
@@ -89,16 +90,17 @@ int RunServe(const std::vector<std::string>& args) {
   security::SecretBox box(*master);
 
   BlockStopSignals();
-  auto db = store::Database::Open({s.data_dir + "/wagate.db", 4, 512});
-  if (!db) {
-    std::cerr << "wagate serve: " << db.error().message << "\n";
+  auto opened = store::sqlite::OpenSqliteStores({s.data_dir + "/wagate.db", 4, 512});
+  if (!opened) {
+    std::cerr << "wagate serve: " << opened.error().message << "\n";
     return 1;
   }
+  store::Stores& stores = *opened;
   core::SystemClock clock;
   metrics::Registry metrics;
   tenancy::OutletRegistry outlets(box);
   tenancy::KeyRegistry keys(s.admin_key);
-  tenancy::AdminService admin(**db, box, outlets, keys, clock);
+  tenancy::AdminService admin(*stores.tenants, box, outlets, keys, clock);
   if (core::Status st = admin.LoadRegistries(); !st.ok()) {
     std::cerr << "wagate serve: " << st.error().message << "\n";
     return 1;
@@ -119,16 +121,19 @@ int RunServe(const std::vector<std::string>& args) {
   core::LagMonitor stalls(kStallThresholdMs, 4096);
   engine::PacingMargin pacing_margin({s.engine_pacing_margin_ms, s.engine_pacing_margin_max_ms, 30'000},
                                      [&stalls](int64_t since_ms) { return stalls.MaxLagSinceMs(since_ms); }, clock);
-  engine::Dispatcher dispatcher(es, **db, outlets, graph, clock, waiters, windows, metrics, pacing_margin);
+  engine::Dispatcher dispatcher(es, *stores.messages, outlets, graph, clock, waiters, windows, metrics, pacing_margin);
   graph::ManagementClient graph_admin({s.graph_url, s.graph_version, s.engine_graph_timeout_ms, 3000});
-  templates::TemplateRegistry templates(**db, graph_admin, outlets, clock);
+  templates::TemplateRegistry templates(*stores.templates, graph_admin, outlets, clock);
   templates.Load();
   media::MediaService media(graph_admin);
-  inbound::Processor processor(**db, clock, metrics, outlets, windows, &templates);
-  messaging::SendService sender(**db, outlets, dispatcher, windows, templates, clock);
+  inbound::Processor processor(*stores.journal, *stores.contacts, clock, metrics, outlets, windows, &templates);
+  messaging::SendService sender(*stores.messages, outlets, dispatcher, windows, templates, clock);
 
-  api::ApiContext ctx{**db,      admin,     keys,    outlets, sender,    dispatcher, waiters,
-                      windows,   processor, templates, media, metrics, clock, s.engine_sync_wait_ms};
+  messaging::DeadLetters dead_letters(*stores.messages, dispatcher, clock);
+
+  api::ApiContext ctx{*stores.messages, *stores.templates, *stores.journal, *stores.health, dead_letters,
+                      admin, keys, outlets, sender, dispatcher, waiters, windows, processor, templates, media,
+                      metrics, clock, s.engine_sync_wait_ms};
   ctx.stalls = &stalls;
   ctx.metrics_token = s.http_metrics_token;
   ctx.pacing_margin = &pacing_margin;
@@ -136,7 +141,7 @@ int RunServe(const std::vector<std::string>& args) {
                    [&] { return static_cast<double>(dispatcher.QueueDepth()); });
   metrics.AddGauge("wagate_sends_in_flight", "Graph requests in flight", [&] { return static_cast<double>(dispatcher.InFlight()); });
   metrics.AddGauge("wagate_store_pending_writes", "Jobs waiting for the store's writer",
-                   [&] { return static_cast<double>((*db)->PendingWrites()); });
+                   [&] { return static_cast<double>(stores.health->PendingWrites()); });
   metrics.AddGauge("wagate_pacing_margin_seconds", "Jitter margin added to every lane's one-second send window",
                    [&] { return static_cast<double>(pacing_margin.CurrentMs()) / 1000.0; });
   metrics.AddGauge("wagate_scheduling_stalls_total", "Times a thread of this process woke 5 ms or more late (CPU starved)",
@@ -184,7 +189,7 @@ int RunServe(const std::vector<std::string>& args) {
   templates.Stop();
   dispatcher.Stop();
   processor.Stop();
-  (*db)->Stop();
+  stores.health->Stop();
   core::LogInfo("app", "stopped");
   return 0;
 }

@@ -3,11 +3,9 @@
 #include <future>
 
 #include "wagate/core/log.hpp"
-#include "wagate/store/message_repo.hpp"
 
 namespace wagate::engine {
 
-namespace repo = store::message_repo;
 
 // How long a batch waits before trying the store again after it could not write.
 constexpr int64_t kStoreRetryMs = 1000;
@@ -21,11 +19,11 @@ LaneSettings LaneSettingsFor(const tenancy::OutletCredentials& outlet, int64_t m
   return s;
 }
 
-Dispatcher::Dispatcher(EngineSettings settings, store::Database& db, const tenancy::OutletRegistry& outlets,
+Dispatcher::Dispatcher(EngineSettings settings, store::MessageStore& messages, const tenancy::OutletRegistry& outlets,
                        const graph::Client& graph, const core::Clock& clock, OutcomeWaiters& waiters,
                        const messaging::ContactWindows& windows, metrics::Registry& metrics,
                        const PacingMargin& pacing_margin)
-    : settings_(settings), db_(db), outlets_(outlets), graph_(graph), clock_(clock), waiters_(waiters),
+    : settings_(settings), messages_(messages), outlets_(outlets), graph_(graph), clock_(clock), waiters_(waiters),
       windows_(windows), pacing_margin_(pacing_margin) {
   const std::string help = "Graph send attempts by outcome";
   sent_ = metrics.GetCounter("wagate_sends_total", help, "outcome=\"sent\"");
@@ -40,9 +38,9 @@ Dispatcher::~Dispatcher() { Stop(); }
 void Dispatcher::Start() {
   int64_t now = clock_.NowMs();
   size_t queued = 0, doubtful = 0;
-  db_.Read([&](store::Connection& c) {
+  {
     std::lock_guard lock(mu_);
-    repo::ForEachPending(c, [&](repo::PendingMessage&& p) {
+    messages_.ForEachPending([&](store::PendingMessage&& p) {
       if (p.status == core::MessageStatus::kSending) {
         // Claimed before the last stop: the request may have reached Meta. Wait for a status webhook
         // (it echoes our id) before deciding; see docs/delivery.md. A mark-as-read (no recipient)
@@ -60,7 +58,7 @@ void Dispatcher::Start() {
       ++queued;
     });
     for (auto& [id, lane] : lanes_) Schedule(*lane);
-  });
+  }
   core::LogInfo("engine", "resuming from the store", {{"queued", queued}, {"in_doubt", doubtful}});
   for (int i = 0; i < std::max(1, settings_.workers); ++i) threads_.emplace_back([this] { RunWorker(); });
 }
@@ -211,10 +209,7 @@ void Dispatcher::RunWorker() {
       // Make the wait visible on the message (status API) — rare: only when the tier is used up.
       auto ids = std::make_shared<std::vector<std::string>>(std::move(tier_deferred));
       tier_deferred.clear();
-      db_.Write([ids](store::Connection& c) -> core::Status {
-        for (const auto& id : *ids) repo::SetDeferredReason(c, id, "messaging_tier");
-        return core::Ok{};
-      }, nullptr);
+      messages_.SetDeferredReason(std::move(*ids), "messaging_tier");
     }
     if (batch.empty()) {
       if (!in_doubt_.empty()) wake_at_us = std::min(wake_at_us, in_doubt_.begin()->first * 1000);
@@ -246,22 +241,16 @@ void Dispatcher::CheckInDoubt() {
   for (const auto& d : due) {
     bool resend = resend_policy || d.idempotent;
     int64_t now = clock_.NowMs();
-    auto recipient = std::make_shared<std::optional<store::MessageRecord>>();
-    db_.Write(
-        [id = d.message_id, resend, now, recipient](store::Connection& c) -> core::Status {
-          // Only still-`sending` rows change: a webhook that settled it meanwhile wins.
-          if (!repo::ResolveInDoubt(c, id, resend, now)) return core::Error::NotFound("in-doubt message");
-          *recipient = repo::Get(c, id);
-          return core::Ok{};
-        },
-        [this, d, resend, now, recipient](const core::Status& s) {
-          if (!s.ok()) return;  // settled by a webhook: nothing to do
+    // Only still-`sending` messages change: a webhook that settled it meanwhile wins.
+    messages_.ResolveInDoubt(d.message_id, resend, now,
+        [this, d, resend, now](core::Result<store::MessageRecord> recipient) {
+          if (!recipient) return;  // settled by a webhook: nothing to do
           core::LogWarn("engine", resend ? "in-doubt message not confirmed; sending again"
                                          : "in-doubt message not confirmed; marked unknown",
                         {{"message_id", d.message_id}});
-          if (resend && *recipient) {
-            Enqueue(QueuedMessage{d.message_id, (*recipient)->to_number,
-                                  static_cast<Priority>((*recipient)->priority != 0)},
+          if (resend) {
+            Enqueue(QueuedMessage{d.message_id, recipient->to_number,
+                                  static_cast<Priority>(recipient->priority != 0)},
                     d.outlet_id, now);
           }
         });
@@ -284,14 +273,11 @@ void Dispatcher::ProcessBatch(std::vector<Work>& works) {
   // 1. Claim: queued → sending in one transaction, durable before any request leaves, so a crash
   //    leaves them in doubt rather than silently resending them.
   int64_t now = clock_.NowMs();
-  std::vector<std::optional<repo::ClaimedSend>> claims(works.size());
-  core::Status claimed = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
-    for (size_t i = 0; i < works.size(); ++i) {
-      claims[i] = repo::Claim(c, works[i].dispatch.message.id, now, works[i].dispatch.business_initiated);
-    }
-    return core::Ok{};
-  });
-  if (!claimed.ok()) {
+  std::vector<store::ClaimRequest> to_claim;
+  to_claim.reserve(works.size());
+  for (const Work& w : works) to_claim.push_back({w.dispatch.message.id, w.dispatch.business_initiated});
+  auto claimed = messages_.ClaimBatch(to_claim, now);
+  if (!claimed) {
     // Nothing changed in the store (the disk is full, say): the messages are still queued there.
     // Back into their lanes after a pause, so they go once the store writes again, without a restart.
     core::LogWarn("engine", "could not claim messages; retrying in 1 s", {{"error", claimed.error().message}, {"messages", works.size()}});
@@ -301,6 +287,8 @@ void Dispatcher::ProcessBatch(std::vector<Work>& works) {
     }
     return;
   }
+
+  const std::vector<std::optional<store::ClaimedSend>>& claims = *claimed;
 
   // 2. Send every claimed message concurrently.
   std::vector<graph::SendRequest> requests;
@@ -405,26 +393,26 @@ void Dispatcher::ProcessBatch(std::vector<Work>& works) {
   }
 
   // 4. Record every outcome in one transaction, then re-queue retries and answer synchronous callers.
-  auto record = [&](store::Connection& c) -> core::Status {
-    for (size_t i = 0; i < works.size(); ++i) {
-      const std::string& id = works[i].dispatch.message.id;
-      switch (decisions[i].kind) {
-        case Decision::kSent: repo::MarkSent(c, id, results[i]->wamid, done_at); break;
-        case Decision::kRetry: repo::ScheduleRetry(c, id, decisions[i].next_at, results[i]->error, done_at, decisions[i].reason); break;
-        case Decision::kFail: {
-          repo::MarkFailed(c, id, results[i]->error, done_at);
-          // A timeout may hide a send Meta accepted, and its status webhook may have said so meanwhile:
-          // then the message stays sent, and so must the caller's answer.
-          auto m = repo::Get(c, id);
-          if (m && m->status != core::MessageStatus::kFailed && m->wamid) decisions[i].settled = std::move(m);
-          break;
-        }
-        case Decision::kNone: break;
-      }
+  std::vector<store::SendOutcome> outcomes;
+  std::vector<size_t> outcome_of(works.size(), SIZE_MAX);  // index into outcomes, per work
+  for (size_t i = 0; i < works.size(); ++i) {
+    const std::string& id = works[i].dispatch.message.id;
+    switch (decisions[i].kind) {
+      case Decision::kSent:
+        outcomes.push_back({id, store::SendOutcome::Kind::kSent, results[i]->wamid, 0, {}, std::nullopt});
+        break;
+      case Decision::kRetry:
+        outcomes.push_back({id, store::SendOutcome::Kind::kRetry, "", decisions[i].next_at, results[i]->error,
+                            decisions[i].reason ? std::optional<std::string>(decisions[i].reason) : std::nullopt});
+        break;
+      case Decision::kFail:
+        outcomes.push_back({id, store::SendOutcome::Kind::kFailed, "", 0, results[i]->error, std::nullopt});
+        break;
+      case Decision::kNone: continue;
     }
-    return core::Ok{};
-  };
-  core::Status recorded = db_.WriteAndWait(record);
+    outcome_of[i] = outcomes.size() - 1;
+  }
+  auto recorded = messages_.RecordOutcomes(outcomes, done_at);
   // The requests went out: their outcomes must be stored, or a restart would find them in doubt.
   // While the store cannot write (a full disk), keep them and try again until it can or we stop.
   while (!recorded.ok() && !Stopping()) {
@@ -433,10 +421,12 @@ void Dispatcher::ProcessBatch(std::vector<Work>& works) {
     std::unique_lock lock(mu_);
     cv_.wait_for(lock, std::chrono::milliseconds(kStoreRetryMs), [this] { return stopping_; });
     lock.unlock();
-    recorded = db_.WriteAndWait(record);
+    recorded = messages_.RecordOutcomes(outcomes, done_at);
   }
   if (!recorded.ok()) return;  // stopping: the claims stay `sending`, in doubt at the next start
   for (size_t i = 0; i < works.size(); ++i) {
+    // A failure that a status webhook had already overtaken: the message stays sent.
+    if (outcome_of[i] != SIZE_MAX) decisions[i].settled = std::move((*recorded)[outcome_of[i]]);
     const Decision& d = decisions[i];
     const std::string& id = works[i].dispatch.message.id;
     if (d.kind == Decision::kRetry) Enqueue(works[i].dispatch.message, works[i].outlet_id, d.next_at);

@@ -25,7 +25,7 @@
 #include "wagate/graph/client.hpp"
 #include "wagate/messaging/contact_windows.hpp"
 #include "wagate/metrics/registry.hpp"
-#include "wagate/store/database.hpp"
+#include "wagate/store/message_store.hpp"
 #include "wagate/tenancy/outlet_registry.hpp"
 
 namespace wagate::engine {
@@ -56,7 +56,7 @@ struct LaneView {
 // Threads: `workers` sender threads plus the callers of Enqueue (any thread).
 class Dispatcher final {
  public:
-  Dispatcher(EngineSettings settings, store::Database& db, const tenancy::OutletRegistry& outlets,
+  Dispatcher(EngineSettings settings, store::MessageStore& messages, const tenancy::OutletRegistry& outlets,
              const graph::Client& graph, const core::Clock& clock, OutcomeWaiters& waiters,
              const messaging::ContactWindows& windows, metrics::Registry& metrics,
              const PacingMargin& pacing_margin);
@@ -107,7 +107,7 @@ class Dispatcher final {
   double Random();
 
   EngineSettings settings_;
-  store::Database& db_;
+  store::MessageStore& messages_;
   const tenancy::OutletRegistry& outlets_;
   const graph::Client& graph_;
   const core::Clock& clock_;

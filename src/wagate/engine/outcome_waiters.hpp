@@ -11,7 +11,7 @@
 #include <unordered_map>
 
 #include "wagate/core/clock.hpp"
-#include "wagate/store/records.hpp"
+#include "wagate/core/graph_error.hpp"
 
 namespace wagate::engine {
 
@@ -20,7 +20,7 @@ struct Outcome {
   std::string wamid;
   int64_t sent_at_ms = 0;
   int64_t attempts = 0;
-  store::GraphError error;  // when !sent
+  core::GraphError error;  // when !sent
 };
 
 // nullopt: the deadline passed first (the send goes on; the caller answers with the current status).

@@ -117,10 +117,10 @@ SendResult SendOne(const ClientSettings& settings, const SendRequest& request) {
 
 }  // namespace
 
-std::optional<store::GraphError> GraphErrorOf(const nlohmann::json& parsed) {
+std::optional<core::GraphError> GraphErrorOf(const nlohmann::json& parsed) {
   if (!parsed.is_object() || !parsed.contains("error") || !parsed["error"].is_object()) return std::nullopt;
   const auto& err = parsed["error"];
-  store::GraphError e;
+  core::GraphError e;
   if (err.contains("code") && err["code"].is_number_integer()) e.code = err["code"].get<int64_t>();
   if (err.contains("message") && err["message"].is_string()) e.title = err["message"].get<std::string>();
   if (e.title.empty()) e.title = "Graph error";

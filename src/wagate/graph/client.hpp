@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "wagate/graph/error_classifier.hpp"
-#include "wagate/store/records.hpp"
+#include "wagate/core/graph_error.hpp"
 
 namespace wagate::graph {
 
@@ -24,7 +24,7 @@ struct SendResult {
   Verdict verdict = Verdict::kRetry;
   int http_status = 0;          // 0: no answer (connection error or timeout)
   std::string wamid;            // when accepted
-  store::GraphError error;      // Meta's code/title/details, or ours for transport errors
+  core::GraphError error;      // Meta's code/title/details, or ours for transport errors
   std::optional<int64_t> retry_after_ms;  // from a Retry-After header
 };
 
@@ -52,7 +52,7 @@ class Client final {
 };
 
 // Meta's error object ({"error":{code, message, error_data.details}}) of a parsed answer, if any.
-std::optional<store::GraphError> GraphErrorOf(const nlohmann::json& answer);
+std::optional<core::GraphError> GraphErrorOf(const nlohmann::json& answer);
 
 // Parses a Graph answer (exposed for tests): success body → wamid, error body → code/title/details.
 SendResult InterpretResponse(int http_status, const std::string& body);

@@ -11,14 +11,14 @@
 
 #include "wagate/core/result.hpp"
 #include "wagate/graph/client.hpp"
-#include "wagate/store/records.hpp"
+#include "wagate/core/graph_error.hpp"
 
 namespace wagate::graph {
 
 struct GraphAnswer {
   int http_status = 0;      // 0: no answer (connection error or timeout)
   nlohmann::json body;      // parsed JSON body (null when it was not JSON)
-  store::GraphError error;  // Meta's code/title/details, or ours for transport errors
+  core::GraphError error;  // Meta's code/title/details, or ours for transport errors
   bool ok() const { return http_status >= 200 && http_status < 300 && error.code == 0 && error.title.empty(); }
 };
 

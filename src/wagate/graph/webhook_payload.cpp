@@ -41,7 +41,7 @@ void ParseStatus(const json& st, const std::string& phone_number_id, WebhookPayl
   else if (name == "failed") status = core::MessageStatus::kFailed;
   std::string wamid = StringField(st, "id");
   if (!status || wamid.empty()) return;
-  store::message_repo::StatusEvent e;
+  core::StatusEvent e;
   e.phone_number_id = phone_number_id;
   e.wamid = wamid;
   e.status = *status;
@@ -51,7 +51,7 @@ void ParseStatus(const json& st, const std::string& phone_number_id, WebhookPayl
   auto errors = st.find("errors");
   if (errors != st.end() && errors->is_array() && !errors->empty() && (*errors)[0].is_object()) {
     const json& err = (*errors)[0];
-    store::GraphError ge;
+    core::GraphError ge;
     if (err.contains("code") && err["code"].is_number_integer()) ge.code = err["code"].get<int64_t>();
     ge.title = StringField(err, "title");
     if (ge.title.empty()) ge.title = StringField(err, "message");

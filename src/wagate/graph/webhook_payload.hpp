@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "wagate/store/message_repo.hpp"
+#include "wagate/core/status_event.hpp"
 
 namespace wagate::graph {
 
@@ -24,7 +24,7 @@ struct TemplateStatusEvent {
 struct WebhookPayload {
   std::set<std::string> phone_number_ids;  // from every entry[].changes[].value.metadata
   std::set<std::string> waba_ids;          // entry[].id, for changes without metadata
-  std::vector<store::message_repo::StatusEvent> statuses;  // every status of every entry/change
+  std::vector<core::StatusEvent> statuses;  // every status of every entry/change
   size_t inbound_messages = 0;
   // A customer wrote to a business number: opens (refreshes) the 24 h service window.
   struct Inbound {

@@ -11,7 +11,7 @@
 #include "wagate/messaging/contact_windows.hpp"
 #include "wagate/metrics/registry.hpp"
 #include "wagate/tenancy/outlet_registry.hpp"
-#include "wagate/store/database.hpp"
+#include "wagate/store/contact_store.hpp"
 #include "wagate/store/webhook_journal.hpp"
 #include "wagate/templates/template_registry.hpp"
 
@@ -23,7 +23,7 @@ class Processor final {
   // Processed journal rows and unmatched orphan statuses are kept this long (Meta retries for 7 days).
   static constexpr int64_t kRetentionMs = 8LL * 24 * 3600 * 1000;
 
-  Processor(store::Database& db, const core::Clock& clock, metrics::Registry& metrics,
+  Processor(store::WebhookJournal& journal, store::ContactStore& contacts, const core::Clock& clock, metrics::Registry& metrics,
             const tenancy::OutletRegistry& outlets, messaging::ContactWindows& windows,
             templates::TemplateRegistry* templates = nullptr);
   ~Processor();
@@ -38,8 +38,9 @@ class Processor final {
   void PruneIfDue();
   int64_t last_prune_ms_ = 0;
   void CountEvent(const std::string& type);
-  bool SignedForWaba(const store::webhook_journal::Entry& entry, const std::string& waba_id) const;
-  store::Database& db_;
+  bool SignedForWaba(const store::JournalEntry& entry, const std::string& waba_id) const;
+  store::WebhookJournal& journal_;
+  store::ContactStore& contacts_;
   const core::Clock& clock_;
   metrics::Registry& metrics_;
   const tenancy::OutletRegistry& outlets_;

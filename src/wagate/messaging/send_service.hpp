@@ -11,8 +11,7 @@
 #include "wagate/core/result.hpp"
 #include "wagate/engine/dispatcher.hpp"
 #include "wagate/messaging/contact_windows.hpp"
-#include "wagate/store/database.hpp"
-#include "wagate/store/records.hpp"
+#include "wagate/store/message_store.hpp"
 #include "wagate/templates/template_registry.hpp"
 #include "wagate/tenancy/key_registry.hpp"
 #include "wagate/tenancy/outlet_registry.hpp"
@@ -38,18 +37,18 @@ struct Accepted {
 
 using AcceptedCallback = std::function<void(core::Result<Accepted>)>;
 
-// Thread-safe; callbacks run on the store's writer thread and must not block.
+// Thread-safe; callbacks run on a store thread and must not block.
 class SendService final {
  public:
-  SendService(store::Database& db, const tenancy::OutletRegistry& outlets, engine::Dispatcher& dispatcher,
+  SendService(store::MessageStore& messages, const tenancy::OutletRegistry& outlets, engine::Dispatcher& dispatcher,
               const ContactWindows& windows, const templates::TemplateRegistry& templates, const core::Clock& clock)
-      : db_(db), outlets_(outlets), dispatcher_(dispatcher), windows_(windows), templates_(templates), clock_(clock) {}
+      : messages_(messages), outlets_(outlets), dispatcher_(dispatcher), windows_(windows), templates_(templates), clock_(clock) {}
 
   // `done` fires once the message is committed (or refused).
   void Accept(const tenancy::Principal& who, SendCommand cmd, AcceptedCallback done);
 
  private:
-  store::Database& db_;
+  store::MessageStore& messages_;
   const tenancy::OutletRegistry& outlets_;
   engine::Dispatcher& dispatcher_;
   const ContactWindows& windows_;

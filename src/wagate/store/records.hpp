@@ -1,10 +1,11 @@
-// Rows of the store as plain values.
+// Rows of the store as plain values, the same for every backend.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
+#include "wagate/core/graph_error.hpp"
 #include "wagate/core/message_status.hpp"
 
 namespace wagate::store {
@@ -44,11 +45,7 @@ struct ApiKeyRecord {
   int64_t created_at = 0;
 };
 
-struct GraphError {
-  int64_t code = 0;
-  std::string title;
-  std::string details;
-};
+using GraphError = core::GraphError;
 
 struct MessageRecord {
   std::string id;

@@ -7,7 +7,7 @@
 
 #include "wagate/content/message_content.hpp"
 #include "wagate/core/result.hpp"
-#include "wagate/store/template_repo.hpp"
+#include "wagate/store/template_store.hpp"
 
 namespace wagate::templates {
 

@@ -15,15 +15,14 @@ constexpr int kMaxPages = 200;
 
 }  // namespace
 
-TemplateRegistry::TemplateRegistry(store::Database& db, const graph::ManagementClient& graph,
+TemplateRegistry::TemplateRegistry(store::TemplateStore& store, const graph::ManagementClient& graph,
                                    const tenancy::OutletRegistry& outlets, const core::Clock& clock)
-    : db_(db), graph_(graph), outlets_(outlets), clock_(clock) {}
+    : store_(store), graph_(graph), outlets_(outlets), clock_(clock) {}
 
 TemplateRegistry::~TemplateRegistry() { Stop(); }
 
 void TemplateRegistry::Load() {
-  std::vector<store::TemplateRecord> all = db_.Read(
-      [](store::Connection& c) { return store::template_repo::List(c, std::nullopt, std::nullopt, std::nullopt); });
+  std::vector<store::TemplateRecord> all = store_.List(std::nullopt, std::nullopt, std::nullopt);
   std::unique_lock lock(mu_);
   for (auto& t : all) cache_[Key{t.waba_id, t.name, t.language}] = std::make_shared<store::TemplateRecord>(std::move(t));
 }
@@ -112,10 +111,7 @@ core::Result<SyncReport> TemplateRegistry::Sync(const tenancy::OutletCredentials
     after = cursor;
   }
   report.templates = all.size();
-  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
-    store::template_repo::ReplaceAll(c, outlet.waba_id, all, now);
-    return core::Ok{};
-  });
+  core::Status s = store_.ReplaceAll(outlet.waba_id, all, now);
   if (!s.ok()) return s.error();
   PutAll(outlet.waba_id, all, now);
   core::LogInfo("templates", "synced",
@@ -135,10 +131,7 @@ core::Result<json> TemplateRegistry::Create(const tenancy::OutletCredentials& ou
   definition["status"] = a.body.value("status", std::string("PENDING"));
   if (a.body.contains("category")) definition["category"] = a.body["category"];
   store::TemplateRecord t = FromGraph(outlet.waba_id, definition, clock_.NowMs());
-  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
-    store::template_repo::Upsert(c, t);
-    return core::Ok{};
-  });
+  core::Status s = store_.Upsert(t);
   if (!s.ok()) return s.error();
   Put(t);
   return a.body;
@@ -150,12 +143,8 @@ core::Result<int> TemplateRegistry::Delete(const tenancy::OutletCredentials& out
   if (graph_id) path += "&hsm_id=" + graph::QueryEscape(*graph_id);
   graph::GraphAnswer a = graph_.Delete(path, outlet.access_token);
   if (!a.ok()) return graph::ErrorFromGraph("deleting the template", a);
-  int removed = 0;
-  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
-    removed = store::template_repo::DeleteByName(c, outlet.waba_id, name, graph_id);
-    return core::Ok{};
-  });
-  if (!s.ok()) return s.error();
+  core::Result<int> removed = store_.DeleteByName(outlet.waba_id, name, graph_id);
+  if (!removed) return removed.error();
   std::unique_lock lock(mu_);
   for (auto it = cache_.lower_bound(Key{outlet.waba_id, name, ""});
        it != cache_.end() && std::get<0>(it->first) == outlet.waba_id && std::get<1>(it->first) == name;) {
@@ -191,10 +180,6 @@ core::Status TemplateRegistry::CheckSend(const std::string& waba_id, const conte
                                     "); create it or sync the registry: POST /api/v1/outlets/{id}/templates/sync");
   }
   return templates::CheckSend(*t, use);
-}
-
-void TemplateRegistry::ApplyStatus(store::Connection& c, const StatusUpdate& u, int64_t now) {
-  store::template_repo::UpdateStatus(c, u.waba_id, u.graph_id, u.name, u.language, u.status, u.reason, now);
 }
 
 void TemplateRegistry::ApplyStatus(const StatusUpdate& u, int64_t now) {

@@ -20,8 +20,7 @@
 #include "wagate/core/result.hpp"
 #include "wagate/graph/management_client.hpp"
 #include "wagate/graph/webhook_payload.hpp"
-#include "wagate/store/database.hpp"
-#include "wagate/store/template_repo.hpp"
+#include "wagate/store/template_store.hpp"
 #include "wagate/tenancy/outlet_registry.hpp"
 
 namespace wagate::templates {
@@ -36,7 +35,7 @@ using StatusUpdate = graph::TemplateStatusEvent;
 // Thread-safe. Graph calls block: call Sync/Create/Delete from worker threads.
 class TemplateRegistry final {
  public:
-  TemplateRegistry(store::Database& db, const graph::ManagementClient& graph, const tenancy::OutletRegistry& outlets,
+  TemplateRegistry(store::TemplateStore& store, const graph::ManagementClient& graph, const tenancy::OutletRegistry& outlets,
                    const core::Clock& clock);
   ~TemplateRegistry();
 
@@ -58,10 +57,9 @@ class TemplateRegistry final {
 
   // The send-path check: unknown template, wrong language, not APPROVED, wrong parameters → 400.
   core::Status CheckSend(const std::string& waba_id, const content::TemplateUse& use) const;
-  // Applies a webhook's status change to the cache (the store was updated by the caller's transaction).
+  // Applies a webhook's status change to the cache (the store was updated by the webhook journal's
+  // Apply, in the same write that marked the webhook processed).
   void ApplyStatus(const StatusUpdate& update, int64_t now);
-  // For the store transaction of the webhook processor.
-  static void ApplyStatus(store::Connection& c, const StatusUpdate& update, int64_t now);
 
  private:
   using Key = std::tuple<std::string, std::string, std::string>;  // waba, name, language (sorted: a WABA's entries are adjacent)
@@ -69,7 +67,7 @@ class TemplateRegistry final {
   void Put(const store::TemplateRecord& t);
   void RunBackground();
 
-  store::Database& db_;
+  store::TemplateStore& store_;
   const graph::ManagementClient& graph_;
   const tenancy::OutletRegistry& outlets_;
   const core::Clock& clock_;

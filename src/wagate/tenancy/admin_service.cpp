@@ -4,36 +4,30 @@
 #include "wagate/core/log.hpp"
 #include "wagate/core/time_format.hpp"
 #include "wagate/security/crypto.hpp"
-#include "wagate/store/admin_repo.hpp"
 
 namespace wagate::tenancy {
 
-namespace repo = store::admin_repo;
-
 core::Status AdminService::LoadRegistries() {
-  auto outlets = db_.Read([](store::Connection& c) { return repo::ListOutlets(c, std::nullopt); });
+  auto outlets = store_.ListOutlets(std::nullopt);
   for (const auto& o : outlets) {
     if (!outlets_.Put(o)) {
       return core::Error::Internal("cannot decrypt the secrets of outlet " + o.id +
                                    ": the master key differs from the one they were stored with");
     }
   }
-  auto keys = db_.Read([](store::Connection& c) { return repo::ListApiKeys(c, std::nullopt); });
+  auto keys = store_.ListApiKeys(std::nullopt);
   for (const auto& k : keys) keys_.Put(k.key_hash, k.id, k.tenant_id);
   core::LogInfo("tenancy", "registries loaded", {{"outlets", outlets.size()}, {"api_keys", keys.size()}});
   return core::Ok{};
 }
 
 bool AdminService::TenantExists(const std::string& id) {
-  return db_.Read([&](store::Connection& c) { return repo::GetTenant(c, id).has_value(); });
+  return store_.GetTenant(id).has_value();
 }
 
 core::Result<TenantView> AdminService::CreateTenant(const std::string& name, std::optional<int64_t> quota) {
   store::TenantRecord t{core::NewId("ten_", clock_.NowMs()), name, quota, clock_.NowMs()};
-  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
-    repo::InsertTenant(c, t);
-    return core::Ok{};
-  });
+  core::Status s = store_.CreateTenant(t);
   if (!s.ok()) return s.error();
   core::LogInfo("tenancy", "tenant created", {{"tenant_id", t.id}});
   return TenantView{t, 0};
@@ -42,33 +36,24 @@ core::Result<TenantView> AdminService::CreateTenant(const std::string& name, std
 core::Result<TenantView> AdminService::GetTenant(const Principal& who, const std::string& id) {
   if (!who.CanSee(id)) return core::Error::NotFound("tenant");
   std::string month = core::MonthKey(clock_.NowMs());
-  auto view = db_.Read([&](store::Connection& c) -> std::optional<TenantView> {
-    auto t = repo::GetTenant(c, id);
-    if (!t) return std::nullopt;
-    return TenantView{*t, repo::QuotaUsed(c, id, month)};
-  });
-  if (!view) return core::Error::NotFound("tenant");
-  return *view;
+  auto t = store_.GetTenant(id);
+  if (!t) return core::Error::NotFound("tenant");
+  return TenantView{*t, store_.QuotaUsed(id, month)};
 }
 
 std::vector<TenantView> AdminService::ListTenants(const Principal& who) {
   std::string month = core::MonthKey(clock_.NowMs());
-  return db_.Read([&](store::Connection& c) {
-    std::vector<TenantView> out;
-    for (auto& t : repo::ListTenants(c)) {
-      if (!who.CanSee(t.id)) continue;
-      int64_t used = repo::QuotaUsed(c, t.id, month);
-      out.push_back(TenantView{std::move(t), used});
-    }
-    return out;
-  });
+  std::vector<TenantView> out;
+  for (auto& t : store_.ListTenants()) {
+    if (!who.CanSee(t.id)) continue;
+    int64_t used = store_.QuotaUsed(t.id, month);
+    out.push_back(TenantView{std::move(t), used});
+  }
+  return out;
 }
 
 core::Status AdminService::DeleteTenant(const std::string& id) {
-  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
-    if (!repo::DeleteTenant(c, id)) return core::Error::NotFound("tenant");
-    return core::Ok{};
-  });
+  core::Status s = store_.DeleteTenant(id);
   if (!s.ok()) return s;
   outlets_.RemoveTenant(id);
   keys_.RemoveTenant(id);
@@ -93,15 +78,7 @@ core::Result<store::OutletRecord> AdminService::CreateOutlet(const std::string& 
   o.messaging_tier = n.limits.messaging_tier;
   o.window_policy = n.limits.window_policy;
   o.created_at = clock_.NowMs();
-  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
-    if (!repo::GetTenant(c, tenant_id)) return core::Error::NotFound("tenant");
-    if (repo::PhoneNumberIdTaken(c, o.phone_number_id)) {
-      return core::Error{core::ErrorKind::kConflict, "conflict",
-                         "phone_number_id " + o.phone_number_id + " already belongs to an outlet"};
-    }
-    repo::InsertOutlet(c, o);
-    return core::Ok{};
-  });
+  core::Status s = store_.CreateOutlet(o);
   if (!s.ok()) return s.error();
   outlets_.Put(o);
   core::LogInfo("tenancy", "outlet created", {{"tenant_id", tenant_id}, {"outlet_id", o.id}, {"phone_number_id", o.phone_number_id}});
@@ -111,7 +88,7 @@ core::Result<store::OutletRecord> AdminService::CreateOutlet(const std::string& 
 core::Result<store::OutletRecord> AdminService::GetOutlet(const Principal& who, const std::string& tenant_id,
                                                           const std::string& id) {
   if (!who.CanSee(tenant_id)) return core::Error::NotFound("outlet");
-  auto o = db_.Read([&](store::Connection& c) { return repo::GetOutlet(c, id); });
+  auto o = store_.GetOutlet(id);
   if (!o || o->tenant_id != tenant_id) return core::Error::NotFound("outlet");
   return *o;
 }
@@ -119,35 +96,27 @@ core::Result<store::OutletRecord> AdminService::GetOutlet(const Principal& who, 
 core::Result<std::vector<store::OutletRecord>> AdminService::ListOutlets(const Principal& who,
                                                                         const std::string& tenant_id) {
   if (!who.CanSee(tenant_id) || !TenantExists(tenant_id)) return core::Error::NotFound("tenant");
-  return db_.Read([&](store::Connection& c) { return repo::ListOutlets(c, tenant_id); });
+  return store_.ListOutlets(tenant_id);
 }
 
 core::Status AdminService::DeleteOutlet(const std::string& tenant_id, const std::string& id) {
-  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
-    if (!repo::DeleteOutlet(c, tenant_id, id)) return core::Error::NotFound("outlet");
-    return core::Ok{};
-  });
+  core::Status s = store_.DeleteOutlet(tenant_id, id);
   if (s.ok()) outlets_.Remove(id);
   return s;
 }
 
 core::Result<store::OutletRecord> AdminService::UpdateOutlet(const std::string& tenant_id, const std::string& id,
                                                              const OutletPatch& p) {
-  store::OutletRecord updated;
-  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
-    auto o = repo::GetOutlet(c, id);
-    if (!o || o->tenant_id != tenant_id) return core::Error::NotFound("outlet");
-    if (p.name) o->name = *p.name;
-    if (p.throughput_mps) o->throughput_mps = *p.throughput_mps;
-    if (p.pair_burst) o->pair_burst = *p.pair_burst;
-    if (p.pair_interval_ms) o->pair_interval_ms = *p.pair_interval_ms;
-    if (p.messaging_tier) o->messaging_tier = *p.messaging_tier;
-    if (p.window_policy) o->window_policy = *p.window_policy;
-    repo::UpdateOutletLimits(c, *o);
-    updated = *o;
-    return core::Ok{};
+  auto result = store_.UpdateOutlet(tenant_id, id, [&p](store::OutletRecord& o) {
+    if (p.name) o.name = *p.name;
+    if (p.throughput_mps) o.throughput_mps = *p.throughput_mps;
+    if (p.pair_burst) o.pair_burst = *p.pair_burst;
+    if (p.pair_interval_ms) o.pair_interval_ms = *p.pair_interval_ms;
+    if (p.messaging_tier) o.messaging_tier = *p.messaging_tier;
+    if (p.window_policy) o.window_policy = *p.window_policy;
   });
-  if (!s.ok()) return s.error();
+  if (!result) return result.error();
+  const store::OutletRecord& updated = *result;
   outlets_.Put(updated);
   core::LogInfo("tenancy", "outlet limits changed", {{"outlet_id", id}, {"throughput_mps", updated.throughput_mps}});
   return updated;
@@ -157,11 +126,7 @@ core::Result<IssuedKey> AdminService::CreateApiKey(const std::string& tenant_id,
   std::string key = "wgk_" + core::HexEncode(core::RandomBytes(32));
   store::ApiKeyRecord k{core::NewId("key_", clock_.NowMs()), tenant_id, name, key.substr(0, 12),
                         security::Sha256Hex(key), clock_.NowMs()};
-  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
-    if (!repo::GetTenant(c, tenant_id)) return core::Error::NotFound("tenant");
-    repo::InsertApiKey(c, k);
-    return core::Ok{};
-  });
+  core::Status s = store_.CreateApiKey(k);
   if (!s.ok()) return s.error();
   keys_.Put(k.key_hash, k.id, tenant_id);
   core::LogInfo("tenancy", "api key issued", {{"tenant_id", tenant_id}, {"key_id", k.id}});
@@ -171,14 +136,11 @@ core::Result<IssuedKey> AdminService::CreateApiKey(const std::string& tenant_id,
 core::Result<std::vector<store::ApiKeyRecord>> AdminService::ListApiKeys(const Principal& who,
                                                                         const std::string& tenant_id) {
   if (!who.CanSee(tenant_id) || !TenantExists(tenant_id)) return core::Error::NotFound("tenant");
-  return db_.Read([&](store::Connection& c) { return repo::ListApiKeys(c, tenant_id); });
+  return store_.ListApiKeys(tenant_id);
 }
 
 core::Status AdminService::DeleteApiKey(const std::string& tenant_id, const std::string& id) {
-  core::Status s = db_.WriteAndWait([&](store::Connection& c) -> core::Status {
-    if (!repo::DeleteApiKey(c, tenant_id, id)) return core::Error::NotFound("api key");
-    return core::Ok{};
-  });
+  core::Status s = store_.DeleteApiKey(tenant_id, id);
   if (s.ok()) keys_.RemoveKey(id);
   return s;
 }

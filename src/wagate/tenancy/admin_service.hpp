@@ -9,8 +9,7 @@
 #include "wagate/core/clock.hpp"
 #include "wagate/core/result.hpp"
 #include "wagate/security/secret_box.hpp"
-#include "wagate/store/database.hpp"
-#include "wagate/store/records.hpp"
+#include "wagate/store/tenant_store.hpp"
 #include "wagate/tenancy/key_registry.hpp"
 #include "wagate/tenancy/outlet_registry.hpp"
 
@@ -50,9 +49,9 @@ struct TenantView {
 // Thread-safe. Read operations check that `who` may see the tenant and answer not_found otherwise.
 class AdminService final {
  public:
-  AdminService(store::Database& db, const security::SecretBox& box, OutletRegistry& outlets, KeyRegistry& keys,
+  AdminService(store::TenantStore& store, const security::SecretBox& box, OutletRegistry& outlets, KeyRegistry& keys,
                const core::Clock& clock)
-      : db_(db), box_(box), outlets_(outlets), keys_(keys), clock_(clock) {}
+      : store_(store), box_(box), outlets_(outlets), keys_(keys), clock_(clock) {}
 
   // Fills the registries from the store at start-up; fails when secrets cannot be opened (the
   // master key changed).
@@ -78,7 +77,7 @@ class AdminService final {
 
  private:
   bool TenantExists(const std::string& id);
-  store::Database& db_;
+  store::TenantStore& store_;
   const security::SecretBox& box_;
   OutletRegistry& outlets_;
   KeyRegistry& keys_;

@@ -1,4 +1,4 @@
-// The templates registry table: one row per WABA, name and language.
+// SQL of the templates table (one row per WABA, name and language): SqliteTemplateStore's internals.
 #pragma once
 
 #include <cstdint>
@@ -8,34 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "wagate/store/sqlite.hpp"
+#include "wagate/store/sqlite/sqlite.hpp"
+#include "wagate/store/template_store.hpp"
 
-namespace wagate::store {
-
-// What a send must give for one component ("header", "body", "button:<index>").
-struct ComponentParameters {
-  size_t count = 0;
-  std::vector<std::string> names;  // named templates: the placeholder names, in template order
-  bool optional = false;           // quick-reply payloads may be left out (the label is the payload)
-};
-
-struct TemplateRecord {
-  std::string waba_id;
-  std::string name;
-  std::string language;
-  std::string graph_id;
-  std::string category;
-  std::string status;
-  std::string parameter_format = "positional";  // positional | named
-  nlohmann::json components = nlohmann::json::array();
-  std::map<std::string, ComponentParameters> parameters;
-  std::optional<std::string> status_reason;
-  int64_t updated_at = 0;
-};
-
-struct TemplateCounters {
-  int64_t queued = 0, sent = 0, delivered = 0, read = 0, failed = 0;
-};
+namespace wagate::store::sqlite {
 
 namespace template_repo {
 
@@ -63,4 +39,4 @@ TemplateCounters Counters(Connection& c, const std::string& waba_id, const std::
                           const std::string& language);
 
 }  // namespace template_repo
-}  // namespace wagate::store
+}  // namespace wagate::store::sqlite

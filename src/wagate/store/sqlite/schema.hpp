@@ -4,6 +4,6 @@
 #include <string>
 #include <vector>
 
-namespace wagate::store {
+namespace wagate::store::sqlite {
 const std::vector<std::string>& Migrations();
 }

@@ -1,6 +1,6 @@
-#include "wagate/store/admin_repo.hpp"
+#include "wagate/store/sqlite/admin_repo.hpp"
 
-namespace wagate::store::admin_repo {
+namespace wagate::store::sqlite::admin_repo {
 namespace {
 
 TenantRecord ReadTenant(Statement& s) {
@@ -135,4 +135,4 @@ void AddQuotaUse(Connection& c, const std::string& tenant_id, const std::string&
       .Bind(1, tenant_id).Bind(2, month).Bind(3, n).Run();
 }
 
-}  // namespace wagate::store::admin_repo
+}  // namespace wagate::store::sqlite::admin_repo

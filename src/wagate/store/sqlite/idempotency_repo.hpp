@@ -4,9 +4,9 @@
 #include <optional>
 #include <string>
 
-#include "wagate/store/sqlite.hpp"
+#include "wagate/store/sqlite/sqlite.hpp"
 
-namespace wagate::store::idempotency_repo {
+namespace wagate::store::sqlite::idempotency_repo {
 
 struct Entry {
   std::string request_hash;
@@ -17,4 +17,4 @@ void Insert(Connection& c, const std::string& tenant_id, const std::string& key,
 // Keys older than `before_ms` (they are kept at least 24 h).
 int64_t Prune(Connection& c, int64_t before_ms);
 
-}  // namespace wagate::store::idempotency_repo
+}  // namespace wagate::store::sqlite::idempotency_repo

@@ -1,6 +1,6 @@
-#include "wagate/store/sqlite.hpp"
+#include "wagate/store/sqlite/sqlite.hpp"
 
-namespace wagate::store {
+namespace wagate::store::sqlite {
 namespace {
 [[noreturn]] void Throw(sqlite3* db, std::string_view what) {
   throw StoreError(std::string(what) + ": " + sqlite3_errmsg(db), sqlite3_extended_errcode(db));
@@ -109,4 +109,4 @@ Statement Connection::Prepare(const std::string& sql) {
   return Statement(it->second, db_);
 }
 
-}  // namespace wagate::store
+}  // namespace wagate::store::sqlite

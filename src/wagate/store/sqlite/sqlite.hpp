@@ -11,7 +11,7 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace wagate::store {
+namespace wagate::store::sqlite {
 
 // Thrown for SQLite failures inside store code; the writer turns it into a failed job, never a crash.
 class StoreError : public std::runtime_error {
@@ -75,4 +75,4 @@ class Connection final {
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 
-}  // namespace wagate::store
+}  // namespace wagate::store::sqlite

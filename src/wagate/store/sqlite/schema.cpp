@@ -1,6 +1,6 @@
-#include "wagate/store/schema.hpp"
+#include "wagate/store/sqlite/schema.hpp"
 
-namespace wagate::store {
+namespace wagate::store::sqlite {
 
 const std::vector<std::string>& Migrations() {
   static const std::vector<std::string> kMigrations = {
@@ -152,4 +152,4 @@ CREATE TABLE store_probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
   return kMigrations;
 }
 
-}  // namespace wagate::store
+}  // namespace wagate::store::sqlite

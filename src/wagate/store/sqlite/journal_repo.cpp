@@ -1,6 +1,6 @@
-#include "wagate/store/webhook_journal.hpp"
+#include "wagate/store/sqlite/journal_repo.hpp"
 
-namespace wagate::store::webhook_journal {
+namespace wagate::store::sqlite::webhook_journal {
 
 int64_t Append(Connection& c, const std::string& body, const std::string& signature, int64_t now_ms) {
   c.Prepare("INSERT INTO webhook_journal(received_at, body, signature) VALUES (?, ?, ?)")
@@ -11,12 +11,12 @@ int64_t Append(Connection& c, const std::string& body, const std::string& signat
   return c.LastInsertRowId();
 }
 
-std::vector<Entry> Unprocessed(Connection& c, int64_t after_id, int64_t limit) {
+std::vector<JournalEntry> Unprocessed(Connection& c, int64_t after_id, int64_t limit) {
   Statement s = c.Prepare(
       "SELECT id, body, signature FROM webhook_journal WHERE processed = 0 AND id > ? ORDER BY id LIMIT ?");
   s.Bind(1, after_id).Bind(2, limit);
-  std::vector<Entry> out;
-  while (s.Step()) out.push_back(Entry{s.Int(0), s.Text(1), s.OptText(2)});
+  std::vector<JournalEntry> out;
+  while (s.Step()) out.push_back(JournalEntry{s.Int(0), s.Text(1), s.OptText(2)});
   return out;
 }
 
@@ -31,4 +31,4 @@ int64_t Prune(Connection& c, int64_t before_ms) {
   return removed + c.Changes();
 }
 
-}  // namespace wagate::store::webhook_journal
+}  // namespace wagate::store::sqlite::webhook_journal

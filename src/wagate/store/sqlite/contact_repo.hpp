@@ -4,18 +4,14 @@
 #include <string>
 #include <vector>
 
-#include "wagate/store/sqlite.hpp"
+#include "wagate/store/contact_store.hpp"
+#include "wagate/store/sqlite/sqlite.hpp"
 
-namespace wagate::store::contact_repo {
+namespace wagate::store::sqlite::contact_repo {
 
 void RecordInbound(Connection& c, const std::string& outlet_id, const std::string& wa_id, int64_t at_ms);
 
-struct Contact {
-  std::string outlet_id;
-  std::string wa_id;
-  int64_t last_inbound_at;
-};
 // Contacts whose window may still be open (last inbound after `since_ms`).
-std::vector<Contact> RecentContacts(Connection& c, int64_t since_ms);
+std::vector<ContactRecord> RecentContacts(Connection& c, int64_t since_ms);
 
-}  // namespace wagate::store::contact_repo
+}  // namespace wagate::store::sqlite::contact_repo

@@ -1,11 +1,11 @@
-#include "wagate/store/database.hpp"
+#include "wagate/store/sqlite/database.hpp"
 
 #include <future>
 
 #include "wagate/core/log.hpp"
-#include "wagate/store/schema.hpp"
+#include "wagate/store/sqlite/schema.hpp"
 
-namespace wagate::store {
+namespace wagate::store::sqlite {
 namespace {
 
 core::Error StorageUnavailable() {
@@ -209,4 +209,4 @@ Database::Lease::~Lease() {
   db->readers_cv_.notify_one();
 }
 
-}  // namespace wagate::store
+}  // namespace wagate::store::sqlite

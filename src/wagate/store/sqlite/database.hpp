@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "wagate/core/result.hpp"
-#include "wagate/store/sqlite.hpp"
+#include "wagate/store/sqlite/sqlite.hpp"
 
-namespace wagate::store {
+namespace wagate::store::sqlite {
 
 struct DatabaseSettings {
   std::string path;
@@ -92,4 +92,4 @@ class Database final {
   std::condition_variable checkpoint_cv_;
 };
 
-}  // namespace wagate::store
+}  // namespace wagate::store::sqlite

@@ -1,6 +1,6 @@
-#include "wagate/store/idempotency_repo.hpp"
+#include "wagate/store/sqlite/idempotency_repo.hpp"
 
-namespace wagate::store::idempotency_repo {
+namespace wagate::store::sqlite::idempotency_repo {
 
 std::optional<Entry> Find(Connection& c, const std::string& tenant_id, const std::string& key) {
   Statement s = c.Prepare("SELECT request_hash, message_id FROM idempotency_keys WHERE tenant_id = ? AND key = ?");
@@ -19,4 +19,4 @@ int64_t Prune(Connection& c, int64_t before_ms) {
   return c.Changes();
 }
 
-}  // namespace wagate::store::idempotency_repo
+}  // namespace wagate::store::sqlite::idempotency_repo

@@ -1,6 +1,8 @@
-#include "wagate/store/message_repo.hpp"
+#include "wagate/store/sqlite/message_repo.hpp"
 
-namespace wagate::store::message_repo {
+#include "wagate/core/status_rules.hpp"
+
+namespace wagate::store::sqlite::message_repo {
 namespace {
 
 using core::MessageStatus;
@@ -43,14 +45,14 @@ MessageRecord ReadMessage(Statement& s) {
 std::string S(MessageStatus st) { return std::string(core::ToString(st)); }
 
 void ApplyOrphans(Connection& c, const std::string& wamid, int64_t now_ms) {
-  std::vector<StatusEvent> events;
+  std::vector<core::StatusEvent> events;
   {
     Statement s = c.Prepare(
         "SELECT status, at, error_code, error_title, error_details, phone_number_id FROM orphan_statuses "
         "WHERE wamid = ?");
     s.Bind(1, wamid);
     while (s.Step()) {
-      StatusEvent e;
+      core::StatusEvent e;
       e.wamid = wamid;
       e.status = core::ParseMessageStatus(s.Text(0)).value_or(MessageStatus::kSent);
       e.at_ms = s.Int(1);
@@ -84,7 +86,7 @@ std::optional<MessageRecord> Get(Connection& c, const std::string& id) {
   return ReadMessage(s);
 }
 
-std::vector<MessageRecord> List(Connection& c, const ListFilter& f) {
+std::vector<MessageRecord> List(Connection& c, const MessageListFilter& f) {
   Statement s = c.Prepare(std::string("SELECT ") + kColumns +
                           " FROM messages WHERE (?1 IS NULL OR tenant_id = ?1) AND (?2 IS NULL OR outlet_id = ?2)"
                           " AND (?3 IS NULL OR status = ?3) ORDER BY created_at DESC, id DESC LIMIT ?4");
@@ -144,77 +146,78 @@ bool ResolveInDoubt(Connection& c, const std::string& id, bool resend, int64_t n
   return c.Changes() > 0;
 }
 
-ApplyResult ApplyStatus(Connection& c, const StatusEvent& event, int64_t now_ms) {
-  StatusEvent e = event;
-  if (e.at_ms <= 0) e.at_ms = now_ms;  // Meta always sends a timestamp; do not trust it to
-  std::optional<std::string> id;
-  std::optional<std::string> known_wamid;
-  MessageStatus current = MessageStatus::kQueued;
-  auto load = [&](const char* sql, const std::string& key) {
-    Statement s = c.Prepare(sql);
-    s.Bind(1, key).Bind(2, e.phone_number_id);
-    if (!s.Step()) return false;
-    id = s.Text(0);
-    current = core::ParseMessageStatus(s.Text(1)).value_or(MessageStatus::kUnknown);
-    known_wamid = s.OptText(2);
-    return true;
-  };
-  bool found = e.message_id && load(
-      "SELECT m.id, m.status, m.wamid FROM messages m JOIN outlets o ON o.id = m.outlet_id "
-      "WHERE m.id = ? AND o.phone_number_id = ?", *e.message_id);
-  // A callback id that names another message's wamid is not trusted: fall back to the wamid.
-  if (found && known_wamid && *known_wamid != e.wamid) found = false;
-  if (!found) {
-    found = load(
-        "SELECT m.id, m.status, m.wamid FROM messages m JOIN outlets o ON o.id = m.outlet_id "
-        "WHERE m.wamid = ? AND o.phone_number_id = ?", e.wamid);
-  }
-  if (!found) {
-    c.Prepare(
-         "INSERT INTO orphan_statuses(wamid, phone_number_id, status, at, error_code, error_title, error_details, "
-         "received_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING")
-        .Bind(1, e.wamid).Bind(2, e.phone_number_id).Bind(3, S(e.status)).Bind(4, e.at_ms)
-        .Bind(5, e.error ? std::optional<int64_t>(e.error->code) : std::nullopt)
-        .Bind(6, e.error ? std::optional<std::string>(e.error->title) : std::nullopt)
-        .Bind(7, e.error ? std::optional<std::string>(e.error->details) : std::nullopt)
-        .Bind(8, now_ms).Run();
+namespace {
+
+std::optional<core::StatusMatch> FindForStatus(Connection& c, const char* sql, const std::string& key,
+                                               const std::string& phone_number_id) {
+  Statement s = c.Prepare(sql);
+  s.Bind(1, key).Bind(2, phone_number_id);
+  if (!s.Step()) return std::nullopt;
+  core::StatusMatch m;
+  m.message_id = s.Text(0);
+  m.state.status = core::ParseMessageStatus(s.Text(1)).value_or(MessageStatus::kUnknown);
+  m.wamid = s.OptText(2);
+  m.state.sent_at = s.OptInt(3);
+  m.state.delivered_at = s.OptInt(4);
+  m.state.read_at = s.OptInt(5);
+  m.state.failed_at = s.OptInt(6);
+  if (!s.IsNull(7)) m.state.error = GraphError{s.Int(7), s.Text(8), s.Text(9)};
+  return m;
+}
+
+void SaveOrphan(Connection& c, const core::StatusEvent& e, int64_t now_ms) {
+  c.Prepare(
+       "INSERT INTO orphan_statuses(wamid, phone_number_id, status, at, error_code, error_title, error_details, "
+       "received_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING")
+      .Bind(1, e.wamid).Bind(2, e.phone_number_id).Bind(3, S(e.status)).Bind(4, e.at_ms > 0 ? e.at_ms : now_ms)
+      .Bind(5, e.error ? std::optional<int64_t>(e.error->code) : std::nullopt)
+      .Bind(6, e.error ? std::optional<std::string>(e.error->title) : std::nullopt)
+      .Bind(7, e.error ? std::optional<std::string>(e.error->details) : std::nullopt)
+      .Bind(8, now_ms).Run();
+}
+
+// The conditional write of a decision: only if the message is still in the status it was read in.
+bool WriteStatus(Connection& c, const std::string& id, MessageStatus expected, const core::StatusState& next,
+                 int64_t now_ms) {
+  c.Prepare(
+       "UPDATE messages SET status = ?, sent_at = ?, delivered_at = ?, read_at = ?, failed_at = ?, error_code = ?, "
+       "error_title = ?, error_details = ?, updated_at = ? WHERE id = ? AND status = ?")
+      .Bind(1, S(next.status)).Bind(2, next.sent_at).Bind(3, next.delivered_at).Bind(4, next.read_at)
+      .Bind(5, next.failed_at).Bind(6, next.error ? std::optional<int64_t>(next.error->code) : std::nullopt)
+      .Bind(7, next.error ? std::optional<std::string>(next.error->title) : std::nullopt)
+      .Bind(8, next.error ? std::optional<std::string>(next.error->details) : std::nullopt)
+      .Bind(9, now_ms).Bind(10, id).Bind(11, S(expected)).Run();
+  return c.Changes() > 0;
+}
+
+const char* kFindById =
+    "SELECT m.id, m.status, m.wamid, m.sent_at, m.delivered_at, m.read_at, m.failed_at, m.error_code, "
+    "m.error_title, m.error_details FROM messages m JOIN outlets o ON o.id = m.outlet_id "
+    "WHERE m.id = ? AND o.phone_number_id = ?";
+const char* kFindByWamid =
+    "SELECT m.id, m.status, m.wamid, m.sent_at, m.delivered_at, m.read_at, m.failed_at, m.error_code, "
+    "m.error_title, m.error_details FROM messages m JOIN outlets o ON o.id = m.outlet_id "
+    "WHERE m.wamid = ? AND o.phone_number_id = ?";
+
+}  // namespace
+
+// Which message, and whether it moves, is decided by core/status_rules; this only reads and writes.
+ApplyResult ApplyStatus(Connection& c, const core::StatusEvent& e, int64_t now_ms) {
+  std::optional<core::StatusMatch> match;
+  if (e.message_id) match = FindForStatus(c, kFindById, *e.message_id, e.phone_number_id);
+  if (match && !core::TrustCallbackMatch(*match, e)) match.reset();
+  if (!match) match = FindForStatus(c, kFindByWamid, e.wamid, e.phone_number_id);
+  if (!match) {
+    SaveOrphan(c, e, now_ms);
     return ApplyResult::kOrphaned;
   }
-  if (!known_wamid) {
-    c.Prepare("UPDATE messages SET wamid = ? WHERE id = ?").Bind(1, e.wamid).Bind(2, *id).Run();
+  if (!match->wamid) {
+    c.Prepare("UPDATE messages SET wamid = ? WHERE id = ?").Bind(1, e.wamid).Bind(2, match->message_id).Run();
   }
-  if (!core::CanAdvance(current, e.status)) return ApplyResult::kIgnored;
-  switch (e.status) {
-    case MessageStatus::kSent:
-      c.Prepare("UPDATE messages SET status='sent', sent_at=COALESCE(sent_at, ?), updated_at=? WHERE id=?")
-          .Bind(1, e.at_ms).Bind(2, now_ms).Bind(3, *id).Run();
-      break;
-    case MessageStatus::kDelivered:
-      c.Prepare(
-           "UPDATE messages SET status='delivered', sent_at=COALESCE(sent_at, ?1), "
-           "delivered_at=COALESCE(delivered_at, MAX(?2, COALESCE(sent_at, 0))), updated_at=?3 WHERE id=?4")
-          .Bind(1, e.at_ms).Bind(2, e.at_ms).Bind(3, now_ms).Bind(4, *id).Run();
-      break;
-    case MessageStatus::kRead:  // read implies delivered (Meta skips `delivered` when both happen at once)
-      c.Prepare(
-           "UPDATE messages SET status='read', sent_at=COALESCE(sent_at, ?1), "
-           "delivered_at=COALESCE(delivered_at, MAX(?2, COALESCE(sent_at, 0))), "
-           "read_at=COALESCE(read_at, MAX(?3, COALESCE(delivered_at, 0), COALESCE(sent_at, 0))), updated_at=?4 WHERE id=?5")
-          .Bind(1, e.at_ms).Bind(2, e.at_ms).Bind(3, e.at_ms).Bind(4, now_ms).Bind(5, *id).Run();
-      break;
-    case MessageStatus::kFailed: {
-      GraphError err = e.error.value_or(GraphError{0, "failed", "Meta reported the message as failed"});
-      c.Prepare(
-           "UPDATE messages SET status='failed', failed_at=?, error_code=?, error_title=?, error_details=?, updated_at=? "
-           "WHERE id=?")
-          .Bind(1, e.at_ms).Bind(2, err.code).Bind(3, err.title).Bind(4, err.details).Bind(5, now_ms).Bind(6, *id)
-          .Run();
-      break;
-    }
-    default:
-      return ApplyResult::kIgnored;
-  }
-  return ApplyResult::kApplied;
+  std::optional<core::StatusState> next = core::DecideStatus(match->state, e, now_ms);
+  if (!next) return ApplyResult::kIgnored;
+  return WriteStatus(c, match->message_id, match->state.status, *next, now_ms) ? ApplyResult::kApplied
+                                                                              : ApplyResult::kIgnored;
 }
 
 void ForEachPending(Connection& c, const std::function<void(PendingMessage&&)>& visit) {
@@ -252,4 +255,4 @@ bool Requeue(Connection& c, const std::string& id, int64_t now_ms) {
   return c.Changes() > 0;
 }
 
-}  // namespace wagate::store::message_repo
+}  // namespace wagate::store::sqlite::message_repo

@@ -1,6 +1,6 @@
-#include "wagate/store/contact_repo.hpp"
+#include "wagate/store/sqlite/contact_repo.hpp"
 
-namespace wagate::store::contact_repo {
+namespace wagate::store::sqlite::contact_repo {
 
 void RecordInbound(Connection& c, const std::string& outlet_id, const std::string& wa_id, int64_t at_ms) {
   c.Prepare(
@@ -9,12 +9,12 @@ void RecordInbound(Connection& c, const std::string& outlet_id, const std::strin
       .Bind(1, outlet_id).Bind(2, wa_id).Bind(3, at_ms).Run();
 }
 
-std::vector<Contact> RecentContacts(Connection& c, int64_t since_ms) {
+std::vector<ContactRecord> RecentContacts(Connection& c, int64_t since_ms) {
   Statement s = c.Prepare("SELECT outlet_id, wa_id, last_inbound_at FROM contacts WHERE last_inbound_at > ?");
   s.Bind(1, since_ms);
-  std::vector<Contact> out;
-  while (s.Step()) out.push_back(Contact{s.Text(0), s.Text(1), s.Int(2)});
+  std::vector<ContactRecord> out;
+  while (s.Step()) out.push_back(ContactRecord{s.Text(0), s.Text(1), s.Int(2)});
   return out;
 }
 
-}  // namespace wagate::store::contact_repo
+}  // namespace wagate::store::sqlite::contact_repo

@@ -1,6 +1,6 @@
-#include "wagate/store/template_repo.hpp"
+#include "wagate/store/sqlite/template_repo.hpp"
 
-namespace wagate::store::template_repo {
+namespace wagate::store::sqlite::template_repo {
 namespace {
 
 using nlohmann::json;
@@ -156,4 +156,4 @@ TemplateCounters Counters(Connection& c, const std::string& waba_id, const std::
   return t;
 }
 
-}  // namespace wagate::store::template_repo
+}  // namespace wagate::store::sqlite::template_repo

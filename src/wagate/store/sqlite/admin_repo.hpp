@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "wagate/store/records.hpp"
-#include "wagate/store/sqlite.hpp"
+#include "wagate/store/sqlite/sqlite.hpp"
 
-namespace wagate::store::admin_repo {
+namespace wagate::store::sqlite::admin_repo {
 
 void InsertTenant(Connection& c, const TenantRecord& t);
 std::optional<TenantRecord> GetTenant(Connection& c, const std::string& id);
@@ -30,4 +30,4 @@ bool DeleteApiKey(Connection& c, const std::string& tenant_id, const std::string
 int64_t QuotaUsed(Connection& c, const std::string& tenant_id, const std::string& month);
 void AddQuotaUse(Connection& c, const std::string& tenant_id, const std::string& month, int64_t n);
 
-}  // namespace wagate::store::admin_repo
+}  // namespace wagate::store::sqlite::admin_repo

@@ -1,0 +1,107 @@
+// The SQLite backend's implementations of the store interfaces, all over one Database (a single
+// group-commit writer and a pool of WAL readers). Internal to store/sqlite: the rest of the gateway
+// sees store/stores.hpp, and opens this backend through open_sqlite.hpp.
+#pragma once
+
+#include "wagate/store/sqlite/database.hpp"
+#include "wagate/store/stores.hpp"
+
+namespace wagate::store::sqlite {
+
+// Every class here is thread-safe: reads borrow a reader connection, writes are jobs of the single
+// writer, which is what makes idempotency, quotas and claims exact (store/message_store.hpp).
+class SqliteMessageStore final : public MessageStore {
+ public:
+  explicit SqliteMessageStore(Database& db) : db_(db) {}
+  void Accept(AcceptRequest request, std::function<void(core::Result<AcceptResult>)> done) override;
+  std::optional<MessageRecord> Get(const std::string& id) override;
+  std::vector<MessageRecord> List(const MessageListFilter& filter) override;
+  std::vector<MessageRecord> ListDeadLetters(const DeadLetterFilter& filter) override;
+  void ForEachPending(const std::function<void(PendingMessage&&)>& visit) override;
+  core::Result<std::vector<std::optional<ClaimedSend>>> ClaimBatch(const std::vector<ClaimRequest>& claims,
+                                                                   int64_t now_ms) override;
+  core::Result<std::vector<std::optional<MessageRecord>>> RecordOutcomes(const std::vector<SendOutcome>& outcomes,
+                                                                         int64_t now_ms) override;
+  void SetDeferredReason(std::vector<std::string> ids, const std::string& reason) override;
+  void ResolveInDoubt(const std::string& id, bool resend, int64_t now_ms,
+                      std::function<void(core::Result<MessageRecord>)> done) override;
+  void Requeue(std::vector<std::string> ids, int64_t now_ms,
+               std::function<void(core::Result<std::vector<std::string>>)> done) override;
+
+ private:
+  Database& db_;
+};
+
+class SqliteTenantStore final : public TenantStore {
+ public:
+  explicit SqliteTenantStore(Database& db) : db_(db) {}
+  core::Status CreateTenant(const TenantRecord& t) override;
+  std::optional<TenantRecord> GetTenant(const std::string& id) override;
+  std::vector<TenantRecord> ListTenants() override;
+  core::Status DeleteTenant(const std::string& id) override;
+  int64_t QuotaUsed(const std::string& tenant_id, const std::string& month) override;
+  core::Status CreateOutlet(const OutletRecord& o) override;
+  std::optional<OutletRecord> GetOutlet(const std::string& id) override;
+  std::vector<OutletRecord> ListOutlets(const std::optional<std::string>& tenant_id) override;
+  core::Result<OutletRecord> UpdateOutlet(const std::string& tenant_id, const std::string& id,
+                                          const std::function<void(OutletRecord&)>& change) override;
+  core::Status DeleteOutlet(const std::string& tenant_id, const std::string& id) override;
+  core::Status CreateApiKey(const ApiKeyRecord& k) override;
+  std::vector<ApiKeyRecord> ListApiKeys(const std::optional<std::string>& tenant_id) override;
+  core::Status DeleteApiKey(const std::string& tenant_id, const std::string& id) override;
+
+ private:
+  Database& db_;
+};
+
+class SqliteTemplateStore final : public TemplateStore {
+ public:
+  explicit SqliteTemplateStore(Database& db) : db_(db) {}
+  core::Status Upsert(const TemplateRecord& t) override;
+  core::Status ReplaceAll(const std::string& waba_id, const std::vector<TemplateRecord>& all,
+                          int64_t listed_at) override;
+  core::Result<int> DeleteByName(const std::string& waba_id, const std::string& name,
+                                 const std::optional<std::string>& graph_id) override;
+  std::vector<TemplateRecord> List(const std::optional<std::string>& waba_id, const std::optional<std::string>& name,
+                                   const std::optional<std::string>& status) override;
+  std::optional<int64_t> LastSync(const std::string& waba_id) override;
+  TemplateCounters Counters(const std::string& waba_id, const std::string& name, const std::string& language) override;
+
+ private:
+  Database& db_;
+};
+
+class SqliteWebhookJournal final : public WebhookJournal {
+ public:
+  explicit SqliteWebhookJournal(Database& db) : db_(db) {}
+  void Append(std::string body, std::string signature, int64_t now_ms,
+              std::function<void(const core::Status&)> done) override;
+  std::vector<JournalEntry> Unprocessed(int64_t limit) override;
+  core::Result<size_t> Apply(const std::vector<JournalApplication>& batch, int64_t now_ms) override;
+  void Prune(int64_t before_ms, int64_t keys_before_ms) override;
+
+ private:
+  Database& db_;
+};
+
+class SqliteContactStore final : public ContactStore {
+ public:
+  explicit SqliteContactStore(Database& db) : db_(db) {}
+  std::vector<ContactRecord> RecentContacts(int64_t since_ms) override;
+
+ private:
+  Database& db_;
+};
+
+class SqliteHealth final : public StoreHealth {
+ public:
+  explicit SqliteHealth(Database& db) : db_(db) {}
+  bool Writable() const override { return db_.Writable(); }
+  size_t PendingWrites() const override { return db_.PendingWrites(); }
+  void Stop() override { db_.Stop(); }
+
+ private:
+  Database& db_;
+};
+
+}  // namespace wagate::store::sqlite

@@ -11,7 +11,14 @@ namespace wagate::inbound {
 Processor::Processor(store::WebhookJournal& journal, store::ContactStore& contacts, const core::Clock& clock, metrics::Registry& metrics,
                      const tenancy::OutletRegistry& outlets, messaging::ContactWindows& windows,
                      templates::TemplateRegistry* templates)
-    : journal_(journal), contacts_(contacts), clock_(clock), metrics_(metrics), outlets_(outlets), windows_(windows), templates_(templates) {}
+    : journal_(journal),
+      contacts_(contacts),
+      clock_(clock),
+      metrics_(metrics),
+      outlets_(outlets),
+      windows_(windows),
+      templates_(templates),
+      worker_("inbound", clock, std::chrono::seconds(1), [this] { Step(); }) {}
 
 Processor::~Processor() { Stop(); }
 
@@ -20,25 +27,12 @@ void Processor::Start() {
   int64_t since = clock_.NowMs() - messaging::ContactWindows::kWindowMs;
   auto contacts = contacts_.RecentContacts(since);
   for (const auto& k : contacts) windows_.RecordInbound(k.outlet_id, k.wa_id, k.last_inbound_at);
-  thread_ = std::thread([this] { Run(); });
+  worker_.Start();
 }
 
-void Processor::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void Processor::Stop() { worker_.Stop(); }
 
-void Processor::Notify() {
-  {
-    std::lock_guard lock(mu_);
-    pending_ = true;
-  }
-  cv_.notify_one();
-}
+void Processor::Notify() { worker_.Wake(); }
 
 void Processor::CountEvent(const std::string& type) {
   metrics_.GetCounter("wagate_webhook_events_total", "Webhook events applied, by type", "type=\"" + type + "\"")->Inc();
@@ -115,22 +109,10 @@ void Processor::PruneIfDue() {
                  now - 2 * messaging::ContactWindows::kWindowMs);  // keys live at least 24 h (here: 48 h)
 }
 
-void Processor::Run() {
-  while (true) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || pending_; });
-      if (stopping_) return;
-      pending_ = false;
-    }
-    try {
-      while (ProcessBatch() > 0) {
-      }
-      PruneIfDue();
-    } catch (const std::exception& e) {
-      core::LogError("inbound", "webhook processing failed", {{"error", e.what()}});
-    }
+void Processor::Step() {
+  while (ProcessBatch() > 0) {
   }
+  PruneIfDue();
 }
 
 }  // namespace wagate::inbound

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "wagate/core/clock.hpp"
+#include "wagate/core/worker.hpp"
 #include "wagate/messaging/contact_windows.hpp"
 #include "wagate/metrics/registry.hpp"
 #include "wagate/tenancy/outlet_registry.hpp"
@@ -17,7 +18,7 @@
 
 namespace wagate::inbound {
 
-// One background thread; Notify() from any thread.
+// One background worker; Notify() from any thread.
 class Processor final {
  public:
   // Processed journal rows and unmatched orphan statuses are kept this long (Meta retries for 7 days).
@@ -34,7 +35,7 @@ class Processor final {
   size_t ProcessBatch();
 
  private:
-  void Run();
+  void Step();
   void PruneIfDue();
   int64_t last_prune_ms_ = 0;
   void CountEvent(const std::string& type);
@@ -46,11 +47,9 @@ class Processor final {
   const tenancy::OutletRegistry& outlets_;
   messaging::ContactWindows& windows_;
   templates::TemplateRegistry* templates_;  // template status webhooks update it (null: ignored)
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool pending_ = true;
-  bool stopping_ = false;
-  std::thread thread_;
+  // Applies everything journaled when notified, and at least every second. Stopping lets a batch
+  // finish (it is one transaction: applied whole or not at all); what is left stays in the journal.
+  core::Worker worker_;
 };
 
 }  // namespace wagate::inbound

@@ -29,53 +29,38 @@ void TemplateRegistry::Load() {
 
 void TemplateRegistry::StartBackgroundSync(int64_t interval_s) {
   interval_s_ = interval_s;
-  background_ = std::thread([this] { RunBackground(); });
+  // The worker wakes on requests, and often enough to start each full sync within a minute of its time.
+  auto period = std::chrono::seconds(interval_s > 0 ? std::min<int64_t>(interval_s, 60) : 0);
+  background_ = std::make_unique<core::Worker>("templates", clock_, period, [this] { SyncStep(); });
+  background_->Start();
 }
 
 void TemplateRegistry::Stop() {
-  {
-    std::lock_guard lock(bg_mu_);
-    stopping_ = true;
-  }
-  bg_cv_.notify_all();
-  if (background_.joinable()) background_.join();
+  if (background_) background_->Stop();
 }
 
 void TemplateRegistry::RequestSync(const std::string& waba_id) {
   {
-    std::lock_guard lock(bg_mu_);
+    std::lock_guard lock(requests_mu_);
     sync_requests_.insert(waba_id);
   }
-  bg_cv_.notify_all();
+  if (background_) background_->Wake();
 }
 
-void TemplateRegistry::RunBackground() {
-  // Real time on purpose: this thread only paces Graph calls, it decides nothing about messages.
-  auto next_full = std::chrono::steady_clock::now();
-  std::unique_lock lock(bg_mu_);
-  while (!stopping_) {
-    bool full_due = interval_s_ > 0 && std::chrono::steady_clock::now() >= next_full;
-    if (!full_due && sync_requests_.empty()) {
-      if (interval_s_ > 0) {
-        bg_cv_.wait_until(lock, next_full);
-      } else {
-        bg_cv_.wait(lock);
-      }
-      continue;
-    }
-    std::set<std::string> wanted = std::move(sync_requests_);
-    sync_requests_.clear();
-    lock.unlock();
-    for (const auto& outlet : outlets_.OneOutletPerWaba()) {
-      if (!full_due && !wanted.count(outlet->waba_id)) continue;
-      auto r = Sync(*outlet);
-      if (!r) {
-        core::LogWarn("templates", "sync failed", {{"waba_id", outlet->waba_id}, {"error", r.error().message}});
-      }
-    }
-    if (full_due) next_full = std::chrono::steady_clock::now() + std::chrono::seconds(interval_s_);
-    lock.lock();
+void TemplateRegistry::SyncStep() {
+  bool full_due = interval_s_ > 0 && clock_.NowMs() >= next_full_ms_;
+  std::set<std::string> wanted;
+  {
+    std::lock_guard lock(requests_mu_);
+    wanted.swap(sync_requests_);
   }
+  if (!full_due && wanted.empty()) return;
+  for (const auto& outlet : outlets_.OneOutletPerWaba()) {
+    if (!full_due && !wanted.count(outlet->waba_id)) continue;
+    auto r = Sync(*outlet);
+    if (!r) core::LogWarn("templates", "sync failed", {{"waba_id", outlet->waba_id}, {"error", r.error().message}});
+  }
+  if (full_due) next_full_ms_ = clock_.NowMs() + interval_s_ * 1000;
 }
 
 core::Result<SyncReport> TemplateRegistry::Sync(const tenancy::OutletCredentials& outlet) {

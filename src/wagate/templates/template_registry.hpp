@@ -18,6 +18,7 @@
 #include "wagate/content/message_content.hpp"
 #include "wagate/core/clock.hpp"
 #include "wagate/core/result.hpp"
+#include "wagate/core/worker.hpp"
 #include "wagate/graph/management_client.hpp"
 #include "wagate/graph/webhook_payload.hpp"
 #include "wagate/store/template_store.hpp"
@@ -65,7 +66,7 @@ class TemplateRegistry final {
   using Key = std::tuple<std::string, std::string, std::string>;  // waba, name, language (sorted: a WABA's entries are adjacent)
   void PutAll(const std::string& waba_id, const std::vector<store::TemplateRecord>& all, int64_t listed_at);
   void Put(const store::TemplateRecord& t);
-  void RunBackground();
+  void SyncStep();
 
   store::TemplateStore& store_;
   const graph::ManagementClient& graph_;
@@ -78,12 +79,13 @@ class TemplateRegistry final {
   Cache::iterator WabaBegin(const std::string& waba_id);  // the WABA's entries are contiguous; call locked
   Cache cache_;
 
-  std::mutex bg_mu_;
-  std::condition_variable bg_cv_;
-  std::set<std::string> sync_requests_;
+  std::mutex requests_mu_;
+  std::set<std::string> sync_requests_;  // WABAs to sync at the next step
   int64_t interval_s_ = 0;
-  bool stopping_ = false;
-  std::thread background_;
+  int64_t next_full_ms_ = 0;  // the background worker's own state
+  // Syncs on request and every interval. Stopping lets the sync in progress finish (it replaces a
+  // WABA's rows in one write); pending requests are dropped: the next start syncs everything anyway.
+  std::unique_ptr<core::Worker> background_;
 };
 
 }  // namespace wagate::templates

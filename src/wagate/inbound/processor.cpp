@@ -16,7 +16,7 @@ namespace journal = store::webhook_journal;
 namespace repo = store::message_repo;
 
 Processor::Processor(store::Database& db, const core::Clock& clock, metrics::Registry& metrics,
-                     const tenancy::OutletRegistry& outlets, messaging::ContactWindows& windows,
+                     const tenancy::OutletRegistry& outlets, conversation::ContactWindows& windows,
                      templates::TemplateRegistry* templates)
     : db_(db), clock_(clock), metrics_(metrics), outlets_(outlets), windows_(windows), templates_(templates) {}
 
@@ -24,7 +24,7 @@ Processor::~Processor() { Stop(); }
 
 void Processor::Start() {
   // The service windows that may still be open, from the store (they outlive restarts).
-  int64_t since = clock_.NowMs() - messaging::ContactWindows::kWindowMs;
+  int64_t since = clock_.NowMs() - conversation::ContactWindows::kWindowMs;
   auto contacts = db_.Read([since](store::Connection& c) { return store::contact_repo::RecentContacts(c, since); });
   for (const auto& k : contacts) windows_.RecordInbound(k.outlet_id, k.wa_id, k.last_inbound_at);
   thread_ = std::thread([this] { Run(); });
@@ -134,7 +134,7 @@ void Processor::PruneIfDue() {
   int64_t now = clock_.NowMs();
   if (now - last_prune_ms_ < 60'000) return;
   last_prune_ms_ = now;
-  db_.Write([cutoff = now - kRetentionMs, keys_cutoff = now - 2 * messaging::ContactWindows::kWindowMs](store::Connection& c) -> core::Status {
+  db_.Write([cutoff = now - kRetentionMs, keys_cutoff = now - 2 * conversation::ContactWindows::kWindowMs](store::Connection& c) -> core::Status {
     journal::Prune(c, cutoff);
     store::idempotency_repo::Prune(c, keys_cutoff);  // keys live at least 24 h (here: 48 h)
     return core::Ok{};

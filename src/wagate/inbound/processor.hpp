@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "wagate/core/clock.hpp"
-#include "wagate/messaging/contact_windows.hpp"
+#include "wagate/conversation/contact_windows.hpp"
 #include "wagate/metrics/registry.hpp"
 #include "wagate/tenancy/outlet_registry.hpp"
 #include "wagate/store/database.hpp"
@@ -24,7 +24,7 @@ class Processor final {
   static constexpr int64_t kRetentionMs = 8LL * 24 * 3600 * 1000;
 
   Processor(store::Database& db, const core::Clock& clock, metrics::Registry& metrics,
-            const tenancy::OutletRegistry& outlets, messaging::ContactWindows& windows,
+            const tenancy::OutletRegistry& outlets, conversation::ContactWindows& windows,
             templates::TemplateRegistry* templates = nullptr);
   ~Processor();
   void Start();
@@ -43,7 +43,7 @@ class Processor final {
   const core::Clock& clock_;
   metrics::Registry& metrics_;
   const tenancy::OutletRegistry& outlets_;
-  messaging::ContactWindows& windows_;
+  conversation::ContactWindows& windows_;
   templates::TemplateRegistry* templates_;  // template status webhooks update it (null: ignored)
   std::mutex mu_;
   std::condition_variable cv_;

@@ -10,7 +10,7 @@
 #include "wagate/core/clock.hpp"
 #include "wagate/core/result.hpp"
 #include "wagate/engine/dispatcher.hpp"
-#include "wagate/messaging/contact_windows.hpp"
+#include "wagate/conversation/contact_windows.hpp"
 #include "wagate/store/database.hpp"
 #include "wagate/store/records.hpp"
 #include "wagate/templates/template_registry.hpp"
@@ -42,7 +42,7 @@ using AcceptedCallback = std::function<void(core::Result<Accepted>)>;
 class SendService final {
  public:
   SendService(store::Database& db, const tenancy::OutletRegistry& outlets, engine::Dispatcher& dispatcher,
-              const ContactWindows& windows, const templates::TemplateRegistry& templates, const core::Clock& clock)
+              const conversation::ContactWindows& windows, const templates::TemplateRegistry& templates, const core::Clock& clock)
       : db_(db), outlets_(outlets), dispatcher_(dispatcher), windows_(windows), templates_(templates), clock_(clock) {}
 
   // `done` fires once the message is committed (or refused).
@@ -52,7 +52,7 @@ class SendService final {
   store::Database& db_;
   const tenancy::OutletRegistry& outlets_;
   engine::Dispatcher& dispatcher_;
-  const ContactWindows& windows_;
+  const conversation::ContactWindows& windows_;
   const templates::TemplateRegistry& templates_;
   const core::Clock& clock_;
 };

@@ -1,9 +1,9 @@
-#include "wagate/messaging/contact_windows.hpp"
+#include "wagate/conversation/contact_windows.hpp"
 
 #include <cctype>
 #include <mutex>
 
-namespace wagate::messaging {
+namespace wagate::conversation {
 
 std::string ContactWindows::Key(const std::string& outlet_id, const std::string& customer) {
   std::string key = outlet_id;
@@ -26,4 +26,4 @@ bool ContactWindows::IsOpen(const std::string& outlet_id, const std::string& cus
   return it != last_inbound_.end() && it->second + kWindowMs > now_ms;
 }
 
-}  // namespace wagate::messaging
+}  // namespace wagate::conversation

@@ -1,8 +1,8 @@
-#include "wagate/messaging/contact_windows.hpp"
+#include "wagate/conversation/contact_windows.hpp"
 
 #include <gtest/gtest.h>
 
-namespace wagate::messaging {
+namespace wagate::conversation {
 
 constexpr int64_t kHour = 3600 * 1000;
 
@@ -31,4 +31,4 @@ TEST(ContactWindows, WindowsArePerOutlet) {
   EXPECT_FALSE(windows.IsOpen("o2", "+1", 1));
 }
 
-}  // namespace wagate::messaging
+}  // namespace wagate::conversation

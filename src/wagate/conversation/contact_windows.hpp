@@ -1,5 +1,7 @@
 // The 24-hour customer service window: when each customer last wrote to each outlet. Fed by inbound
 // webhooks, read by the API (window policy) and the engine (what counts against the messaging tier).
+// It sits in conversation/, below inbound, messaging and engine, so that sharing it makes none of them
+// depend on another (it once lived in messaging/ and tied engine and messaging into a cycle).
 #pragma once
 
 #include <cstdint>
@@ -7,7 +9,7 @@
 #include <string>
 #include <unordered_map>
 
-namespace wagate::messaging {
+namespace wagate::conversation {
 
 // Thread-safe.
 class ContactWindows final {
@@ -24,4 +26,4 @@ class ContactWindows final {
   std::unordered_map<std::string, int64_t> last_inbound_;
 };
 
-}  // namespace wagate::messaging
+}  // namespace wagate::conversation

@@ -2,7 +2,7 @@
 // the sandbox then serves like any other (cloud-api.md §4.4).
 #include <set>
 
-#include "wagate/http/json_fields.hpp"
+#include "wagate/core/json/object_reader.hpp"
 #include "wagate/http/responses.hpp"
 #include "wagate/sandbox/base64.hpp"
 #include "wagate/sandbox/graph_ids.hpp"
@@ -41,12 +41,13 @@ std::string DeterministicBytes(uint64_t size) {
 std::optional<http::Response> ReadMedia(const std::string& type, const json& object, InboundMedia* media,
                                         std::string* bytes) {
   if (!object.is_object()) return BadField("field '" + type + "' must be an object");
-  http::FieldReader fields(object);
+  core::FieldErrors errors;
+  core::ObjectReader fields(object, "", errors);
   auto mime = fields.String("mime_type", true, 255, 1);
   auto size = fields.Int("size", false, 1, static_cast<int64_t>(kMaxMediaBytes));
-  auto data = fields.String("data_base64", false, SIZE_MAX);
-  auto filename = fields.String("filename", false, 240);
-  auto caption = fields.String("caption", false, 1024);
+  auto data = fields.String("data_base64", false, SIZE_MAX, 0);
+  auto filename = fields.String("filename", false, 240, 0);
+  auto caption = fields.String("caption", false, 1024, 0);
   auto voice = fields.Bool("voice");
   auto animated = fields.Bool("animated");
   if (!fields.ok()) return BadField("in '" + type + "': " + fields.error().message);
@@ -74,13 +75,14 @@ std::optional<http::Response> ReadMedia(const std::string& type, const json& obj
 }  // namespace
 
 void SandboxApp::HandleInbound(http::Request& request, http::Responder respond) {
-  auto parsed = http::ParseJsonObject(request.body);
+  auto parsed = core::ParseJsonObject(request.body);
   if (!parsed.ok()) return respond(http::ErrorResponse(parsed.error()));
-  http::FieldReader fields(*parsed);
+  core::FieldErrors errors;
+  core::ObjectReader fields(*parsed, "", errors);
   auto phone_number_id = fields.String("phone_number_id", true, 20, 1);
   auto from = fields.String("from", true, 32, 1);
   auto type = fields.String("type", false, 16, 1);
-  auto name = fields.String("name", false, 256);
+  auto name = fields.String("name", false, 256, 0);
   std::string message_type = type.value_or("text");
   auto text = fields.String("text", message_type == "text", 4096, 1);
   if (!fields.ok()) return respond(http::ErrorResponse(fields.error()));

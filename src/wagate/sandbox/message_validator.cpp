@@ -4,7 +4,6 @@
 #include <map>
 
 #include "wagate/core/json_parse.hpp"
-#include "wagate/http/json_fields.hpp"
 #include "wagate/sandbox/interactive_check.hpp"
 #include "wagate/sandbox/template_message_check.hpp"
 

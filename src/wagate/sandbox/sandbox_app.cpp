@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include "wagate/core/ids.hpp"
+#include "wagate/core/json/object_reader.hpp"
 #include "wagate/core/json_parse.hpp"
 #include "wagate/core/log.hpp"
-#include "wagate/http/json_fields.hpp"
 #include "wagate/http/responses.hpp"
 #include "wagate/sandbox/base64.hpp"
 #include "wagate/sandbox/graph_ids.hpp"
@@ -312,9 +312,10 @@ void SandboxApp::ScheduleStatuses(std::string_view phone_number_id, const ValidS
 // {"phone_number_id","customer","last_inbound_ms"}: sets when the customer last wrote (Unix ms; null
 // forgets them), so a test puts a customer inside or outside the service window without waiting.
 void SandboxApp::HandleWindow(http::Request& request, http::Responder respond) {
-  auto parsed = http::ParseJsonObject(request.body);
+  auto parsed = core::ParseJsonObject(request.body);
   if (!parsed.ok()) return respond(http::ErrorResponse(parsed.error()));
-  http::FieldReader fields(*parsed);
+  core::FieldErrors errors;
+  core::ObjectReader fields(*parsed, "", errors);
   auto phone_number_id = fields.String("phone_number_id", true, 20, 1);
   auto customer = fields.String("customer", true, 32, 1);
   auto last_inbound_ms = fields.Int("last_inbound_ms", false, 0, 253'402'300'799'999);  // ≤ year 9999
@@ -363,7 +364,7 @@ void SandboxApp::HandleGetFaults(http::Request&, http::Responder respond) {
 }
 
 void SandboxApp::HandlePostFaults(http::Request& request, http::Responder respond) {
-  auto parsed = http::ParseJsonObject(request.body);
+  auto parsed = core::ParseJsonObject(request.body);
   if (!parsed.ok()) return respond(http::ErrorResponse(parsed.error()));
   FaultSettings faults = faults_.settings();
   std::string problem = PatchFaults(*parsed, &faults);
@@ -378,7 +379,7 @@ void SandboxApp::HandleGetConfig(http::Request&, http::Responder respond) {
 }
 
 void SandboxApp::HandlePostConfig(http::Request& request, http::Responder respond) {
-  auto parsed = http::ParseJsonObject(request.body);
+  auto parsed = core::ParseJsonObject(request.body);
   if (!parsed.ok()) return respond(http::ErrorResponse(parsed.error()));
   LiveConfig updated;
   {

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "wagate/http/json_fields.hpp"
+#include "wagate/core/json/text_length.hpp"
 
 namespace wagate::sandbox::checks {
 
@@ -23,7 +23,7 @@ Check String(const json& object, std::string_view name, const std::string& path,
   const json* value = Find(object, name);
   if (!value) return rule.required ? Check(Missing(path)) : std::nullopt;
   if (!value->is_string()) return Invalid("Param " + path + " must be a string.");
-  size_t chars = http::Utf8Length(value->get_ref<const std::string&>());
+  size_t chars = core::Utf8Length(value->get_ref<const std::string&>());
   if (chars < rule.min_chars) return Invalid("Param " + path + " must not be empty.");
   if (chars > rule.max_chars) {
     return GraphError::Of(rule.too_long_code, "Param " + path + " must be at most " + std::to_string(rule.max_chars) +

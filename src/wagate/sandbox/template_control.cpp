@@ -2,7 +2,7 @@
 // and changing a template's status (which sends its webhook). Errors use wagate's own shape.
 #include <set>
 
-#include "wagate/http/json_fields.hpp"
+#include "wagate/core/json/object_reader.hpp"
 #include "wagate/http/responses.hpp"
 #include "wagate/sandbox/graph_request.hpp"
 #include "wagate/sandbox/template_endpoints.hpp"
@@ -30,11 +30,12 @@ json ControlJson(const TemplateRecord& t) {
 }  // namespace
 
 void TemplateEndpoints::HandleLinkNumber(http::Request& request, http::Responder respond) {
-  auto parsed = http::ParseJsonObject(request.body);
+  auto parsed = core::ParseJsonObject(request.body);
   if (!parsed.ok()) return respond(http::ErrorResponse(parsed.error()));
-  http::FieldReader fields(*parsed);
+  core::FieldErrors errors;
+  core::ObjectReader fields(*parsed, "", errors);
   auto phone_number_id = fields.String("phone_number_id", true, 20, 1);
-  auto waba_id = fields.String("waba_id", false, 20);  // null or "" unlinks
+  auto waba_id = fields.String("waba_id", false, 20, 0);  // null or "" unlinks
   if (!fields.ok()) return respond(http::ErrorResponse(fields.error()));
   if (!parsed->contains("waba_id"))
     return respond(BadField("field 'waba_id' is required (a WABA id, or null to unlink)"));
@@ -59,15 +60,16 @@ void TemplateEndpoints::HandleListNumbers(http::Request&, http::Responder respon
 // {waba_id, name, language, category, status, parameter_format, components}: a template in any status,
 // without review and without a webhook. Only the structure the send checks need is enforced.
 void TemplateEndpoints::HandleSeed(http::Request& request, http::Responder respond) {
-  auto parsed = http::ParseJsonObject(request.body);
+  auto parsed = core::ParseJsonObject(request.body);
   if (!parsed.ok()) return respond(http::ErrorResponse(parsed.error()));
-  http::FieldReader fields(*parsed);
+  core::FieldErrors errors;
+  core::ObjectReader fields(*parsed, "", errors);
   auto waba_id = fields.String("waba_id", true, 20, 1);
   auto name = fields.String("name", true, 512, 1);
   auto language = fields.String("language", true, 16, 1);
-  auto category = fields.String("category", false, 32);
-  auto status = fields.String("status", false, 32);
-  auto parameter_format = fields.String("parameter_format", false, 16);
+  auto category = fields.String("category", false, 32, 0);
+  auto status = fields.String("status", false, 32, 0);
+  auto parameter_format = fields.String("parameter_format", false, 16, 0);
   if (!fields.ok()) return respond(http::ErrorResponse(fields.error()));
   if (!AllDigits(*waba_id)) return respond(BadField("field 'waba_id' must be digits"));
   std::string cat = category.value_or("UTILITY");
@@ -96,11 +98,12 @@ void TemplateEndpoints::HandleControlList(http::Request& request, http::Responde
 
 // {"status", "reason"}: `reason` defaults to "NONE"; null sends a null reason (as for deletions).
 void TemplateEndpoints::HandleSetStatus(http::Request& request, http::Responder respond) {
-  auto parsed = http::ParseJsonObject(request.body);
+  auto parsed = core::ParseJsonObject(request.body);
   if (!parsed.ok()) return respond(http::ErrorResponse(parsed.error()));
-  http::FieldReader fields(*parsed);
+  core::FieldErrors errors;
+  core::ObjectReader fields(*parsed, "", errors);
   auto status = fields.String("status", true, 32, 1);
-  auto reason = fields.String("reason", false, 64);
+  auto reason = fields.String("reason", false, 64, 0);
   if (!fields.ok()) return respond(http::ErrorResponse(fields.error()));
   if (!TemplateStatuses().count(*status))
     return respond(BadField("field 'status' is not a template status: " + *status));

@@ -5,7 +5,6 @@
 
 #include "wagate/core/json_parse.hpp"
 #include "wagate/core/log.hpp"
-#include "wagate/http/json_fields.hpp"
 #include "wagate/sandbox/base64.hpp"
 #include "wagate/sandbox/graph_request.hpp"
 #include "wagate/sandbox/template_matcher.hpp"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "wagate/http/json_fields.hpp"
+#include "wagate/core/json/text_length.hpp"
 
 namespace wagate::sandbox {
 namespace {
@@ -80,7 +80,7 @@ core::Result<std::string> Text(const json& object, const char* name, const std::
   }
   if (!it->is_string()) return Problem(where + " '" + name + "' must be a string");
   const std::string& text = it->get_ref<const std::string&>();
-  if (strict && (text.empty() || http::Utf8Length(text) > max_chars)) {
+  if (strict && (text.empty() || core::Utf8Length(text) > max_chars)) {
     return Problem(where + " '" + name + "' must have 1 to " + std::to_string(max_chars) + " characters");
   }
   return text;

@@ -1,5 +1,7 @@
-// Reading untrusted JSON at a path ("template.components[0]"): every failure becomes
-// core::Error::InvalidField naming the full path, with one wording for each rule.
+// The one reader of untrusted JSON fields (API bodies, message content, the sandbox's control routes):
+// values are read at a path ("template.components[0]") and every failure becomes
+// core::Error::InvalidField naming the full path, with one wording for each rule, so every API answer
+// words its field errors the same way.
 #pragma once
 
 #include <cstddef>
@@ -12,36 +14,42 @@
 
 #include "wagate/core/result.hpp"
 
-namespace wagate::content {
+namespace wagate::core {
 
 using Json = nlohmann::json;
+
+// Parses a request body that must be one JSON object (nesting bounded as in json_parse.hpp);
+// `invalid_json` otherwise.
+Result<Json> ParseJsonObject(std::string_view body);
 
 std::string MemberPath(std::string_view parent, std::string_view name);  // ("a", "b") → "a.b"; ("", "b") → "b"
 std::string ElementPath(std::string_view parent, size_t index);          // ("a", 2) → "a[2]"
 
 // Keeps the first failure; later failures are ignored, so parsers may read on and check ok() once.
-class Errors final {
+class FieldErrors final {
  public:
   bool ok() const { return !error_.has_value(); }
-  const core::Error& error() const { return *error_; }
+  const Error& error() const { return *error_; }
   void Fail(const std::string& path, const std::string& rule);
 
  private:
-  std::optional<core::Error> error_;
+  std::optional<Error> error_;
 };
 
 // One JSON object at `path`. Members whose value is null count as absent. Once any failure is kept,
-// reads return nothing. Not thread-safe; lives for one parse.
+// reads return nothing. Not thread-safe; lives for one parse. A request body is read at the path "",
+// so its fields are named plainly ("field 'to' is required").
 class ObjectReader final {
  public:
   // Fails with "must be an object" when `value` is not one.
-  ObjectReader(const Json& value, std::string path, Errors& errors);
+  ObjectReader(const Json& value, std::string path, FieldErrors& errors);
 
   const std::string& path() const { return path_; }
   std::string PathOf(std::string_view name) const { return MemberPath(path_, name); }
-  Errors& errors() const { return errors_; }
+  FieldErrors& errors() const { return errors_; }
   bool ok() const { return errors_.ok(); }
-  bool present() const { return object_ != nullptr; }  // false for an absent or non-object child
+  const Error& error() const { return errors_.error(); }  // the first failure; only when !ok()
+  bool present() const { return object_ != nullptr; }     // false for an absent or non-object child
 
   bool Has(std::string_view name) const;
   void Fail(std::string_view name, const std::string& rule) const { errors_.Fail(PathOf(name), rule); }
@@ -66,15 +74,15 @@ class ObjectReader final {
   void CopyBool(Json& out, std::string_view name) const;
 
  private:
-  ObjectReader(std::string path, Errors& errors) : path_(std::move(path)), errors_(errors) {}
+  ObjectReader(std::string path, FieldErrors& errors) : path_(std::move(path)), errors_(errors) {}
 
   const Json* object_ = nullptr;
   std::string path_;
-  Errors& errors_;
+  FieldErrors& errors_;
 };
 
 std::string ToLower(std::string s);
 // "a, b, c" for rule texts.
 std::string JoinChoices(const std::vector<std::string>& choices);
 
-}  // namespace wagate::content
+}  // namespace wagate::core

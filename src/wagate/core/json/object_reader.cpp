@@ -1,11 +1,23 @@
-#include "wagate/content/json_reader.hpp"
+#include "wagate/core/json/object_reader.hpp"
 
 #include <algorithm>
 #include <cctype>
 
-#include "wagate/http/json_fields.hpp"
+#include "wagate/core/json/text_length.hpp"
+#include "wagate/core/json_parse.hpp"
 
-namespace wagate::content {
+namespace wagate::core {
+
+Result<Json> ParseJsonObject(std::string_view body) {
+  if (!JsonDepthWithin(body)) {
+    return Error::Invalid("invalid_json",
+                          "the request body is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
+  Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return Error::Invalid("invalid_json", "the request body is not valid JSON");
+  if (!parsed.is_object()) return Error::Invalid("invalid_json", "the request body must be a JSON object");
+  return parsed;
+}
 
 std::string MemberPath(std::string_view parent, std::string_view name) {
   if (parent.empty()) return std::string(name);
@@ -30,13 +42,13 @@ std::string JoinChoices(const std::vector<std::string>& choices) {
   return joined;
 }
 
-void Errors::Fail(const std::string& path, const std::string& rule) {
+void FieldErrors::Fail(const std::string& path, const std::string& rule) {
   if (error_) return;
   // The request root has no path of its own; "body" names it for the rare root-level failure.
-  error_ = core::Error::InvalidField(path.empty() ? "body" : path, rule);
+  error_ = Error::InvalidField(path.empty() ? "body" : path, rule);
 }
 
-ObjectReader::ObjectReader(const Json& value, std::string path, Errors& errors)
+ObjectReader::ObjectReader(const Json& value, std::string path, FieldErrors& errors)
     : path_(std::move(path)), errors_(errors) {
   if (value.is_object()) {
     object_ = &value;
@@ -80,7 +92,7 @@ std::optional<std::string> ObjectReader::String(std::string_view name, bool requ
     return std::nullopt;
   }
   const std::string& s = v->get_ref<const std::string&>();
-  if (auto broken = http::LengthRuleBroken(s, min_chars, max_chars)) {
+  if (auto broken = LengthRuleBroken(s, min_chars, max_chars)) {
     Fail(name, *broken);
     return std::nullopt;
   }
@@ -157,4 +169,4 @@ void ObjectReader::CopyBool(Json& out, std::string_view name) const {
   if (auto b = Bool(name)) out[std::string(name)] = *b;
 }
 
-}  // namespace wagate::content
+}  // namespace wagate::core

@@ -9,7 +9,7 @@
 #include "wagate/core/json/object_reader.hpp"
 #include "wagate/graph/client.hpp"
 #include "wagate/graph/webhook_payload.hpp"
-#include "wagate/sandbox/message_validator.hpp"
+#include "wagate/sandbox/messages/message_validator.hpp"
 
 namespace wagate {
 namespace {

@@ -5,14 +5,15 @@
 #include <string_view>
 
 #include "wagate/content/message_content.hpp"
+#include "wagate/core/json/object_reader.hpp"
 #include "wagate/core/phone.hpp"
-#include "wagate/http/json_fields.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
-  auto body = wagate::http::ParseJsonObject(input);
+  auto body = wagate::core::ParseJsonObject(input);
   if (body) {
-    wagate::http::FieldReader f(*body);
+    wagate::core::FieldErrors errors;
+    wagate::core::ObjectReader f(*body, "", errors);
     auto to = f.String("to", true, 64, 1);
     f.String("message", true, 4096, 1);
     f.Int("monthly_quota", false, 0, 1'000'000'000'000);

@@ -7,7 +7,7 @@
 
 #include "wagate/app/serve_command.hpp"
 #include "wagate/config/loader.hpp"
-#include "wagate/sandbox/sandbox_main.hpp"
+#include "wagate/sandbox/app/sandbox_main.hpp"
 #include "wagate_version.hpp"  // generated at build time (cmake/version.cmake)
 
 namespace {

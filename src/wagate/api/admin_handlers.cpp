@@ -2,9 +2,9 @@
 
 #include "wagate/api/auth.hpp"
 #include "wagate/api/routes.hpp"
+#include "wagate/core/json/object_reader.hpp"
 #include "wagate/core/time_format.hpp"
 #include "wagate/graph/graph_id.hpp"
-#include "wagate/http/json_fields.hpp"
 #include "wagate/http/responses.hpp"
 
 namespace wagate::api {
@@ -46,14 +46,15 @@ Json KeyJson(const store::ApiKeyRecord& k) {
 // An empty body counts as {} for endpoints whose fields are all optional.
 core::Result<Json> BodyObject(const http::Request& req, bool empty_ok) {
   if (empty_ok && req.body.find_first_not_of(" \t\r\n") == std::string::npos) return Json::object();
-  return http::ParseJsonObject(req.body);
+  return core::ParseJsonObject(req.body);
 }
 
 void CreateTenant(ApiContext& ctx, http::Request& req, http::Responder respond) {
   if (auto who = RequireAdmin(ctx, req); !who) return respond(http::ErrorResponse(who.error()));
   auto body = BodyObject(req, false);
   if (!body) return respond(http::ErrorResponse(body.error()));
-  http::FieldReader f(*body);
+  core::FieldErrors errors;
+  core::ObjectReader f(*body, "", errors);
   auto name = f.String("name", true, 200, 1);
   auto quota = f.Int("monthly_quota", false, 0, 1'000'000'000'000);
   if (!f.ok()) return respond(http::ErrorResponse(f.error()));
@@ -63,7 +64,7 @@ void CreateTenant(ApiContext& ctx, http::Request& req, http::Responder respond) 
 }
 
 // The delivery limits of an outlet, with Meta's bounds; absent fields keep `limits`' values.
-tenancy::OutletPatch ReadLimits(http::FieldReader& f, const Json& body, tenancy::OutletLimits* limits) {
+tenancy::OutletPatch ReadLimits(core::ObjectReader& f, const Json& body, tenancy::OutletLimits* limits) {
   tenancy::OutletPatch p;
   p.throughput_mps = f.Int("throughput_mps", false, 1, 1000);
   p.pair_burst = f.Int("pair_burst", false, 0, 1000);
@@ -72,7 +73,7 @@ tenancy::OutletPatch ReadLimits(http::FieldReader& f, const Json& body, tenancy:
     p.messaging_tier = body["messaging_tier"].is_null() ? std::optional<int64_t>()
                                                          : f.Int("messaging_tier", true, 1, 1'000'000'000);
   }
-  p.window_policy = f.String("window_policy", false, 16);
+  p.window_policy = f.String("window_policy", false, 16, 0);
   if (f.ok() && p.window_policy && *p.window_policy != "allow" && *p.window_policy != "reject") {
     f.Fail("window_policy", "must be \"allow\" or \"reject\"");
   }
@@ -88,7 +89,8 @@ void UpdateOutlet(ApiContext& ctx, http::Request& req, http::Responder respond) 
   if (auto who = RequireAdmin(ctx, req); !who) return respond(http::ErrorResponse(who.error()));
   auto body = BodyObject(req, false);
   if (!body) return respond(http::ErrorResponse(body.error()));
-  http::FieldReader f(*body);
+  core::FieldErrors errors;
+  core::ObjectReader f(*body, "", errors);
   tenancy::OutletLimits ignored;
   tenancy::OutletPatch patch = ReadLimits(f, *body, &ignored);
   patch.name = f.String("name", false, 200, 1);
@@ -106,7 +108,8 @@ void CreateOutlet(ApiContext& ctx, http::Request& req, http::Responder respond) 
   if (auto who = RequireAdmin(ctx, req); !who) return respond(http::ErrorResponse(who.error()));
   auto body = BodyObject(req, false);
   if (!body) return respond(http::ErrorResponse(body.error()));
-  http::FieldReader f(*body);
+  core::FieldErrors errors;
+  core::ObjectReader f(*body, "", errors);
   tenancy::NewOutlet o;
   o.name = f.String("name", true, 200, 1).value_or("");
   o.phone_number_id = f.String("phone_number_id", true, 32, 1).value_or("");
@@ -129,8 +132,9 @@ void CreateApiKey(ApiContext& ctx, http::Request& req, http::Responder respond) 
   if (auto who = RequireAdmin(ctx, req); !who) return respond(http::ErrorResponse(who.error()));
   auto body = BodyObject(req, true);
   if (!body) return respond(http::ErrorResponse(body.error()));
-  http::FieldReader f(*body);
-  auto name = f.String("name", false, 200);
+  core::FieldErrors errors;
+  core::ObjectReader f(*body, "", errors);
+  auto name = f.String("name", false, 200, 0);
   if (!f.ok()) return respond(http::ErrorResponse(f.error()));
   auto issued = ctx.admin.CreateApiKey(req.params["id"], name.value_or("default"));
   if (!issued) return respond(http::ErrorResponse(issued.error()));

@@ -32,7 +32,7 @@ struct ApiContext {
   messaging::SendService& sender;
   engine::Dispatcher& dispatcher;
   engine::OutcomeWaiters& waiters;
-  messaging::ContactWindows& windows;
+  conversation::ContactWindows& windows;
   inbound::Processor& processor;
   templates::TemplateRegistry& templates;
   media::MediaService& media;

@@ -1,8 +1,8 @@
 // The delivery engine seen from the API: lanes and dead letters.
 #include "wagate/api/auth.hpp"
 #include "wagate/api/routes.hpp"
+#include "wagate/core/json/object_reader.hpp"
 #include "wagate/core/time_format.hpp"
-#include "wagate/http/json_fields.hpp"
 #include "wagate/http/responses.hpp"
 #include "wagate/store/message_store.hpp"
 
@@ -47,15 +47,16 @@ void GetLane(ApiContext& ctx, http::Request& req, http::Responder respond) {
 
 // Optional query/body time: unix milliseconds or nothing.
 core::Result<store::DeadLetterFilter> ReadFilter(const tenancy::Principal& who, const Json& src) {
-  http::FieldReader f(src);
+  core::FieldErrors errors;
+  core::ObjectReader f(src, "", errors);
   store::DeadLetterFilter filter;
-  filter.tenant_id = who.is_admin ? f.String("tenant_id", false, 64) : std::optional<std::string>(who.tenant_id);
-  filter.outlet_id = f.String("outlet_id", false, 64);
+  filter.tenant_id = who.is_admin ? f.String("tenant_id", false, 64, 0) : std::optional<std::string>(who.tenant_id);
+  filter.outlet_id = f.String("outlet_id", false, 64, 0);
   filter.error_code = f.Int("error_code", false, 0, 10'000'000);
   filter.since_ms = f.Int("since_ms", false, 0, 1LL << 50);
   filter.until_ms = f.Int("until_ms", false, 0, 1LL << 50);
   filter.limit = f.Int("limit", false, 1, 10000).value_or(100);
-  filter.reason = f.String("reason", false, 16);
+  filter.reason = f.String("reason", false, 16, 0);
   if (f.ok() && filter.reason && *filter.reason != "failed" && *filter.reason != "in_doubt") {
     f.Fail("reason", "must be \"failed\" or \"in_doubt\"");
   }
@@ -141,7 +142,7 @@ void RetryMany(ApiContext& ctx, http::Request& req, http::Responder respond) {
   if (!who) return respond(http::ErrorResponse(who.error()));
   Json body = Json::object();
   if (req.body.find_first_not_of(" \t\r\n") != std::string::npos) {
-    auto parsed = http::ParseJsonObject(req.body);
+    auto parsed = core::ParseJsonObject(req.body);
     if (!parsed) return respond(http::ErrorResponse(parsed.error()));
     body = std::move(*parsed);
   }

@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "wagate/content/message_content.hpp"
+#include "wagate/core/json/object_reader.hpp"
 #include "wagate/graph/client.hpp"
 #include "wagate/graph/webhook_payload.hpp"
-#include "wagate/http/json_fields.hpp"
-#include "wagate/sandbox/message_validator.hpp"
+#include "wagate/sandbox/messages/message_validator.hpp"
 
 namespace wagate {
 namespace {
@@ -34,7 +34,7 @@ TEST(JsonEntryPointsTest, DeepNestingIsRefusedEverywhere) {
     std::string send = R"({"to":"+628123456789","message_type":"template","template":{"name":"x","language":{"code":"en"},)"
                        R"("components":[{"type":"button","sub_type":"flow","index":"0","parameters":[{"type":"action","action":{"flow_action_data":)" +
                        deep + "}}]}]}}";
-    auto body = http::ParseJsonObject(send);
+    auto body = core::ParseJsonObject(send);
     ASSERT_FALSE(body.ok());
     EXPECT_EQ(body.error().code, "invalid_json");
     std::string webhook = R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":)" + deep + "}]}";
@@ -48,7 +48,7 @@ TEST(JsonEntryPointsTest, DeepNestingIsRefusedEverywhere) {
 
 TEST(JsonEntryPointsTest, ShallowEnoughStillParses) {
   std::string ok = std::string(50, '[') + std::string(50, ']');
-  auto body = http::ParseJsonObject("{\"a\":" + ok + "}");
+  auto body = core::ParseJsonObject("{\"a\":" + ok + "}");
   EXPECT_TRUE(body.ok());
   EXPECT_TRUE(graph::ParseWebhookPayload(R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":)" + ok + "}]}")
                   .has_value());

@@ -4,9 +4,9 @@
 #include "wagate/api/auth.hpp"
 #include "wagate/api/routes.hpp"
 #include "wagate/content/message_content.hpp"
+#include "wagate/core/json/object_reader.hpp"
 #include "wagate/core/phone.hpp"
 #include "wagate/core/time_format.hpp"
-#include "wagate/http/json_fields.hpp"
 #include "wagate/http/responses.hpp"
 #include "wagate/security/crypto.hpp"
 #include "wagate/store/message_store.hpp"
@@ -73,13 +73,14 @@ core::Status RefuseUnknownMembers(const Json& body, const std::string& message_t
 }
 
 core::Result<ParsedSend> ParseSend(const tenancy::Principal& who, const http::Request& req) {
-  auto body = http::ParseJsonObject(req.body);
+  auto body = core::ParseJsonObject(req.body);
   if (!body) return body.error();
-  http::FieldReader f(*body);
+  core::FieldErrors errors;
+  core::ObjectReader f(*body, "", errors);
   ParsedSend p;
   auto tenant_id = f.String("tenant_id", who.is_admin, 64, 1);
   p.cmd.outlet_id = f.String("outlet_id", true, 64, 1).value_or("");
-  p.cmd.conversation_id = f.String("conversation_id", false, 256);
+  p.cmd.conversation_id = f.String("conversation_id", false, 256, 0);
   if (!f.ok()) return f.error();
   auto content = content::ParseMessageContent(*body);
   if (!content) return content.error();
@@ -88,7 +89,7 @@ core::Result<ParsedSend> ParseSend(const tenancy::Principal& who, const http::Re
   // mark_read names the message, not the customer: `to` is optional there.
   auto to = f.String("to", p.cmd.content.needs_recipient, 64, 1);
   p.async = f.Bool("async").value_or(false);
-  std::string priority = f.String("priority", false, 32).value_or("transactional");
+  std::string priority = f.String("priority", false, 32, 0).value_or("transactional");
   if (f.ok() && priority != "transactional" && priority != "bulk") {
     f.Fail("priority", "must be \"transactional\" or \"bulk\"");
   }

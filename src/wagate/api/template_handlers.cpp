@@ -2,8 +2,8 @@
 // create and delete (passed through to Graph).
 #include "wagate/api/auth.hpp"
 #include "wagate/api/routes.hpp"
+#include "wagate/core/json/object_reader.hpp"
 #include "wagate/core/time_format.hpp"
-#include "wagate/http/json_fields.hpp"
 #include "wagate/http/responses.hpp"
 
 namespace wagate::api {
@@ -63,10 +63,11 @@ void Sync(ApiContext& ctx, http::Request& req, http::Responder respond) {
 void Create(ApiContext& ctx, http::Request& req, http::Responder respond) {
   auto outlet = AuthenticateForOutlet(ctx, req, req.params["id"]);
   if (!outlet) return respond(http::ErrorResponse(outlet.error()));
-  auto body = http::ParseJsonObject(req.body);
+  auto body = core::ParseJsonObject(req.body);
   if (!body) return respond(http::ErrorResponse(body.error()));
   // Graph validates the definition in full; we check what the registry itself relies on.
-  http::FieldReader f(*body);
+  core::FieldErrors errors;
+  core::ObjectReader f(*body, "", errors);
   auto name = f.String("name", true, 512, 1);
   f.String("language", true, 15, 2);
   f.String("category", true, 32, 1);

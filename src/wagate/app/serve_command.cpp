@@ -8,6 +8,7 @@
 #include "wagate/api/api_context.hpp"
 #include "wagate/api/routes.hpp"
 #include "wagate/config/loader.hpp"
+#include "wagate/conversation/contact_windows.hpp"
 #include "wagate/core/lag_monitor.hpp"
 #include "wagate/core/log.hpp"
 #include "wagate/http/server.hpp"
@@ -116,7 +117,7 @@ int RunServe(const std::vector<std::string>& args) {
   es.batch_size = s.engine_batch_size;
   es.in_doubt_policy = s.engine_in_doubt_policy == "resend" ? engine::InDoubtPolicy::kResend
                                                             : engine::InDoubtPolicy::kMarkUnknown;
-  messaging::ContactWindows windows;
+  conversation::ContactWindows windows;
   // Our own scheduling stalls size the send window's jitter margin (engine/rate/pacing_margin.hpp).
   core::LagMonitor stalls(kStallThresholdMs, 4096);
   engine::PacingMargin pacing_margin({s.engine_pacing_margin_ms, s.engine_pacing_margin_max_ms, 30'000},

@@ -6,8 +6,19 @@
 #include <string>
 #include <vector>
 
-#include "wagate/content/json_reader.hpp"
 #include "wagate/content/message_content.hpp"
+#include "wagate/core/json/object_reader.hpp"
+
+namespace wagate::content {
+// The content parsers read with core's one JSON reader; these names keep their rules short.
+using core::ElementPath;
+using core::FieldErrors;
+using core::JoinChoices;
+using core::Json;
+using core::MemberPath;
+using core::ObjectReader;
+using core::ToLower;
+}  // namespace wagate::content
 
 namespace wagate::content::detail {
 
@@ -31,11 +42,11 @@ struct MediaRules {
 };
 // A media object {id|link, …} at `path`; the Graph object built from its valid members. An `id` is
 // appended to `media_ids`.
-std::optional<Json> ParseMediaObject(const Json& value, const std::string& path, MediaRules rules, Errors& errors,
+std::optional<Json> ParseMediaObject(const Json& value, const std::string& path, MediaRules rules, FieldErrors& errors,
                                      std::vector<std::string>& media_ids);
 
 // A location object {latitude, longitude, name?, address?} at `path` (location messages and
 // template location headers). Coordinates are kept as given (number or numeric string).
-std::optional<Json> ParseLocationObject(const Json& value, const std::string& path, Errors& errors);
+std::optional<Json> ParseLocationObject(const Json& value, const std::string& path, FieldErrors& errors);
 
 }  // namespace wagate::content::detail

@@ -36,7 +36,7 @@ std::optional<Json> Coordinate(const ObjectReader& location, std::string_view na
 // Objects whose members are all optional strings (phones[], emails[], urls[], addresses[], org);
 // at least one member, since an empty entry says nothing.
 std::optional<Json> StringMembers(const Json& value, const std::string& path,
-                                  const std::vector<std::string_view>& names, Errors& errors) {
+                                  const std::vector<std::string_view>& names, FieldErrors& errors) {
   ObjectReader reader(value, path, errors);
   reader.AllowOnly(names);
   Json graph = Json::object();
@@ -81,7 +81,7 @@ std::optional<Json> ParseName(const ObjectReader& contact) {
   return graph;
 }
 
-std::optional<Json> ParseContact(const Json& value, const std::string& path, Errors& errors) {
+std::optional<Json> ParseContact(const Json& value, const std::string& path, FieldErrors& errors) {
   ObjectReader contact(value, path, errors);
   contact.AllowOnly({"name", "birthday", "phones", "emails", "urls", "addresses", "org"});
   auto name = ParseName(contact);
@@ -106,7 +106,7 @@ std::optional<Json> ParseContact(const Json& value, const std::string& path, Err
 
 }  // namespace
 
-std::optional<Json> ParseLocationObject(const Json& value, const std::string& path, Errors& errors) {
+std::optional<Json> ParseLocationObject(const Json& value, const std::string& path, FieldErrors& errors) {
   ObjectReader location(value, path, errors);
   location.AllowOnly({"latitude", "longitude", "name", "address"});
   Json graph = Json::object();

@@ -48,7 +48,7 @@ const std::vector<std::string>& MessageTypes() {
 }
 
 core::Result<MessageContent> ParseMessageContent(const nlohmann::json& request) {
-  Errors errors;
+  FieldErrors errors;
   ObjectReader root(request, "", errors);
   MessageContent out;
   out.type = root.Has("message_type") ? root.OneOf("message_type", true, MessageTypes()).value_or("") : "text";

@@ -98,7 +98,7 @@ std::optional<std::string> ButtonIndex(const ObjectReader& component) {
 // One component; `first_path` maps component keys ("body", "button:1") to the path that used them.
 std::optional<Json> ParseComponent(const Json& value, const std::string& path,
                                    std::map<std::string, std::string>& first_path, TemplateUse& use,
-                                   MessageContent& out, Errors& errors) {
+                                   MessageContent& out, FieldErrors& errors) {
   ObjectReader component(value, path, errors);
   auto type = component.OneOf("type", true, kComponentTypes, /*fold_case=*/true);  // Meta takes HEADER or header
   if (!type) return std::nullopt;

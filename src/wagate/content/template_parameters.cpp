@@ -86,7 +86,7 @@ std::optional<Json> ButtonAction(const ObjectReader& parameter, const std::strin
 }  // namespace
 
 std::optional<Json> ParseTemplateParameter(const Json& value, const std::string& path, const ParameterPlace& place,
-                                           Errors& errors, std::vector<std::string>& media_ids,
+                                           FieldErrors& errors, std::vector<std::string>& media_ids,
                                            std::optional<std::string>& parameter_name) {
   ObjectReader parameter(value, path, errors);
   auto type = parameter.OneOf("type", true, AllowedTypes(place), /*fold_case=*/true);

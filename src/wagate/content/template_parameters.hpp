@@ -5,7 +5,18 @@
 #include <string>
 #include <vector>
 
-#include "wagate/content/json_reader.hpp"
+#include "wagate/core/json/object_reader.hpp"
+
+namespace wagate::content {
+// The content parsers read with core's one JSON reader; these names keep their rules short.
+using core::ElementPath;
+using core::FieldErrors;
+using core::JoinChoices;
+using core::Json;
+using core::MemberPath;
+using core::ObjectReader;
+using core::ToLower;
+}  // namespace wagate::content
 
 namespace wagate::content::detail {
 
@@ -19,7 +30,7 @@ struct ParameterPlace {
 // The parameter at `path` as Graph takes it (types lowercased), or nullopt with the failure in
 // `errors`. `parameter_name` is set when the parameter is named; media ids go to `media_ids`.
 std::optional<Json> ParseTemplateParameter(const Json& value, const std::string& path, const ParameterPlace& place,
-                                           Errors& errors, std::vector<std::string>& media_ids,
+                                           FieldErrors& errors, std::vector<std::string>& media_ids,
                                            std::optional<std::string>& parameter_name);
 
 }  // namespace wagate::content::detail

@@ -53,7 +53,7 @@ void ParseMedia(const ObjectReader& root, MessageContent& out) {
   out.graph_fields = {{"type", out.type}, {out.type, std::move(*media)}};
 }
 
-std::optional<Json> ParseMediaObject(const Json& value, const std::string& path, MediaRules rules, Errors& errors,
+std::optional<Json> ParseMediaObject(const Json& value, const std::string& path, MediaRules rules, FieldErrors& errors,
                                      std::vector<std::string>& media_ids) {
   ObjectReader media(value, path, errors);
   std::vector<std::string_view> allowed = {"id", "link"};

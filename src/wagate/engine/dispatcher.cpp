@@ -21,7 +21,7 @@ LaneSettings LaneSettingsFor(const tenancy::OutletCredentials& outlet, int64_t m
 
 Dispatcher::Dispatcher(EngineSettings settings, store::MessageStore& messages, const tenancy::OutletRegistry& outlets,
                        const graph::Client& graph, const core::Clock& clock, OutcomeWaiters& waiters,
-                       const messaging::ContactWindows& windows, metrics::Registry& metrics,
+                       const conversation::ContactWindows& windows, metrics::Registry& metrics,
                        const PacingMargin& pacing_margin)
     : settings_(settings), messages_(messages), outlets_(outlets), graph_(graph), clock_(clock), waiters_(waiters),
       windows_(windows), pacing_margin_(pacing_margin) {

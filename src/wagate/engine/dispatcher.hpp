@@ -23,7 +23,7 @@
 #include "wagate/engine/rate/send_window.hpp"
 #include "wagate/engine/retry_policy.hpp"
 #include "wagate/graph/client.hpp"
-#include "wagate/messaging/contact_windows.hpp"
+#include "wagate/conversation/contact_windows.hpp"
 #include "wagate/metrics/registry.hpp"
 #include "wagate/store/message_store.hpp"
 #include "wagate/tenancy/outlet_registry.hpp"
@@ -58,7 +58,7 @@ class Dispatcher final {
  public:
   Dispatcher(EngineSettings settings, store::MessageStore& messages, const tenancy::OutletRegistry& outlets,
              const graph::Client& graph, const core::Clock& clock, OutcomeWaiters& waiters,
-             const messaging::ContactWindows& windows, metrics::Registry& metrics,
+             const conversation::ContactWindows& windows, metrics::Registry& metrics,
              const PacingMargin& pacing_margin);
   ~Dispatcher();
 
@@ -112,7 +112,7 @@ class Dispatcher final {
   const graph::Client& graph_;
   const core::Clock& clock_;
   OutcomeWaiters& waiters_;
-  const messaging::ContactWindows& windows_;
+  const conversation::ContactWindows& windows_;
   const PacingMargin& pacing_margin_;
 
   mutable std::mutex mu_;

@@ -26,7 +26,7 @@ constexpr int kMaxScan = 64;
 }  // namespace
 
 Lane::Lane(std::string outlet_id, LaneSettings settings, const core::Clock& clock,
-           const messaging::ContactWindows& windows)
+           const conversation::ContactWindows& windows)
     : outlet_id_(std::move(outlet_id)),
       settings_(settings),
       windows_(windows),

@@ -13,7 +13,7 @@
 #include "wagate/engine/rate/pair_limiter.hpp"
 #include "wagate/engine/rate/tier_budget.hpp"
 #include "wagate/engine/rate/token_bucket.hpp"
-#include "wagate/messaging/contact_windows.hpp"
+#include "wagate/conversation/contact_windows.hpp"
 
 namespace wagate::engine {
 
@@ -50,7 +50,7 @@ struct LaneCounters {
 class Lane final {
  public:
   Lane(std::string outlet_id, LaneSettings settings, const core::Clock& clock,
-       const messaging::ContactWindows& windows);
+       const conversation::ContactWindows& windows);
 
   const std::string& outlet_id() const { return outlet_id_; }
   void Add(QueuedMessage message, int64_t due_ms, int64_t now_ms);
@@ -95,7 +95,7 @@ class Lane final {
 
   std::string outlet_id_;
   LaneSettings settings_;
-  const messaging::ContactWindows& windows_;
+  const conversation::ContactWindows& windows_;
   TokenBucket bucket_;
   PairLimiter pair_;
   TierBudget tier_;

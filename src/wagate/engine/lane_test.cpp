@@ -9,7 +9,7 @@ using std::chrono::milliseconds;
 
 struct LaneFixture : testing::Test {
   core::FakeClock clock{0};
-  messaging::ContactWindows windows;
+  conversation::ContactWindows windows;
   int64_t now() const { return clock.NowMs(); }
   QueuedMessage Msg(std::string id, std::string to, Priority p = Priority::kTransactional) {
     return QueuedMessage{std::move(id), std::move(to), p};

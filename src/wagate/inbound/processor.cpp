@@ -9,7 +9,7 @@
 namespace wagate::inbound {
 
 Processor::Processor(store::WebhookJournal& journal, store::ContactStore& contacts, const core::Clock& clock, metrics::Registry& metrics,
-                     const tenancy::OutletRegistry& outlets, messaging::ContactWindows& windows,
+                     const tenancy::OutletRegistry& outlets, conversation::ContactWindows& windows,
                      templates::TemplateRegistry* templates)
     : journal_(journal),
       contacts_(contacts),
@@ -24,7 +24,7 @@ Processor::~Processor() { Stop(); }
 
 void Processor::Start() {
   // The service windows that may still be open, from the store (they outlive restarts).
-  int64_t since = clock_.NowMs() - messaging::ContactWindows::kWindowMs;
+  int64_t since = clock_.NowMs() - conversation::ContactWindows::kWindowMs;
   auto contacts = contacts_.RecentContacts(since);
   for (const auto& k : contacts) windows_.RecordInbound(k.outlet_id, k.wa_id, k.last_inbound_at);
   worker_.Start();
@@ -106,7 +106,7 @@ void Processor::PruneIfDue() {
   if (now - last_prune_ms_ < 60'000) return;
   last_prune_ms_ = now;
   journal_.Prune(now - kRetentionMs,
-                 now - 2 * messaging::ContactWindows::kWindowMs);  // keys live at least 24 h (here: 48 h)
+                 now - 2 * conversation::ContactWindows::kWindowMs);  // keys live at least 24 h (here: 48 h)
 }
 
 void Processor::Step() {

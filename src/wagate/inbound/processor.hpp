@@ -9,7 +9,7 @@
 
 #include "wagate/core/clock.hpp"
 #include "wagate/core/worker.hpp"
-#include "wagate/messaging/contact_windows.hpp"
+#include "wagate/conversation/contact_windows.hpp"
 #include "wagate/metrics/registry.hpp"
 #include "wagate/tenancy/outlet_registry.hpp"
 #include "wagate/store/contact_store.hpp"
@@ -25,7 +25,7 @@ class Processor final {
   static constexpr int64_t kRetentionMs = 8LL * 24 * 3600 * 1000;
 
   Processor(store::WebhookJournal& journal, store::ContactStore& contacts, const core::Clock& clock, metrics::Registry& metrics,
-            const tenancy::OutletRegistry& outlets, messaging::ContactWindows& windows,
+            const tenancy::OutletRegistry& outlets, conversation::ContactWindows& windows,
             templates::TemplateRegistry* templates = nullptr);
   ~Processor();
   void Start();
@@ -45,7 +45,7 @@ class Processor final {
   const core::Clock& clock_;
   metrics::Registry& metrics_;
   const tenancy::OutletRegistry& outlets_;
-  messaging::ContactWindows& windows_;
+  conversation::ContactWindows& windows_;
   templates::TemplateRegistry* templates_;  // template status webhooks update it (null: ignored)
   // Applies everything journaled when notified, and at least every second. Stopping lets a batch
   // finish (it is one transaction: applied whole or not at all); what is left stays in the journal.

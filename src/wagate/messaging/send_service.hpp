@@ -10,7 +10,7 @@
 #include "wagate/core/clock.hpp"
 #include "wagate/core/result.hpp"
 #include "wagate/engine/dispatcher.hpp"
-#include "wagate/messaging/contact_windows.hpp"
+#include "wagate/conversation/contact_windows.hpp"
 #include "wagate/store/message_store.hpp"
 #include "wagate/templates/template_registry.hpp"
 #include "wagate/tenancy/key_registry.hpp"
@@ -41,7 +41,7 @@ using AcceptedCallback = std::function<void(core::Result<Accepted>)>;
 class SendService final {
  public:
   SendService(store::MessageStore& messages, const tenancy::OutletRegistry& outlets, engine::Dispatcher& dispatcher,
-              const ContactWindows& windows, const templates::TemplateRegistry& templates, const core::Clock& clock)
+              const conversation::ContactWindows& windows, const templates::TemplateRegistry& templates, const core::Clock& clock)
       : messages_(messages), outlets_(outlets), dispatcher_(dispatcher), windows_(windows), templates_(templates), clock_(clock) {}
 
   // `done` fires once the message is committed (or refused).
@@ -51,7 +51,7 @@ class SendService final {
   store::MessageStore& messages_;
   const tenancy::OutletRegistry& outlets_;
   engine::Dispatcher& dispatcher_;
-  const ContactWindows& windows_;
+  const conversation::ContactWindows& windows_;
   const templates::TemplateRegistry& templates_;
   const core::Clock& clock_;
 };

@@ -3,6 +3,7 @@
 #include "wagate/api/routes.hpp"
 #include "wagate/http/multipart.hpp"
 #include "wagate/http/responses.hpp"
+#include "wagate/media/byte_sink.hpp"
 #include "wagate/media/media_kinds.hpp"
 
 namespace wagate::api {
@@ -50,10 +51,44 @@ void Delete(ApiContext& ctx, http::Request& req, http::Responder respond) {
   respond(http::JsonResponse(200, {{"deleted", true}}));
 }
 
+// A download as the HTTP answer: the head becomes a 200 with the media's headers, the bytes its body.
+// Lives on the upstream thread running the download.
+class ResponseSink final : public media::ByteSink {
+ public:
+  explicit ResponseSink(http::Responder respond) : respond_(std::move(respond)) {}
+
+  bool Open(const media::DownloadHead& head) override {
+    opened_ = true;
+    http::Response h;
+    h.status = 200;
+    h.content_type = head.content_type;
+    if (head.content_length) h.headers.emplace_back("content-length", std::to_string(*head.content_length));
+    h.headers.emplace_back("x-media-sha256", head.sha256);
+    writer_ = respond_.Stream(std::move(h));
+    return writer_ != nullptr;
+  }
+  bool Write(std::string_view chunk) override { return writer_ && writer_->Write(chunk); }
+
+  bool opened() const { return opened_; }
+  void Finish() {
+    if (writer_) writer_->Finish();
+  }
+
+ private:
+  http::Responder respond_;
+  std::shared_ptr<http::BodyWriter> writer_;  // dropped unfinished, it aborts the connection
+  bool opened_ = false;
+};
+
 void Content(ApiContext& ctx, http::Request& req, http::Responder respond) {
   auto outlet = AuthenticateForOutlet(ctx, req, req.Query("outlet_id").value_or(""));
   if (!outlet) return respond(http::ErrorResponse(outlet.error()));
-  ctx.media.Download(**outlet, req.params["id"], respond);
+  ResponseSink sink(respond);
+  auto done = ctx.media.Download(**outlet, req.params["id"], sink);
+  if (done) return sink.Finish();
+  // Once the head went out the status is spent: leaving the body unfinished aborts the connection,
+  // so the client never takes a truncated body for the whole media.
+  if (!sink.opened()) respond(http::ErrorResponse(done.error()));
 }
 
 // Before the body: a valid key (401), the outlet when the query names it (404: the form may name it

@@ -1,9 +1,9 @@
 // Media with an outlet's credentials: upload (multipart), metadata, delete, streamed download.
 #include "wagate/api/auth.hpp"
+#include "wagate/api/response_sink.hpp"
 #include "wagate/api/routes.hpp"
 #include "wagate/http/multipart.hpp"
 #include "wagate/http/responses.hpp"
-#include "wagate/media/byte_sink.hpp"
 #include "wagate/media/media_kinds.hpp"
 
 namespace wagate::api {
@@ -50,35 +50,6 @@ void Delete(ApiContext& ctx, http::Request& req, http::Responder respond) {
   if (!s.ok()) return respond(http::ErrorResponse(s.error()));
   respond(http::JsonResponse(200, {{"deleted", true}}));
 }
-
-// A download as the HTTP answer: the head becomes a 200 with the media's headers, the bytes its body.
-// Lives on the upstream thread running the download.
-class ResponseSink final : public media::ByteSink {
- public:
-  explicit ResponseSink(http::Responder respond) : respond_(std::move(respond)) {}
-
-  bool Open(const media::DownloadHead& head) override {
-    opened_ = true;
-    http::Response h;
-    h.status = 200;
-    h.content_type = head.content_type;
-    if (head.content_length) h.headers.emplace_back("content-length", std::to_string(*head.content_length));
-    h.headers.emplace_back("x-media-sha256", head.sha256);
-    writer_ = respond_.Stream(std::move(h));
-    return writer_ != nullptr;
-  }
-  bool Write(std::string_view chunk) override { return writer_ && writer_->Write(chunk); }
-
-  bool opened() const { return opened_; }
-  void Finish() {
-    if (writer_) writer_->Finish();
-  }
-
- private:
-  http::Responder respond_;
-  std::shared_ptr<http::BodyWriter> writer_;  // dropped unfinished, it aborts the connection
-  bool opened_ = false;
-};
 
 void Content(ApiContext& ctx, http::Request& req, http::Responder respond) {
   auto outlet = AuthenticateForOutlet(ctx, req, req.Query("outlet_id").value_or(""));

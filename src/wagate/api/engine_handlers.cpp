@@ -131,8 +131,9 @@ void RetryOne(ApiContext& ctx, http::Request& req, http::Responder respond) {
     return respond(http::ErrorResponse(core::Error::NotFound("dead letter")));
   }
   if (m->wamid) {
-    return respond(http::ErrorResponse(409, "already_accepted",
-                                       "Meta accepted this message before it failed; resending would duplicate it"));
+    return respond(http::ErrorResponse(
+        core::Error{core::ErrorKind::kConflict, "already_accepted",
+                    "Meta accepted this message before it failed; resending would duplicate it"}));
   }
   Requeue(ctx, {*m}, std::move(respond));
 }

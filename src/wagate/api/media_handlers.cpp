@@ -1,5 +1,6 @@
 // Media with an outlet's credentials: upload (multipart), metadata, delete, streamed download.
 #include "wagate/api/auth.hpp"
+#include "wagate/api/response_sink.hpp"
 #include "wagate/api/routes.hpp"
 #include "wagate/http/multipart.hpp"
 #include "wagate/http/responses.hpp"
@@ -53,7 +54,12 @@ void Delete(ApiContext& ctx, http::Request& req, http::Responder respond) {
 void Content(ApiContext& ctx, http::Request& req, http::Responder respond) {
   auto outlet = AuthenticateForOutlet(ctx, req, req.Query("outlet_id").value_or(""));
   if (!outlet) return respond(http::ErrorResponse(outlet.error()));
-  ctx.media.Download(**outlet, req.params["id"], respond);
+  ResponseSink sink(respond);
+  auto done = ctx.media.Download(**outlet, req.params["id"], sink);
+  if (done) return sink.Finish();
+  // Once the head went out the status is spent: leaving the body unfinished aborts the connection,
+  // so the client never takes a truncated body for the whole media.
+  if (!sink.opened()) respond(http::ErrorResponse(done.error()));
 }
 
 // Before the body: a valid key (401), the outlet when the query names it (404: the form may name it

@@ -138,7 +138,7 @@ http::Response FailedAnswer(const std::string& id, const engine::Outcome& o) {
   bool titled = o.error.title.rfind("(#", 0) == 0;
   std::string msg = "the message could not be sent: " +
                     (o.error.code && !titled ? "(#" + std::to_string(o.error.code) + ") " : std::string()) + o.error.title;
-  return http::ErrorResponse(500, "send_failed", msg, SendFailedDetails(id, o));
+  return http::ErrorResponse(core::Error{core::ErrorKind::kSendFailed, "send_failed", msg}, SendFailedDetails(id, o));
 }
 
 // A synchronous caller whose message already has its outcome (an idempotent retry) is answered
@@ -187,6 +187,9 @@ void Send(ApiContext& ctx, http::Request& req, http::Responder respond) {
   });
 }
 
+// A bad query parameter: "invalid_field" like a body field, but the answer names no "field" member.
+core::Error QueryError(std::string message) { return core::Error::Invalid("invalid_field", std::move(message)); }
+
 // Loads a message the caller may see; another tenant's message is "not found".
 core::Result<store::MessageRecord> VisibleMessage(ApiContext& ctx, const http::Request& req) {
   auto who = Authenticate(ctx, req);
@@ -204,13 +207,13 @@ void List(ApiContext& ctx, http::Request& req, http::Responder respond) {
   filter.outlet_id = req.Query("outlet_id");
   filter.status = req.Query("status");
   if (filter.status && !core::ParseMessageStatus(*filter.status)) {
-    return respond(http::ErrorResponse(400, "invalid_field", "query 'status' is not a message status"));
+    return respond(http::ErrorResponse(QueryError("query 'status' is not a message status")));
   }
   if (auto limit = req.Query("limit")) {
     char* end = nullptr;
     long n = std::strtol(limit->c_str(), &end, 10);
     if (limit->empty() || *end != '\0' || n < 1 || n > 500) {
-      return respond(http::ErrorResponse(400, "invalid_field", "query 'limit' must be an integer from 1 to 500"));
+      return respond(http::ErrorResponse(QueryError("query 'limit' must be an integer from 1 to 500")));
     }
     filter.limit = n;
   }

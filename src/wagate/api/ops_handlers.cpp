@@ -5,6 +5,14 @@
 #include "wagate/security/crypto.hpp"
 
 namespace wagate::api {
+namespace {
+
+// /readyz refusing: 503 sends a load balancer's traffic elsewhere until the gateway can take it.
+core::Error NotReady(std::string code, std::string message) {
+  return core::Error{core::ErrorKind::kUnavailable, std::move(code), std::move(message)};
+}
+
+}  // namespace
 
 void RegisterOpsRoutes(http::Router& router, ApiContext& ctx) {
   router.Add("GET", "/healthz", [](http::Request&, http::Responder respond) {
@@ -12,10 +20,10 @@ void RegisterOpsRoutes(http::Router& router, ApiContext& ctx) {
   }, http::Execution::kInline);
   // Inline: answered from two flags, never queued behind handlers on the worker pools.
   router.Add("GET", "/readyz", [&ctx](http::Request&, http::Responder respond) {
-    if (!ctx.ready) return respond(http::ErrorResponse(503, "not_ready", "the gateway is starting or stopping"));
+    if (!ctx.ready) return respond(http::ErrorResponse(NotReady("not_ready", "the gateway is starting or stopping")));
     if (!ctx.store_health.Writable()) {
-      return respond(http::ErrorResponse(503, "storage_unavailable",
-                                         "the store cannot write (disk full or I/O error); sends are refused"));
+      return respond(http::ErrorResponse(
+          NotReady("storage_unavailable", "the store cannot write (disk full or I/O error); sends are refused")));
     }
     respond(http::JsonResponse(200, {{"status", "ready"}}));
   }, http::Execution::kInline);

@@ -7,7 +7,7 @@
 
 namespace wagate::core {
 
-// ErrorKind decides the HTTP status in exactly one place (http/errors.cpp).
+// ErrorKind decides the HTTP status in exactly one place (http/responses.cpp, StatusFor).
 enum class ErrorKind {
   kInvalidInput,    // 400
   kUnauthorized,    // 401
@@ -20,6 +20,7 @@ enum class ErrorKind {
   kUpstream,        // 502: Graph refused or failed a pass-through call
   kUnavailable,     // 503
   kInternal,        // 500
+  kSendFailed,      // 500: a send ended failed (Meta refused it, or the retries ran out); details say why
 };
 
 struct Error {

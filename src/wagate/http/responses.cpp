@@ -38,6 +38,7 @@ int StatusFor(core::ErrorKind kind) {
     case core::ErrorKind::kUpstream: return 502;
     case core::ErrorKind::kUnavailable: return 503;
     case core::ErrorKind::kInternal: return 500;
+    case core::ErrorKind::kSendFailed: return 500;
   }
   return 500;
 }

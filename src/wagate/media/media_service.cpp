@@ -2,7 +2,6 @@
 
 #include "wagate/graph/graph_id.hpp"
 #include "wagate/graph/management_client.hpp"
-#include "wagate/http/responses.hpp"
 #include "wagate/media/media_kinds.hpp"
 
 namespace wagate::media {
@@ -81,43 +80,43 @@ core::Status MediaService::Delete(const tenancy::OutletCredentials& outlet, cons
   return core::Ok{};
 }
 
-void MediaService::Download(const tenancy::OutletCredentials& outlet, const std::string& media_id,
-                            const http::Responder& respond) const {
+core::Result<DownloadHead> MediaService::Download(const tenancy::OutletCredentials& outlet, const std::string& media_id,
+                                                  ByteSink& sink) const {
   // Meta's media URLs live 5 minutes: a 404 on the URL means "fetch a fresh one", once.
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto meta = FetchMetadata(outlet, media_id);
-    if (!meta) return respond(http::ErrorResponse(meta.error()));
+    if (!meta) return meta.error();
     std::string url = StringOf(*meta, "url");
     if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
-      return respond(http::ErrorResponse(502, "graph_error", "Graph gave no download URL for this media"));
+      return core::Error{core::ErrorKind::kUpstream, "graph_error", "Graph gave no download URL for this media"};
     }
-    std::shared_ptr<http::BodyWriter> writer;
+    std::optional<DownloadHead> opened;
     graph::DownloadResult r = graph_.Download(
         url, outlet.access_token, kMaxMediaBytes,
-        [&](const graph::DownloadHead& head) {
-          http::Response h;
-          h.status = 200;
-          h.content_type = head.content_type.empty() ? StringOf(*meta, "mime_type") : head.content_type;
-          if (h.content_type.empty()) h.content_type = "application/octet-stream";
-          if (head.content_length) h.headers.emplace_back("content-length", std::to_string(*head.content_length));
-          h.headers.emplace_back("x-media-sha256", StringOf(*meta, "sha256"));
-          writer = respond.Stream(std::move(h));
-          return writer != nullptr;
+        [&](const graph::DownloadHead& answer) {
+          DownloadHead head;
+          head.content_type = answer.content_type.empty() ? StringOf(*meta, "mime_type") : answer.content_type;
+          if (head.content_type.empty()) head.content_type = "application/octet-stream";
+          head.content_length = answer.content_length;
+          head.sha256 = StringOf(*meta, "sha256");
+          opened = head;
+          return sink.Open(*opened);
         },
-        [&](std::string_view chunk) { return writer && writer->Write(chunk); });
-    if (writer) {
-      // Bytes went out: finish only a complete transfer; otherwise the writer aborts the connection.
-      if (!r.aborted && r.answer.ok()) writer->Finish();
-      return;
+        [&](std::string_view chunk) { return sink.Write(chunk); });
+    if (opened) {
+      if (!r.aborted && r.answer.ok()) return *opened;
+      // Bytes may have gone out: no retry, and the error is for the caller's truncation only.
+      return core::Error{core::ErrorKind::kUpstream, "download_interrupted",
+                         "the media download broke off after " + std::to_string(r.bytes) + " bytes"};
     }
     if (r.aborted) {
-      return respond(http::ErrorResponse(413, "media_too_large",
-                                         "the media is larger than " + std::to_string(kMaxMediaBytes) + " bytes"));
+      return core::Error{core::ErrorKind::kTooLarge, "media_too_large",
+                         "the media is larger than " + std::to_string(kMaxMediaBytes) + " bytes"};
     }
     if (r.answer.http_status == 404 && attempt == 0) continue;
-    return respond(http::ErrorResponse(FromGraph("downloading the media", r.answer)));
+    return FromGraph("downloading the media", r.answer);
   }
-  respond(http::ErrorResponse(502, "graph_error", "the media URL kept answering 404"));
+  return core::Error{core::ErrorKind::kUpstream, "graph_error", "the media URL kept answering 404"};
 }
 
 }  // namespace wagate::media

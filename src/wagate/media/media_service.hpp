@@ -2,14 +2,13 @@
 // metadata, delete, and downloads relayed piece by piece (never held whole in memory).
 #pragma once
 
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
 #include "wagate/core/result.hpp"
 #include "wagate/graph/management_client.hpp"
-#include "wagate/http/message.hpp"
+#include "wagate/media/byte_sink.hpp"
 #include "wagate/tenancy/outlet_registry.hpp"
 
 namespace wagate::media {
@@ -25,16 +24,19 @@ class MediaService final {
  public:
   explicit MediaService(const graph::ManagementClient& graph) : graph_(graph) {}
 
-  // → {"id", "mime_type", "file_size", "kind"}. Unsupported type → 400, over the kind's limit → 413.
+  // → {"id", "mime_type", "file_size", "kind"}. Unsupported type: kInvalidInput; over the kind's limit: kTooLarge.
   core::Result<nlohmann::json> Upload(const tenancy::OutletCredentials& outlet, const Upload& upload) const;
   // → {"id", "mime_type", "sha256", "file_size"} (Graph's short-lived URL is not handed out: it
   // needs the outlet's token, which callers never see).
   core::Result<nlohmann::json> Metadata(const tenancy::OutletCredentials& outlet, const std::string& media_id) const;
   core::Status Delete(const tenancy::OutletCredentials& outlet, const std::string& media_id) const;
-  // Answers `respond` with the media's bytes (status 200, its Content-Type and length), streamed
-  // from Graph as they arrive; or with an error before any byte was sent.
-  void Download(const tenancy::OutletCredentials& outlet, const std::string& media_id,
-                const http::Responder& respond) const;
+  // Streams the media's bytes into `sink` as they arrive from Graph, never holding it whole.
+  // Ok: `sink` was opened with the returned head and took every byte; the caller completes it.
+  // An error while `sink` was never opened: nothing was sent, the error is the answer (not found,
+  // kTooLarge over kMaxMediaBytes, kUpstream when Graph fails). An error after `sink` was opened:
+  // the body broke off part-way, and the caller must make the truncation visible (abort, not finish).
+  core::Result<DownloadHead> Download(const tenancy::OutletCredentials& outlet, const std::string& media_id,
+                                      ByteSink& sink) const;
 
  private:
   core::Result<nlohmann::json> FetchMetadata(const tenancy::OutletCredentials& outlet,

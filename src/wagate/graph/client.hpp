@@ -22,6 +22,7 @@ struct ClientSettings {
 
 struct SendResult {
   Verdict verdict = Verdict::kRetry;
+  ThrottleScope throttle = ThrottleScope::kNone;  // whom a kThrottled answer slows down
   int http_status = 0;          // 0: no answer (connection error or timeout)
   std::string wamid;            // when accepted
   store::GraphError error;      // Meta's code/title/details, or ours for transport errors

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "wagate/core/clock.hpp"
+#include "wagate/engine/engine_settings.hpp"
 #include "wagate/engine/lane.hpp"
 #include "wagate/engine/outcome_waiters.hpp"
 #include "wagate/engine/rate/pacing_margin.hpp"
@@ -29,22 +30,6 @@
 #include "wagate/tenancy/outlet_registry.hpp"
 
 namespace wagate::engine {
-
-enum class InDoubtPolicy {
-  kMarkUnknown,  // default: never resend blindly; surface as `unknown`
-  kResend,       // resend when no status webhook settled it within the timeout
-};
-
-struct EngineSettings {
-  int workers = 16;  // concurrent Graph requests in all
-  RetryPolicy retry;
-  int64_t in_doubt_timeout_ms = 60000;
-  InDoubtPolicy in_doubt_policy = InDoubtPolicy::kMarkUnknown;
-  int64_t lane_max_in_flight = 64;
-  int64_t throttle_pause_ms = 1000;      // a lane's pause after 130429 / 429 without Retry-After
-  int64_t throttle_extra_attempts = 16;  // throttling answers do not use up the transient-error budget
-  int64_t batch_size = 32;  // messages a worker claims, sends (concurrently) and records together
-};
 
 // A lane's state for the API and /metrics.
 struct LaneView {

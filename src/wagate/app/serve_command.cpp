@@ -119,7 +119,8 @@ int RunServe(const std::vector<std::string>& args) {
   core::LagMonitor stalls(kStallThresholdMs, 4096);
   engine::PacingMargin pacing_margin({s.engine_pacing_margin_ms, s.engine_pacing_margin_max_ms, 30'000},
                                      [&stalls](int64_t since_ms) { return stalls.MaxLagSinceMs(since_ms); }, clock);
-  engine::Dispatcher dispatcher(es, **db, outlets, graph, clock, waiters, windows, metrics, pacing_margin);
+  core::SystemRandom random;
+  engine::Dispatcher dispatcher(es, **db, outlets, graph, clock, random, waiters, windows, metrics, pacing_margin);
   graph::ManagementClient graph_admin({s.graph_url, s.graph_version, s.engine_graph_timeout_ms, 3000});
   templates::TemplateRegistry templates(**db, graph_admin, outlets, clock);
   templates.Load();

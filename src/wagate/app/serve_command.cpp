@@ -10,6 +10,7 @@
 #include "wagate/config/loader.hpp"
 #include "wagate/core/lag_monitor.hpp"
 #include "wagate/core/log.hpp"
+#include "wagate/engine/lane_metrics.hpp"
 #include "wagate/http/server.hpp"
 #include "wagate/metrics/registry.hpp"
 
@@ -145,6 +146,7 @@ int RunServe(const std::vector<std::string>& args) {
   metrics.AddGauge("wagate_scheduling_stall_max_seconds", "Longest scheduling stall since start",
                    [&] { return static_cast<double>(stalls.MaxLagMs()) / 1000.0; });
   metrics.AddGauge("wagate_sync_waiters", "Synchronous senders waiting", [&] { return static_cast<double>(waiters.Size()); });
+  engine::AddLaneMetrics(metrics, dispatcher);
 
   http::Router router;
   api::RegisterRoutes(router, ctx);

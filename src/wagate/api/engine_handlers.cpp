@@ -184,38 +184,6 @@ void RegisterEngineRoutes(http::Router& router, ApiContext& ctx) {
   router.Add("GET", "/api/v1/dead-letters", [&ctx](http::Request& r, http::Responder p) { ListDeadLetters(ctx, r, p); });
   router.Add("POST", "/api/v1/dead-letters/retry", [&ctx](http::Request& r, http::Responder p) { RetryMany(ctx, r, p); });
   router.Add("POST", "/api/v1/dead-letters/{id}/retry", [&ctx](http::Request& r, http::Responder p) { RetryOne(ctx, r, p); });
-
-  // Per-lane series for Prometheus.
-  ctx.metrics.AddCollector([&ctx](std::string* out) {
-    auto lanes = ctx.dispatcher.Lanes();
-    auto family = [&](const char* name, const char* type, const char* help, auto value) {
-      *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-      for (const auto& v : lanes) *out += value(v);
-    };
-    auto series = [](const char* name, const std::string& labels, uint64_t n) {
-      return std::string(name) + "{" + labels + "} " + std::to_string(n) + "\n";
-    };
-    family("wagate_lane_queue_depth", "gauge", "Messages waiting in a lane", [&](const engine::LaneView& v) {
-      const auto& s = v.snapshot;
-      return series("wagate_lane_queue_depth", "outlet=\"" + v.outlet_id + "\"", s.ready_transactional + s.ready_bulk + s.waiting);
-    });
-    family("wagate_lane_in_flight", "gauge", "Graph requests in flight per lane", [&](const engine::LaneView& v) {
-      return series("wagate_lane_in_flight", "outlet=\"" + v.outlet_id + "\"", v.snapshot.in_flight);
-    });
-    family("wagate_lane_dispatched_total", "counter", "Messages dispatched per lane", [&](const engine::LaneView& v) {
-      return series("wagate_lane_dispatched_total", "outlet=\"" + v.outlet_id + "\"", v.snapshot.counters.dispatched);
-    });
-    family("wagate_lane_deferrals_total", "counter", "Messages held back by a limit, by reason", [&](const engine::LaneView& v) {
-      std::string l = "outlet=\"" + v.outlet_id + "\",reason=";
-      return series("wagate_lane_deferrals_total", l + "\"pair_rate\"", v.snapshot.counters.deferred_pair_rate) +
-             series("wagate_lane_deferrals_total", l + "\"messaging_tier\"", v.snapshot.counters.deferred_messaging_tier);
-    });
-    family("wagate_lane_throttled_total", "counter", "Throttling answers from Graph, by code", [&](const engine::LaneView& v) {
-      std::string l = "outlet=\"" + v.outlet_id + "\",code=";
-      return series("wagate_lane_throttled_total", l + "\"130429\"", v.snapshot.counters.throttled) +
-             series("wagate_lane_throttled_total", l + "\"131056\"", v.snapshot.counters.pair_throttled);
-    });
-  });
 }
 
 }  // namespace wagate::api

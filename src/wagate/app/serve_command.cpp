@@ -11,6 +11,7 @@
 #include "wagate/conversation/contact_windows.hpp"
 #include "wagate/core/lag_monitor.hpp"
 #include "wagate/core/log.hpp"
+#include "wagate/engine/lane_metrics.hpp"
 #include "wagate/http/server.hpp"
 #include "wagate/metrics/registry.hpp"
 #include "wagate/store/sqlite/open_sqlite.hpp"
@@ -122,7 +123,9 @@ int RunServe(const std::vector<std::string>& args) {
   core::LagMonitor stalls(kStallThresholdMs, 4096);
   engine::PacingMargin pacing_margin({s.engine_pacing_margin_ms, s.engine_pacing_margin_max_ms, 30'000},
                                      [&stalls](int64_t since_ms) { return stalls.MaxLagSinceMs(since_ms); }, clock);
-  engine::Dispatcher dispatcher(es, *stores.messages, outlets, graph, clock, waiters, windows, metrics, pacing_margin);
+  core::SystemRandom random;
+  engine::Dispatcher dispatcher(es, *stores.messages, outlets, graph, clock, random, waiters, windows, metrics,
+                                pacing_margin);
   graph::ManagementClient graph_admin({s.graph_url, s.graph_version, s.engine_graph_timeout_ms, 3000});
   templates::TemplateRegistry templates(*stores.templates, graph_admin, outlets, clock);
   templates.Load();
@@ -150,6 +153,7 @@ int RunServe(const std::vector<std::string>& args) {
   metrics.AddGauge("wagate_scheduling_stall_max_seconds", "Longest scheduling stall since start",
                    [&] { return static_cast<double>(stalls.MaxLagMs()) / 1000.0; });
   metrics.AddGauge("wagate_sync_waiters", "Synchronous senders waiting", [&] { return static_cast<double>(waiters.Size()); });
+  engine::AddLaneMetrics(metrics, dispatcher);
 
   http::Router router;
   api::RegisterRoutes(router, ctx);

@@ -1,14 +1,11 @@
 #include "wagate/engine/dispatcher.hpp"
 
-#include <future>
+#include <algorithm>
 
 #include "wagate/core/log.hpp"
 
 namespace wagate::engine {
 
-
-// How long a batch waits before trying the store again after it could not write.
-constexpr int64_t kStoreRetryMs = 1000;
 
 LaneSettings LaneSettingsFor(const tenancy::OutletCredentials& outlet, int64_t max_in_flight) {
   LaneSettings s;
@@ -20,11 +17,11 @@ LaneSettings LaneSettingsFor(const tenancy::OutletCredentials& outlet, int64_t m
 }
 
 Dispatcher::Dispatcher(EngineSettings settings, store::MessageStore& messages, const tenancy::OutletRegistry& outlets,
-                       const graph::Client& graph, const core::Clock& clock, OutcomeWaiters& waiters,
-                       const conversation::ContactWindows& windows, metrics::Registry& metrics,
+                       const graph::Sender& graph, const core::Clock& clock, core::Random& random,
+                       OutcomeWaiters& waiters, const conversation::ContactWindows& windows, metrics::Registry& metrics,
                        const PacingMargin& pacing_margin)
-    : settings_(settings), messages_(messages), outlets_(outlets), graph_(graph), clock_(clock), waiters_(waiters),
-      windows_(windows), pacing_margin_(pacing_margin) {
+    : settings_(settings), messages_(messages), outlets_(outlets), graph_(graph), clock_(clock), random_(random),
+      waiters_(waiters), windows_(windows), pacing_margin_(pacing_margin) {
   const std::string help = "Graph send attempts by outcome";
   sent_ = metrics.GetCounter("wagate_sends_total", help, "outcome=\"sent\"");
   retried_ = metrics.GetCounter("wagate_sends_total", help, "outcome=\"retry\"");
@@ -153,11 +150,6 @@ size_t Dispatcher::QueueDepth() const {
   return queued_ + in_doubt_.size();
 }
 
-double Dispatcher::Random() {
-  std::lock_guard lock(mu_);
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
-}
-
 std::optional<Dispatcher::Work> Dispatcher::TakeNext(int64_t* wake_at_us, std::vector<std::string>* tier_deferred) {
   int64_t now_us = clock_.NowUs();
   int64_t now = now_us / 1000;
@@ -206,14 +198,12 @@ void Dispatcher::RunWorker() {
       batch.push_back(std::move(*work));
     }
     if (!tier_deferred.empty()) {
-      // Make the wait visible on the message (status API) — rare: only when the tier is used up.
-      auto ids = std::make_shared<std::vector<std::string>>(std::move(tier_deferred));
+      RecordTierDeferrals(std::move(tier_deferred));
       tier_deferred.clear();
-      messages_.SetDeferredReason(std::move(*ids), "messaging_tier");
     }
     if (batch.empty()) {
       if (!in_doubt_.empty()) wake_at_us = std::min(wake_at_us, in_doubt_.begin()->first * 1000);
-      cv_.wait_for(lock, std::chrono::microseconds(std::clamp<int64_t>(wake_at_us - clock_.NowUs(), 20, 1'000'000)));
+      WaitForWork(lock, wake_at_us);
       continue;
     }
     // Another worker may serve the next lanes while this one sends.
@@ -225,6 +215,22 @@ void Dispatcher::RunWorker() {
     batch.clear();
     lock.lock();
   }
+}
+
+// Sleeps until `wake_at_us` (at least 20 µs, at most a second), or until a lane becomes due before
+// it (Enqueue, a finished send, Reconfigure), or Stop. TakeNext left no lane due before `wake_at_us`
+// at the top of the heap, so an earlier top is news.
+void Dispatcher::WaitForWork(std::unique_lock<std::mutex>& lock, int64_t wake_at_us) {
+  int64_t now_us = clock_.NowUs();
+  int64_t until_us = now_us + std::clamp<int64_t>(wake_at_us - now_us, 20, 1'000'000);
+  clock_.WaitUntil(cv_, lock, core::FromUnixUs(until_us), [&] {
+    return stopping_ || (!due_lanes_.empty() && due_lanes_.top().at_us < wake_at_us);
+  });
+}
+
+// Makes the wait visible on the message (status API) — rare: only when the tier is used up.
+void Dispatcher::RecordTierDeferrals(std::vector<std::string> message_ids) {
+  messages_.SetDeferredReason(std::move(message_ids), "messaging_tier");
 }
 
 void Dispatcher::CheckInDoubt() {
@@ -241,7 +247,7 @@ void Dispatcher::CheckInDoubt() {
   for (const auto& d : due) {
     bool resend = resend_policy || d.idempotent;
     int64_t now = clock_.NowMs();
-    // Only still-`sending` messages change: a webhook that settled it meanwhile wins.
+    // Only still-`sending` messages change: a webhook that settled one meanwhile wins.
     messages_.ResolveInDoubt(d.message_id, resend, now,
         [this, d, resend, now](core::Result<store::MessageRecord> recipient) {
           if (!recipient) return;  // settled by a webhook: nothing to do
@@ -267,176 +273,6 @@ void Dispatcher::LaneDone(const std::string& outlet_id, const std::function<void
     Schedule(lane);
   }
   cv_.notify_one();
-}
-
-void Dispatcher::ProcessBatch(std::vector<Work>& works) {
-  // 1. Claim: queued → sending in one transaction, durable before any request leaves, so a crash
-  //    leaves them in doubt rather than silently resending them.
-  int64_t now = clock_.NowMs();
-  std::vector<store::ClaimRequest> to_claim;
-  to_claim.reserve(works.size());
-  for (const Work& w : works) to_claim.push_back({w.dispatch.message.id, w.dispatch.business_initiated});
-  auto claimed = messages_.ClaimBatch(to_claim, now);
-  if (!claimed) {
-    // Nothing changed in the store (the disk is full, say): the messages are still queued there.
-    // Back into their lanes after a pause, so they go once the store writes again, without a restart.
-    core::LogWarn("engine", "could not claim messages; retrying in 1 s", {{"error", claimed.error().message}, {"messages", works.size()}});
-    for (Work& w : works) {
-      LaneDone(w.outlet_id, nullptr);
-      Enqueue(std::move(w.dispatch.message), w.outlet_id, now + kStoreRetryMs);
-    }
-    return;
-  }
-
-  const std::vector<std::optional<store::ClaimedSend>>& claims = *claimed;
-
-  // 2. Send every claimed message concurrently.
-  std::vector<graph::SendRequest> requests;
-  std::vector<size_t> sent_index;  // works[i] for requests[k]
-  std::vector<std::optional<graph::SendResult>> results(works.size());
-  for (size_t i = 0; i < works.size(); ++i) {
-    if (!claims[i]) continue;  // no longer queued (settled by a webhook, or a duplicate queue entry)
-    auto outlet = outlets_.ById(claims[i]->outlet_id);
-    if (!outlet) {
-      graph::SendResult gone;
-      gone.verdict = graph::Verdict::kFail;
-      gone.error = {0, "outlet_deleted", "the outlet of this message no longer exists"};
-      results[i] = gone;
-      continue;
-    }
-    requests.push_back(graph::SendRequest{outlet->phone_number_id, outlet->access_token, claims[i]->graph_request, nullptr});
-    sent_index.push_back(i);
-  }
-  if (!requests.empty()) {
-    // Departure slots: a slow claim commit may have bunched messages taken at an even pace. The
-    // window is one second plus the margin this machine's jitter calls for (engine/rate/pacing_margin).
-    int64_t window_us = 1'000'000 + pacing_margin_.CurrentMs() * 1000;
-    int64_t leave_at_us = clock_.NowUs();
-    std::vector<std::pair<std::shared_ptr<SendWindow>, SendWindow::Slot>> slots;
-    slots.reserve(requests.size());
-    for (size_t k = 0; k < requests.size(); ++k) {
-      std::shared_ptr<SendWindow> window = SendWindowFor(works[sent_index[k]].outlet_id);
-      window->SetWindowUs(window_us);
-      SendWindow::Slot slot = window->Reserve(clock_.NowUs());
-      leave_at_us = std::max(leave_at_us, slot.at_us);
-      slots.emplace_back(std::move(window), slot);
-    }
-    if (int64_t wait = leave_at_us - clock_.NowUs(); wait > 0) {
-      std::this_thread::sleep_for(std::chrono::microseconds(wait));
-    }
-    // Each request's departure is recorded when curl is about to write it, not before the batch
-    // starts: a thread descheduled in between would otherwise leave later than its window counts.
-    for (size_t k = 0; k < requests.size(); ++k) {
-      requests[k].on_departure = [this, &slot = slots[k]] { slot.first->Departed(slot.second, clock_.NowUs()); };
-    }
-    auto started = std::chrono::steady_clock::now();
-    std::vector<graph::SendResult> answers = graph_.SendBatch(requests);
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    for (size_t k = 0; k < answers.size(); ++k) {
-      latency_->Observe(secs);
-      results[sent_index[k]] = std::move(answers[k]);
-    }
-  }
-
-  // 3. Decide each outcome; the lane learns of throttling at once.
-  int64_t done_at = clock_.NowMs();
-  struct Decision {
-    enum Kind { kNone, kSent, kRetry, kFail } kind = kNone;
-    int64_t next_at = 0;
-    const char* reason = nullptr;
-    std::optional<store::MessageRecord> settled;  // a failure that a status webhook had already overtaken
-  };
-  std::vector<Decision> decisions(works.size());
-  for (size_t i = 0; i < works.size(); ++i) {
-    const Work& w = works[i];
-    if (!results[i]) {
-      LaneDone(w.outlet_id, nullptr);
-      continue;
-    }
-    const graph::SendResult& r = *results[i];
-    const std::string& id = w.dispatch.message.id;
-    if (r.verdict == graph::Verdict::kAccepted) {
-      sent_->Inc();
-      decisions[i].kind = Decision::kSent;
-      LaneDone(w.outlet_id, nullptr);
-      continue;
-    }
-    bool throttled = r.verdict == graph::Verdict::kThrottled;
-    bool transient = throttled || r.verdict == graph::Verdict::kRetry;
-    // Throttling answers slow the lane instead of spending the budget meant for real failures.
-    RetryPolicy policy = settings_.retry;
-    if (throttled) policy.max_attempts += settings_.throttle_extra_attempts;
-    std::optional<int64_t> delay = transient ? policy.NextDelayMs(claims[i]->attempts, Random()) : std::nullopt;
-    if (delay && r.retry_after_ms) delay = std::max(*delay, *r.retry_after_ms);
-    LaneDone(w.outlet_id, [&](engine::Lane& lane) {
-      if (!throttled) return;
-      if (r.error.code == 131056) {
-        lane.PairThrottle(w.dispatch.message.recipient, done_at, delay.value_or(settings_.retry.base_delay_ms));
-      } else {
-        lane.Throttle(done_at + std::max(settings_.throttle_pause_ms, r.retry_after_ms.value_or(0)));
-      }
-    });
-    if (delay) {
-      (throttled ? throttled_ : retried_)->Inc();
-      core::LogInfo("engine", "send failed; will retry",
-                    {{"message_id", id}, {"attempt", claims[i]->attempts}, {"delay_ms", *delay},
-                     {"http_status", r.http_status}, {"graph_code", r.error.code}});
-      decisions[i] = {Decision::kRetry, done_at + *delay,
-                      throttled ? (r.error.code == 131056 ? "pair_rate" : "throttled") : nullptr, std::nullopt};
-    } else {
-      failed_->Inc();
-      core::LogWarn("engine", "send failed for good",
-                    {{"message_id", id}, {"attempts", claims[i]->attempts}, {"verdict", graph::ToString(r.verdict)},
-                     {"http_status", r.http_status}, {"graph_code", r.error.code}});
-      decisions[i].kind = Decision::kFail;
-    }
-  }
-
-  // 4. Record every outcome in one transaction, then re-queue retries and answer synchronous callers.
-  std::vector<store::SendOutcome> outcomes;
-  std::vector<size_t> outcome_of(works.size(), SIZE_MAX);  // index into outcomes, per work
-  for (size_t i = 0; i < works.size(); ++i) {
-    const std::string& id = works[i].dispatch.message.id;
-    switch (decisions[i].kind) {
-      case Decision::kSent:
-        outcomes.push_back({id, store::SendOutcome::Kind::kSent, results[i]->wamid, 0, {}, std::nullopt});
-        break;
-      case Decision::kRetry:
-        outcomes.push_back({id, store::SendOutcome::Kind::kRetry, "", decisions[i].next_at, results[i]->error,
-                            decisions[i].reason ? std::optional<std::string>(decisions[i].reason) : std::nullopt});
-        break;
-      case Decision::kFail:
-        outcomes.push_back({id, store::SendOutcome::Kind::kFailed, "", 0, results[i]->error, std::nullopt});
-        break;
-      case Decision::kNone: continue;
-    }
-    outcome_of[i] = outcomes.size() - 1;
-  }
-  auto recorded = messages_.RecordOutcomes(outcomes, done_at);
-  // The requests went out: their outcomes must be stored, or a restart would find them in doubt.
-  // While the store cannot write (a full disk), keep them and try again until it can or we stop.
-  while (!recorded.ok() && !Stopping()) {
-    core::LogError("engine", "could not record send outcomes; retrying in 1 s",
-                   {{"error", recorded.error().message}, {"messages", works.size()}});
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::milliseconds(kStoreRetryMs), [this] { return stopping_; });
-    lock.unlock();
-    recorded = messages_.RecordOutcomes(outcomes, done_at);
-  }
-  if (!recorded.ok()) return;  // stopping: the claims stay `sending`, in doubt at the next start
-  for (size_t i = 0; i < works.size(); ++i) {
-    // A failure that a status webhook had already overtaken: the message stays sent.
-    if (outcome_of[i] != SIZE_MAX) decisions[i].settled = std::move((*recorded)[outcome_of[i]]);
-    const Decision& d = decisions[i];
-    const std::string& id = works[i].dispatch.message.id;
-    if (d.kind == Decision::kRetry) Enqueue(works[i].dispatch.message, works[i].outlet_id, d.next_at);
-    if (d.kind == Decision::kSent) waiters_.Complete(id, Outcome{true, results[i]->wamid, done_at, claims[i]->attempts, {}});
-    if (d.kind == Decision::kFail && d.settled) {
-      waiters_.Complete(id, Outcome{true, *d.settled->wamid, d.settled->sent_at.value_or(done_at), claims[i]->attempts, {}});
-    } else if (d.kind == Decision::kFail) {
-      waiters_.Complete(id, Outcome{false, "", 0, claims[i]->attempts, results[i]->error});
-    }
-  }
 }
 
 }  // namespace wagate::engine

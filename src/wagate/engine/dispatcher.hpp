@@ -10,41 +10,25 @@
 #include <memory>
 #include <mutex>
 #include <queue>
-#include <random>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "wagate/core/clock.hpp"
+#include "wagate/conversation/contact_windows.hpp"
+#include "wagate/core/random.hpp"
+#include "wagate/engine/engine_settings.hpp"
 #include "wagate/engine/lane.hpp"
 #include "wagate/engine/outcome_waiters.hpp"
 #include "wagate/engine/rate/pacing_margin.hpp"
 #include "wagate/engine/rate/send_window.hpp"
-#include "wagate/engine/retry_policy.hpp"
-#include "wagate/graph/client.hpp"
-#include "wagate/conversation/contact_windows.hpp"
+#include "wagate/graph/sender.hpp"
 #include "wagate/metrics/registry.hpp"
 #include "wagate/store/message_store.hpp"
 #include "wagate/tenancy/outlet_registry.hpp"
 
 namespace wagate::engine {
-
-enum class InDoubtPolicy {
-  kMarkUnknown,  // default: never resend blindly; surface as `unknown`
-  kResend,       // resend when no status webhook settled it within the timeout
-};
-
-struct EngineSettings {
-  int workers = 16;  // concurrent Graph requests in all
-  RetryPolicy retry;
-  int64_t in_doubt_timeout_ms = 60000;
-  InDoubtPolicy in_doubt_policy = InDoubtPolicy::kMarkUnknown;
-  int64_t lane_max_in_flight = 64;
-  int64_t throttle_pause_ms = 1000;      // a lane's pause after 130429 / 429 without Retry-After
-  int64_t throttle_extra_attempts = 16;  // throttling answers do not use up the transient-error budget
-  int64_t batch_size = 32;  // messages a worker claims, sends (concurrently) and records together
-};
 
 // A lane's state for the API and /metrics.
 struct LaneView {
@@ -53,11 +37,12 @@ struct LaneView {
   LaneSettings settings;
 };
 
-// Threads: `workers` sender threads plus the callers of Enqueue (any thread).
+// Threads: `workers` sender threads plus the callers of Enqueue (any thread). Every wait goes
+// through `clock` and every random choice through `random`, so a test drives it in simulated time.
 class Dispatcher final {
  public:
   Dispatcher(EngineSettings settings, store::MessageStore& messages, const tenancy::OutletRegistry& outlets,
-             const graph::Client& graph, const core::Clock& clock, OutcomeWaiters& waiters,
+             const graph::Sender& graph, const core::Clock& clock, core::Random& random, OutcomeWaiters& waiters,
              const conversation::ContactWindows& windows, metrics::Registry& metrics,
              const PacingMargin& pacing_margin);
   ~Dispatcher();
@@ -95,8 +80,24 @@ class Dispatcher final {
     bool idempotent = false;  // mark-as-read: sending it twice changes nothing, so it is just resent
   };
 
+  // A batch on its way through ProcessBatch's steps (dispatcher_batch.cpp).
+  struct Attempt;
+  struct Batch;
+  using Departures = std::vector<std::pair<std::shared_ptr<SendWindow>, SendWindow::Slot>>;
+
   void RunWorker();
+  void WaitForWork(std::unique_lock<std::mutex>& lock, int64_t wake_at_us);  // under mu_
+  // Claim, send (Depart paces it), decide, record, answer. Of these only Claim and Record touch the
+  // store; so do Start, CheckInDoubt and RecordTierDeferrals, and nothing else.
   void ProcessBatch(std::vector<Work>& works);
+  bool Claim(Batch& batch);
+  void Send(Batch& batch);
+  void Depart(std::vector<graph::SendRequest>& requests, const std::vector<std::string>& outlet_ids,
+              Departures* departures);
+  void DecideAll(Batch& batch);
+  bool Record(Batch& batch);
+  void Answer(Batch& batch);
+  void RecordTierDeferrals(std::vector<std::string> message_ids);
   engine::Lane& LaneFor(const std::string& outlet_id);  // under mu_
   std::shared_ptr<SendWindow> SendWindowFor(const std::string& outlet_id);
   void Schedule(engine::Lane& lane);  // under mu_
@@ -104,13 +105,13 @@ class Dispatcher final {
   void CheckInDoubt();
   bool Stopping() const;
   void LaneDone(const std::string& outlet_id, const std::function<void(engine::Lane&)>& also);
-  double Random();
 
   EngineSettings settings_;
   store::MessageStore& messages_;
   const tenancy::OutletRegistry& outlets_;
-  const graph::Client& graph_;
+  const graph::Sender& graph_;
   const core::Clock& clock_;
+  core::Random& random_;
   OutcomeWaiters& waiters_;
   const conversation::ContactWindows& windows_;
   const PacingMargin& pacing_margin_;
@@ -122,7 +123,6 @@ class Dispatcher final {
   std::priority_queue<LaneSlot, std::vector<LaneSlot>, std::greater<>> due_lanes_;
   size_t queued_ = 0;
   std::multimap<int64_t, InDoubt> in_doubt_;  // by deadline
-  std::mt19937_64 rng_{std::random_device{}()};
   bool stopping_ = false;
   std::vector<std::thread> threads_;
   std::atomic<size_t> in_flight_{0};

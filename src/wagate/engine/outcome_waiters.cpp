@@ -63,8 +63,12 @@ void OutcomeWaiters::RunTimer() {
       cb(id, std::nullopt);
       lock.lock();
     }
-    // Poll at most every 100 ms so a fake clock moved by tests is noticed too.
-    cv_.wait_for(lock, std::chrono::milliseconds(100));
+    // Until the earliest deadline, one registered earlier than it, or Stop. Waiting through the
+    // clock lets a fake clock moved by tests wake this thread: no polling.
+    core::TimePoint next = deadlines_.empty() ? core::TimePoint::max() : core::FromUnixMs(deadlines_.begin()->first);
+    clock_.WaitUntil(cv_, lock, next, [&] {
+      return stopping_ || (!deadlines_.empty() && core::FromUnixMs(deadlines_.begin()->first) < next);
+    });
   }
 }
 

@@ -9,7 +9,7 @@
 namespace wagate::engine {
 namespace {
 
-// Waits for a condition with a deadline (the timer thread polls the fake clock every 100 ms).
+// Waits for a condition with a deadline (the timer thread runs on its own; Advance wakes it).
 template <typename Fn>
 bool Eventually(Fn fn) {
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);

@@ -156,6 +156,7 @@ SendResult InterpretResponse(int http_status, const std::string& body) {
     r.error = {0, "HTTP " + std::to_string(http_status), body.substr(0, 200)};
   }
   r.verdict = Classify(http_status, code);
+  r.throttle = ClassifyThrottle(http_status, code);
   return r;
 }
 

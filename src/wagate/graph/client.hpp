@@ -2,13 +2,12 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "wagate/graph/error_classifier.hpp"
+#include "wagate/graph/sender.hpp"
 #include "wagate/core/graph_error.hpp"
 
 namespace wagate::graph {
@@ -20,32 +19,15 @@ struct ClientSettings {
   int64_t connect_timeout_ms = 3000;
 };
 
-struct SendResult {
-  Verdict verdict = Verdict::kRetry;
-  int http_status = 0;          // 0: no answer (connection error or timeout)
-  std::string wamid;            // when accepted
-  core::GraphError error;      // Meta's code/title/details, or ours for transport errors
-  std::optional<int64_t> retry_after_ms;  // from a Retry-After header
-};
-
-struct SendRequest {
-  std::string phone_number_id;
-  std::string access_token;
-  std::string body;
-  // Called on the sending thread when the request is about to be written to its connection
-  // (connected, nothing sent yet): the closest to the wire libcurl tells. Pacing counts from here.
-  std::function<void()> on_departure;
-};
-
 // Thread-safe: each calling thread keeps its own curl handles (and so its own keep-alive connections).
-class Client final {
+class Client final : public Sender {
  public:
   explicit Client(ClientSettings settings) : settings_(std::move(settings)) {}
   SendResult SendMessage(const std::string& phone_number_id, const std::string& access_token,
                          const std::string& body) const;
   // Sends all requests concurrently (curl multi) and returns their results in the same order; every
   // request has the same deadline as a single one.
-  std::vector<SendResult> SendBatch(const std::vector<SendRequest>& requests) const;
+  std::vector<SendResult> SendBatch(const std::vector<SendRequest>& requests) const override;
 
  private:
   ClientSettings settings_;

@@ -33,6 +33,11 @@ Verdict Classify(int http_status, std::optional<int64_t> code) {
   return Verdict::kFail;
 }
 
+ThrottleScope ClassifyThrottle(int http_status, std::optional<int64_t> code) {
+  if (Classify(http_status, code) != Verdict::kThrottled) return ThrottleScope::kNone;
+  return code == 131056 ? ThrottleScope::kPair : ThrottleScope::kNumber;
+}
+
 const char* ToString(Verdict v) {
   switch (v) {
     case Verdict::kAccepted: return "accepted";

@@ -36,3 +36,15 @@ TEST(ErrorClassifier, TransportFailuresAndServerErrorsRetry) {
 }
 
 }  // namespace wagate::graph
+
+namespace wagate::graph {
+
+TEST(ErrorClassifier, ThrottlingNamesWhomItSlows) {
+  EXPECT_EQ(ClassifyThrottle(400, 131056), ThrottleScope::kPair);
+  EXPECT_EQ(ClassifyThrottle(400, 130429), ThrottleScope::kNumber);
+  EXPECT_EQ(ClassifyThrottle(429, std::nullopt), ThrottleScope::kNumber);
+  EXPECT_EQ(ClassifyThrottle(500, 131000), ThrottleScope::kNone);
+  EXPECT_EQ(ClassifyThrottle(200, std::nullopt), ThrottleScope::kNone);
+}
+
+}  // namespace wagate::graph

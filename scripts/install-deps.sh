@@ -6,7 +6,7 @@ PACKAGES=(
   libboost-dev libboost-system-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
   libphonenumber-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
   nginx-light wrk sqlite3
-  clang systemd
+  clang clang-format clang-tidy systemd
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -100,7 +100,6 @@ void UpdateOutlet(ApiContext& ctx, http::Request& req, http::Responder respond) 
   if (!f.ok()) return respond(http::ErrorResponse(f.error()));
   auto updated = ctx.admin.UpdateOutlet(req.params["id"], req.params["oid"], patch);
   if (!updated) return respond(http::ErrorResponse(updated.error()));
-  ctx.dispatcher.Reconfigure(updated->id);  // the lane's limits change at once
   respond(http::JsonResponse(200, OutletJson(ctx, *updated)));
 }
 
@@ -124,7 +123,6 @@ void CreateOutlet(ApiContext& ctx, http::Request& req, http::Responder respond) 
   if (!f.ok()) return respond(http::ErrorResponse(f.error()));
   auto created = ctx.admin.CreateOutlet(req.params["id"], o);
   if (!created) return respond(http::ErrorResponse(created.error()));
-  ctx.templates.RequestSync(created->waba_id);  // the registry knows the new WABA's templates soon
   respond(http::JsonResponse(201, OutletJson(ctx, *created)));
 }
 

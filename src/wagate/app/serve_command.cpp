@@ -133,6 +133,10 @@ int RunServe(const std::vector<std::string>& args) {
   inbound::Processor processor(*stores.journal, *stores.contacts, clock, metrics, outlets, windows, &templates);
   messaging::SendService sender(*stores.messages, outlets, dispatcher, windows, templates, clock);
 
+  admin.AddOutletObserver([&dispatcher, &templates](const store::OutletRecord& o, tenancy::OutletChange change) {
+    if (change == tenancy::OutletChange::kLimitsChanged) dispatcher.Reconfigure(o.id);  // the lane's limits change at once
+    if (change == tenancy::OutletChange::kCreated) templates.RequestSync(o.waba_id);    // learn the WABA's templates soon
+  });
   messaging::DeadLetters dead_letters(*stores.messages, dispatcher, clock);
 
   api::ApiContext ctx{*stores.messages, *stores.templates, *stores.journal, *stores.health, dead_letters,

@@ -81,6 +81,7 @@ core::Result<store::OutletRecord> AdminService::CreateOutlet(const std::string& 
   core::Status s = store_.CreateOutlet(o);
   if (!s.ok()) return s.error();
   outlets_.Put(o);
+  NotifyOutlet(o, OutletChange::kCreated);
   core::LogInfo("tenancy", "outlet created", {{"tenant_id", tenant_id}, {"outlet_id", o.id}, {"phone_number_id", o.phone_number_id}});
   return o;
 }
@@ -118,6 +119,7 @@ core::Result<store::OutletRecord> AdminService::UpdateOutlet(const std::string& 
   if (!result) return result.error();
   const store::OutletRecord& updated = *result;
   outlets_.Put(updated);
+  NotifyOutlet(updated, OutletChange::kLimitsChanged);
   core::LogInfo("tenancy", "outlet limits changed", {{"outlet_id", id}, {"throughput_mps", updated.throughput_mps}});
   return updated;
 }
@@ -143,6 +145,10 @@ core::Status AdminService::DeleteApiKey(const std::string& tenant_id, const std:
   core::Status s = store_.DeleteApiKey(tenant_id, id);
   if (s.ok()) keys_.RemoveKey(id);
   return s;
+}
+
+void AdminService::NotifyOutlet(const store::OutletRecord& o, OutletChange change) const {
+  for (const auto& observer : observers_) observer(o, change);
 }
 
 std::string AdminService::MaskedSecret(const std::string& sealed) const {

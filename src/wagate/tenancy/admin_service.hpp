@@ -2,6 +2,7 @@
 // registries in step with the store. Knows nothing of HTTP.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,12 +47,21 @@ struct TenantView {
   int64_t used_this_month = 0;
 };
 
+// What happened to an outlet, for the parts of the gateway that keep state per outlet.
+enum class OutletChange { kCreated, kLimitsChanged };
+using OutletObserver = std::function<void(const store::OutletRecord&, OutletChange)>;
+
 // Thread-safe. Read operations check that `who` may see the tenant and answer not_found otherwise.
 class AdminService final {
  public:
   AdminService(store::TenantStore& store, const security::SecretBox& box, OutletRegistry& outlets, KeyRegistry& keys,
                const core::Clock& clock)
       : store_(store), box_(box), outlets_(outlets), keys_(keys), clock_(clock) {}
+
+  // Told of every outlet change after it is stored, on the caller's thread, whichever path made it
+  // (the engine reconfigures the lane, the template registry learns a new WABA). Register at start-up,
+  // before the API serves.
+  void AddOutletObserver(OutletObserver observer) { observers_.push_back(std::move(observer)); }
 
   // Fills the registries from the store at start-up; fails when secrets cannot be opened (the
   // master key changed).
@@ -77,7 +87,10 @@ class AdminService final {
 
  private:
   bool TenantExists(const std::string& id);
+  void NotifyOutlet(const store::OutletRecord& o, OutletChange change) const;
+
   store::TenantStore& store_;
+  std::vector<OutletObserver> observers_;
   const security::SecretBox& box_;
   OutletRegistry& outlets_;
   KeyRegistry& keys_;

@@ -49,7 +49,7 @@ TEST(TemplateStoreTest, PagesForwardAndBackWithFilters) {
   TemplateStore store("");
   std::vector<TemplateRecord> added;
   for (int i = 0; i < 5; ++i) added.push_back(*store.Add(Record("100", "t" + std::to_string(i), "en")));
-  store.Add(Record("200", "other", "en"));
+  ASSERT_TRUE(store.Add(Record("200", "other", "en")).ok());
   TemplateQuery q = Query("100", 2);
   TemplatePage page = store.List(q);
   ASSERT_EQ(page.items.size(), 2u);
@@ -93,7 +93,7 @@ TEST(TemplateStoreTest, DeleteByNameOrId) {
   TemplateStore store("");
   auto en = *store.Add(Record("100", "promo", "en"));
   auto de = *store.Add(Record("100", "promo", "de"));
-  store.Add(Record("100", "promo", "fr"));
+  ASSERT_TRUE(store.Add(Record("100", "promo", "fr")).ok());
   EXPECT_EQ(*store.Delete("100", "promo", en.id), 1u);
   EXPECT_FALSE(store.Get(en.id).has_value());
   EXPECT_EQ(store.Delete("100", "promo", en.id).error().kind, core::ErrorKind::kNotFound);

@@ -29,7 +29,7 @@ Database::Database(DatabaseSettings settings) : settings_(std::move(settings)) {
   writer_conn_->Exec("PRAGMA journal_mode=WAL");
   writer_conn_->Exec("PRAGMA synchronous=FULL");
   writer_conn_->Exec("PRAGMA foreign_keys=ON");
-  writer_conn_->Exec("PRAGMA wal_autocheckpoint=0");  // see RunCheckpointer
+  writer_conn_->Exec("PRAGMA wal_autocheckpoint=0");  // see Checkpoint
   Migrate();
   checkpoint_conn_ = std::make_unique<Connection>(settings_.path, false);
   for (int i = 0; i < std::max(1, settings_.readers); ++i) {
@@ -37,22 +37,17 @@ Database::Database(DatabaseSettings settings) : settings_(std::move(settings)) {
     free_readers_.push_back(readers_.back().get());
   }
   writer_ = std::thread([this] { RunWriter(); });
-  checkpointer_ = std::thread([this] { RunCheckpointer(); });
+  checkpointer_ = std::make_unique<core::Worker>("checkpoint", clock_, std::chrono::milliseconds(500),
+                                                 [this] { Checkpoint(); });
+  checkpointer_->Start();
 }
 
-void Database::RunCheckpointer() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(500));
-    if (stopping_) break;
-    lock.unlock();
-    try {
-      // PASSIVE: copies what no reader needs back into the database without blocking the writer.
-      checkpoint_conn_->Exec("PRAGMA wal_checkpoint(PASSIVE)");
-    } catch (const StoreError& e) {
-      core::LogWarn("store", "checkpoint failed", {{"error", e.what()}});
-    }
-    lock.lock();
+// PASSIVE: copies what no reader needs back into the database without blocking the writer.
+void Database::Checkpoint() {
+  try {
+    checkpoint_conn_->Exec("PRAGMA wal_checkpoint(PASSIVE)");
+  } catch (const StoreError& e) {
+    core::LogWarn("store", "checkpoint failed", {{"error", e.what()}});
   }
 }
 
@@ -185,9 +180,8 @@ void Database::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
-  checkpoint_cv_.notify_all();
-  if (writer_.joinable()) writer_.join();
-  if (checkpointer_.joinable()) checkpointer_.join();
+  if (writer_.joinable()) writer_.join();  // the writer finishes every queued job first
+  if (checkpointer_) checkpointer_->Stop();
   try {
     checkpoint_conn_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");  // leave a small WAL behind
   } catch (const StoreError&) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "wagate/core/result.hpp"
+#include "wagate/core/worker.hpp"
 #include "wagate/store/sqlite/sqlite.hpp"
 
 namespace wagate::store::sqlite {
@@ -85,11 +86,12 @@ class Database final {
   bool stopping_ = false;
   std::atomic<bool> writable_{true};
   std::thread writer_;
-  // WAL checkpoints run here, not on the writer, so commits never wait for them.
-  void RunCheckpointer();
+  // WAL checkpoints run on their own worker, not on the writer, so commits never wait for them.
+  // Stopping lets a checkpoint in progress finish; Stop() then truncates the WAL once more.
+  void Checkpoint();
+  core::SystemClock clock_;  // the checkpoints' pace only: nothing stored depends on it
   std::unique_ptr<Connection> checkpoint_conn_;
-  std::thread checkpointer_;
-  std::condition_variable checkpoint_cv_;
+  std::unique_ptr<core::Worker> checkpointer_;
 };
 
 }  // namespace wagate::store::sqlite

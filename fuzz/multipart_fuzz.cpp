@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto parts = wagate::http::ParseMultipart(content_type, body)) {
     for (const auto& p : *parts) {
       // Every part must point into the body it came from.
-      if (!p.data.empty() && (p.data.data() < body.data() || p.data.data() + p.data.size() > body.data() + body.size())) {
+      if (!p.data.empty() &&
+          (p.data.data() < body.data() || p.data.data() + p.data.size() > body.data() + body.size())) {
         __builtin_trap();
       }
     }

@@ -39,7 +39,10 @@ Json OutletJson(const ApiContext& ctx, const store::OutletRecord& o) {
 }
 
 Json KeyJson(const store::ApiKeyRecord& k) {
-  return {{"id", k.id}, {"tenant_id", k.tenant_id}, {"name", k.name}, {"prefix", k.prefix},
+  return {{"id", k.id},
+          {"tenant_id", k.tenant_id},
+          {"name", k.name},
+          {"prefix", k.prefix},
           {"created_at", core::FormatIso8601(k.created_at)}};
 }
 
@@ -70,8 +73,8 @@ tenancy::OutletPatch ReadLimits(core::ObjectReader& f, const Json& body, tenancy
   p.pair_burst = f.Int("pair_burst", false, 0, 1000);
   p.pair_interval_ms = f.Int("pair_interval_ms", false, 100, 3'600'000);
   if (body.contains("messaging_tier")) {
-    p.messaging_tier = body["messaging_tier"].is_null() ? std::optional<int64_t>()
-                                                         : f.Int("messaging_tier", true, 1, 1'000'000'000);
+    p.messaging_tier =
+        body["messaging_tier"].is_null() ? std::optional<int64_t>() : f.Int("messaging_tier", true, 1, 1'000'000'000);
   }
   p.window_policy = f.String("window_policy", false, 16, 0);
   if (f.ok() && p.window_policy && *p.window_policy != "allow" && *p.window_policy != "reject") {
@@ -168,37 +171,45 @@ http::Handler AdminDelete(ApiContext& ctx, Fn fn) {
 
 void RegisterAdminRoutes(http::Router& router, ApiContext& ctx) {
   router.Add("POST", "/api/v1/tenants", [&ctx](http::Request& r, http::Responder p) { CreateTenant(ctx, r, p); });
-  router.Add("GET", "/api/v1/tenants", WithPrincipal(ctx, [&ctx](const tenancy::Principal& who, http::Request&, http::Responder respond) {
+  router.Add("GET", "/api/v1/tenants",
+             WithPrincipal(ctx, [&ctx](const tenancy::Principal& who, http::Request&, http::Responder respond) {
                Json list = Json::array();
                for (const auto& t : ctx.admin.ListTenants(who)) list.push_back(TenantJson(t));
                respond(http::JsonResponse(200, {{"tenants", list}}));
              }));
-  router.Add("GET", "/api/v1/tenants/{id}", WithPrincipal(ctx, [&ctx](const tenancy::Principal& who, http::Request& req, http::Responder respond) {
+  router.Add("GET", "/api/v1/tenants/{id}",
+             WithPrincipal(ctx, [&ctx](const tenancy::Principal& who, http::Request& req, http::Responder respond) {
                auto t = ctx.admin.GetTenant(who, req.params["id"]);
                respond(t ? http::JsonResponse(200, TenantJson(*t)) : http::ErrorResponse(t.error()));
              }));
   router.Add("DELETE", "/api/v1/tenants/{id}",
              AdminDelete(ctx, [&ctx](http::Request& req) { return ctx.admin.DeleteTenant(req.params["id"]); }));
 
-  router.Add("POST", "/api/v1/tenants/{id}/outlets", [&ctx](http::Request& r, http::Responder p) { CreateOutlet(ctx, r, p); });
-  router.Add("GET", "/api/v1/tenants/{id}/outlets", WithPrincipal(ctx, [&ctx](const tenancy::Principal& who, http::Request& req, http::Responder respond) {
+  router.Add("POST", "/api/v1/tenants/{id}/outlets",
+             [&ctx](http::Request& r, http::Responder p) { CreateOutlet(ctx, r, p); });
+  router.Add("GET", "/api/v1/tenants/{id}/outlets",
+             WithPrincipal(ctx, [&ctx](const tenancy::Principal& who, http::Request& req, http::Responder respond) {
                auto list = ctx.admin.ListOutlets(who, req.params["id"]);
                if (!list) return respond(http::ErrorResponse(list.error()));
                Json out = Json::array();
                for (const auto& o : *list) out.push_back(OutletJson(ctx, o));
                respond(http::JsonResponse(200, {{"outlets", out}}));
              }));
-  router.Add("GET", "/api/v1/tenants/{id}/outlets/{oid}", WithPrincipal(ctx, [&ctx](const tenancy::Principal& who, http::Request& req, http::Responder respond) {
+  router.Add("GET", "/api/v1/tenants/{id}/outlets/{oid}",
+             WithPrincipal(ctx, [&ctx](const tenancy::Principal& who, http::Request& req, http::Responder respond) {
                auto o = ctx.admin.GetOutlet(who, req.params["id"], req.params["oid"]);
                respond(o ? http::JsonResponse(200, OutletJson(ctx, *o)) : http::ErrorResponse(o.error()));
              }));
-  router.Add("PATCH", "/api/v1/tenants/{id}/outlets/{oid}", [&ctx](http::Request& r, http::Responder p) { UpdateOutlet(ctx, r, p); });
+  router.Add("PATCH", "/api/v1/tenants/{id}/outlets/{oid}",
+             [&ctx](http::Request& r, http::Responder p) { UpdateOutlet(ctx, r, p); });
   router.Add("DELETE", "/api/v1/tenants/{id}/outlets/{oid}", AdminDelete(ctx, [&ctx](http::Request& req) {
                return ctx.admin.DeleteOutlet(req.params["id"], req.params["oid"]);
              }));
 
-  router.Add("POST", "/api/v1/tenants/{id}/api-keys", [&ctx](http::Request& r, http::Responder p) { CreateApiKey(ctx, r, p); });
-  router.Add("GET", "/api/v1/tenants/{id}/api-keys", WithPrincipal(ctx, [&ctx](const tenancy::Principal& who, http::Request& req, http::Responder respond) {
+  router.Add("POST", "/api/v1/tenants/{id}/api-keys",
+             [&ctx](http::Request& r, http::Responder p) { CreateApiKey(ctx, r, p); });
+  router.Add("GET", "/api/v1/tenants/{id}/api-keys",
+             WithPrincipal(ctx, [&ctx](const tenancy::Principal& who, http::Request& req, http::Responder respond) {
                auto list = ctx.admin.ListApiKeys(who, req.params["id"]);
                if (!list) return respond(http::ErrorResponse(list.error()));
                Json out = Json::array();

@@ -10,12 +10,12 @@
 #include "wagate/engine/dispatcher.hpp"
 #include "wagate/inbound/processor.hpp"
 #include "wagate/media/media_service.hpp"
+#include "wagate/messaging/dead_letters.hpp"
 #include "wagate/messaging/send_service.hpp"
 #include "wagate/metrics/registry.hpp"
-#include "wagate/messaging/dead_letters.hpp"
 #include "wagate/store/stores.hpp"
-#include "wagate/tenancy/admin_service.hpp"
 #include "wagate/templates/template_registry.hpp"
+#include "wagate/tenancy/admin_service.hpp"
 
 namespace wagate::api {
 
@@ -45,7 +45,7 @@ struct ApiContext {
   // client's pace): per tenant and in all.
   ConcurrencySlots upload_slots{4, 16};
   ConcurrencySlots download_slots{4, 12};
-  const core::LagMonitor* stalls = nullptr;            // this process's scheduling stalls
+  const core::LagMonitor* stalls = nullptr;             // this process's scheduling stalls
   const engine::PacingMargin* pacing_margin = nullptr;  // the send window's current jitter margin
 };
 

@@ -14,7 +14,8 @@ core::Result<tenancy::Principal> Authenticate(const ApiContext& ctx, const http:
 core::Result<tenancy::Principal> RequireAdmin(const ApiContext& ctx, const http::Request& req) {
   auto who = Authenticate(ctx, req);
   if (!who) return who;
-  if (!who->is_admin) return core::Error{core::ErrorKind::kForbidden, "forbidden", "this operation needs the admin key"};
+  if (!who->is_admin)
+    return core::Error{core::ErrorKind::kForbidden, "forbidden", "this operation needs the admin key"};
   return who;
 }
 

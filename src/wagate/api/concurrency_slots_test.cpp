@@ -15,7 +15,7 @@ TEST(ConcurrencySlotsTest, CapsEachTenantAndTheWhole) {
   ASSERT_TRUE(b1);
   EXPECT_EQ(slots.TryTake("c"), nullptr);  // the whole at its cap
   EXPECT_EQ(slots.InUse(), 3u);
-  a1.reset();  // a finished: its slot is free for anyone
+  a1.reset();                       // a finished: its slot is free for anyone
   EXPECT_TRUE(slots.TryTake("c"));  // taken and freed at once (the ticket is not kept)
   auto a3 = slots.TryTake("a");
   EXPECT_TRUE(a3);

@@ -13,10 +13,11 @@ using http::Json;
 
 Json LaneJson(const std::string& outlet_id, const std::optional<engine::LaneView>& v) {
   if (!v) {
-    return {{"outlet_id", outlet_id}, {"queued", 0}, {"ready_transactional", 0}, {"ready_bulk", 0},
-            {"waiting", 0}, {"in_flight", 0}, {"paused_until", nullptr}, {"dispatched", 0},
-            {"deferrals", {{"pair_rate", 0}, {"messaging_tier", 0}}}, {"throttled_130429", 0},
-            {"throttled_131056", 0}, {"tier_used", 0}};
+    return {
+        {"outlet_id", outlet_id},  {"queued", 0},           {"ready_transactional", 0},
+        {"ready_bulk", 0},         {"waiting", 0},          {"in_flight", 0},
+        {"paused_until", nullptr}, {"dispatched", 0},       {"deferrals", {{"pair_rate", 0}, {"messaging_tier", 0}}},
+        {"throttled_130429", 0},   {"throttled_131056", 0}, {"tier_used", 0}};
   }
   const auto& s = v->snapshot;
   return {{"outlet_id", outlet_id},
@@ -27,15 +28,17 @@ Json LaneJson(const std::string& outlet_id, const std::optional<engine::LaneView
           {"in_flight", s.in_flight},
           {"paused_until", s.paused_until_ms ? Json(core::FormatIso8601(s.paused_until_ms)) : Json(nullptr)},
           {"dispatched", s.counters.dispatched},
-          {"deferrals", {{"pair_rate", s.counters.deferred_pair_rate}, {"messaging_tier", s.counters.deferred_messaging_tier}}},
+          {"deferrals",
+           {{"pair_rate", s.counters.deferred_pair_rate}, {"messaging_tier", s.counters.deferred_messaging_tier}}},
           {"throttled_130429", s.counters.throttled},
           {"throttled_131056", s.counters.pair_throttled},
           {"tier_used", s.tier_used},
-          {"limits", {{"throughput_mps", v->settings.throughput_mps},
-                      {"pair_burst", v->settings.pair.burst},
-                      {"pair_interval_ms", v->settings.pair.interval_ms},
-                      {"messaging_tier", v->settings.messaging_tier ? Json(*v->settings.messaging_tier) : Json(nullptr)},
-                      {"max_in_flight", v->settings.max_in_flight}}}};
+          {"limits",
+           {{"throughput_mps", v->settings.throughput_mps},
+            {"pair_burst", v->settings.pair.burst},
+            {"pair_interval_ms", v->settings.pair.interval_ms},
+            {"messaging_tier", v->settings.messaging_tier ? Json(*v->settings.messaging_tier) : Json(nullptr)},
+            {"max_in_flight", v->settings.max_in_flight}}}};
 }
 
 void GetLane(ApiContext& ctx, http::Request& req, http::Responder respond) {
@@ -116,9 +119,8 @@ void ListDeadLetters(ApiContext& ctx, http::Request& req, http::Responder respon
 void Requeue(ApiContext& ctx, std::vector<store::MessageRecord> candidates, http::Responder respond) {
   ctx.dead_letters.Requeue(std::move(candidates), [respond](core::Result<messaging::RequeueReport> r) {
     if (!r) return respond(http::ErrorResponse(r.error()));
-    respond(http::JsonResponse(200, {{"retried", r->requeued.size()},
-                                     {"skipped", r->skipped},
-                                     {"message_ids", r->requeued}}));
+    respond(http::JsonResponse(
+        200, {{"retried", r->requeued.size()}, {"skipped", r->skipped}, {"message_ids", r->requeued}}));
   });
 }
 
@@ -131,9 +133,9 @@ void RetryOne(ApiContext& ctx, http::Request& req, http::Responder respond) {
     return respond(http::ErrorResponse(core::Error::NotFound("dead letter")));
   }
   if (m->wamid) {
-    return respond(http::ErrorResponse(
-        core::Error{core::ErrorKind::kConflict, "already_accepted",
-                    "Meta accepted this message before it failed; resending would duplicate it"}));
+    return respond(
+        http::ErrorResponse(core::Error{core::ErrorKind::kConflict, "already_accepted",
+                                        "Meta accepted this message before it failed; resending would duplicate it"}));
   }
   Requeue(ctx, {*m}, std::move(respond));
 }
@@ -181,9 +183,12 @@ void GetPacing(ApiContext& ctx, http::Request& req, http::Responder respond) {
 void RegisterEngineRoutes(http::Router& router, ApiContext& ctx) {
   router.Add("GET", "/api/v1/engine/pacing", [&ctx](http::Request& r, http::Responder p) { GetPacing(ctx, r, p); });
   router.Add("GET", "/api/v1/outlets/{id}/lane", [&ctx](http::Request& r, http::Responder p) { GetLane(ctx, r, p); });
-  router.Add("GET", "/api/v1/dead-letters", [&ctx](http::Request& r, http::Responder p) { ListDeadLetters(ctx, r, p); });
-  router.Add("POST", "/api/v1/dead-letters/retry", [&ctx](http::Request& r, http::Responder p) { RetryMany(ctx, r, p); });
-  router.Add("POST", "/api/v1/dead-letters/{id}/retry", [&ctx](http::Request& r, http::Responder p) { RetryOne(ctx, r, p); });
+  router.Add("GET", "/api/v1/dead-letters",
+             [&ctx](http::Request& r, http::Responder p) { ListDeadLetters(ctx, r, p); });
+  router.Add("POST", "/api/v1/dead-letters/retry",
+             [&ctx](http::Request& r, http::Responder p) { RetryMany(ctx, r, p); });
+  router.Add("POST", "/api/v1/dead-letters/{id}/retry",
+             [&ctx](http::Request& r, http::Responder p) { RetryOne(ctx, r, p); });
 }
 
 }  // namespace wagate::api

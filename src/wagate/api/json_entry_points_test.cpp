@@ -31,9 +31,10 @@ std::vector<std::string> DeepValues() {
 
 TEST(JsonEntryPointsTest, DeepNestingIsRefusedEverywhere) {
   for (const std::string& deep : DeepValues()) {
-    std::string send = R"({"to":"+628123456789","message_type":"template","template":{"name":"x","language":{"code":"en"},)"
-                       R"("components":[{"type":"button","sub_type":"flow","index":"0","parameters":[{"type":"action","action":{"flow_action_data":)" +
-                       deep + "}}]}]}}";
+    std::string send =
+        R"({"to":"+628123456789","message_type":"template","template":{"name":"x","language":{"code":"en"},)"
+        R"("components":[{"type":"button","sub_type":"flow","index":"0","parameters":[{"type":"action","action":{"flow_action_data":)" +
+        deep + "}}]}]}}";
     auto body = core::ParseJsonObject(send);
     ASSERT_FALSE(body.ok());
     EXPECT_EQ(body.error().code, "invalid_json");
@@ -50,8 +51,9 @@ TEST(JsonEntryPointsTest, ShallowEnoughStillParses) {
   std::string ok = std::string(50, '[') + std::string(50, ']');
   auto body = core::ParseJsonObject("{\"a\":" + ok + "}");
   EXPECT_TRUE(body.ok());
-  EXPECT_TRUE(graph::ParseWebhookPayload(R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":)" + ok + "}]}")
-                  .has_value());
+  EXPECT_TRUE(
+      graph::ParseWebhookPayload(R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":)" + ok + "}]}")
+          .has_value());
 }
 
 }  // namespace

@@ -25,10 +25,11 @@ void Upload(ApiContext& ctx, http::Request& req, http::Responder respond) {
   }
   auto outlet = AuthenticateForOutlet(ctx, req, outlet_id.value_or(""));
   if (!outlet) return respond(http::ErrorResponse(outlet.error()));
-  if (!file) return respond(http::ErrorResponse(core::Error::InvalidField("file", "is required (a multipart file part)")));
+  if (!file)
+    return respond(http::ErrorResponse(core::Error::InvalidField("file", "is required (a multipart file part)")));
   // The file part's own type wins; the `type` field (Graph's form) is the fallback.
-  std::string mime = !file->content_type.empty() && file->content_type != "application/octet-stream" ? file->content_type
-                                                                                                       : type;
+  std::string mime =
+      !file->content_type.empty() && file->content_type != "application/octet-stream" ? file->content_type : type;
   if (mime.empty()) mime = file->content_type;
   auto uploaded = ctx.media.Upload(**outlet, media::Upload{file->data, mime, file->filename});
   if (!uploaded) return respond(http::ErrorResponse(uploaded.error()));
@@ -92,15 +93,19 @@ core::Result<std::shared_ptr<void>> AdmitDownload(ApiContext& ctx, const http::R
 
 void RegisterMediaRoutes(http::Router& router, ApiContext& ctx) {
   // Upstream pool: every media route waits on Graph (and downloads on the client as well).
-  router.Add("POST", "/api/v1/media", [&ctx](http::Request& r, http::Responder p) { Upload(ctx, r, p); },
-             http::Execution::kUpstream, kUploadBodyLimit,
-             [&ctx](const http::Request& head) { return AdmitUpload(ctx, head); });
-  router.Add("GET", "/api/v1/media/{id}", [&ctx](http::Request& r, http::Responder p) { Metadata(ctx, r, p); },
-             http::Execution::kUpstream);
-  router.Add("DELETE", "/api/v1/media/{id}", [&ctx](http::Request& r, http::Responder p) { Delete(ctx, r, p); },
-             http::Execution::kUpstream);
-  router.Add("GET", "/api/v1/media/{id}/content", [&ctx](http::Request& r, http::Responder p) { Content(ctx, r, p); },
-             http::Execution::kUpstream, 0, [&ctx](const http::Request& head) { return AdmitDownload(ctx, head); });
+  router.Add(
+      "POST", "/api/v1/media", [&ctx](http::Request& r, http::Responder p) { Upload(ctx, r, p); },
+      http::Execution::kUpstream, kUploadBodyLimit,
+      [&ctx](const http::Request& head) { return AdmitUpload(ctx, head); });
+  router.Add(
+      "GET", "/api/v1/media/{id}", [&ctx](http::Request& r, http::Responder p) { Metadata(ctx, r, p); },
+      http::Execution::kUpstream);
+  router.Add(
+      "DELETE", "/api/v1/media/{id}", [&ctx](http::Request& r, http::Responder p) { Delete(ctx, r, p); },
+      http::Execution::kUpstream);
+  router.Add(
+      "GET", "/api/v1/media/{id}/content", [&ctx](http::Request& r, http::Responder p) { Content(ctx, r, p); },
+      http::Execution::kUpstream, 0, [&ctx](const http::Request& head) { return AdmitDownload(ctx, head); });
 }
 
 }  // namespace wagate::api

@@ -34,8 +34,8 @@ Json StatusJson(const store::MessageRecord& m) {
           {"read_at", OptTime(m.read_at)},
           {"failed_at", OptTime(m.failed_at)},
           {"error", show_error ? ErrorJson(m.error) : Json(nullptr)},
-          {"deferred_reason", m.deferred_reason && m.status == core::MessageStatus::kQueued ? Json(*m.deferred_reason)
-                                                                                           : Json(nullptr)}};
+          {"deferred_reason",
+           m.deferred_reason && m.status == core::MessageStatus::kQueued ? Json(*m.deferred_reason) : Json(nullptr)}};
 }
 
 Json MessageJson(const store::MessageRecord& m) {
@@ -63,8 +63,8 @@ struct ParsedSend {
 // content member for another type (a `template` object beside a text message) would otherwise be
 // dropped silently and the message sent other than the caller meant.
 core::Status RefuseUnknownMembers(const Json& body, const std::string& message_type) {
-  static const std::set<std::string> kMembers = {"tenant_id", "outlet_id", "conversation_id", "to",     "async",
-                                                 "priority",  "message_type", "message",      "context"};
+  static const std::set<std::string> kMembers = {"tenant_id", "outlet_id",    "conversation_id", "to",     "async",
+                                                 "priority",  "message_type", "message",         "context"};
   for (const auto& [name, value] : body.items()) {
     if (kMembers.count(name) || name == message_type) continue;
     return core::Error::InvalidField(name, "is not allowed in a send request with message_type " + message_type);
@@ -123,12 +123,17 @@ core::Result<ParsedSend> ParseSend(const tenancy::Principal& who, const http::Re
 }
 
 Json SendFailedDetails(const std::string& id, const engine::Outcome& o) {
-  return {{"message_id", id}, {"attempts", o.attempts}, {"graph_code", o.error.code},
-          {"graph_title", o.error.title}, {"graph_details", o.error.details}};
+  return {{"message_id", id},
+          {"attempts", o.attempts},
+          {"graph_code", o.error.code},
+          {"graph_title", o.error.title},
+          {"graph_details", o.error.details}};
 }
 
 http::Response SentAnswer(const std::string& id, const std::string& wamid, int64_t sent_at_ms, bool window_open) {
-  return http::JsonResponse(200, {{"message_id", id}, {"whatsapp_message_id", wamid}, {"status", "sent"},
+  return http::JsonResponse(200, {{"message_id", id},
+                                  {"whatsapp_message_id", wamid},
+                                  {"status", "sent"},
                                   {"sent_at", core::FormatIso8601(sent_at_ms)},
                                   {"service_window", window_open ? "open" : "closed"}});
 }
@@ -137,7 +142,8 @@ http::Response FailedAnswer(const std::string& id, const engine::Outcome& o) {
   // Meta's titles already read "(#code) Title"; transport errors have no code.
   bool titled = o.error.title.rfind("(#", 0) == 0;
   std::string msg = "the message could not be sent: " +
-                    (o.error.code && !titled ? "(#" + std::to_string(o.error.code) + ") " : std::string()) + o.error.title;
+                    (o.error.code && !titled ? "(#" + std::to_string(o.error.code) + ") " : std::string()) +
+                    o.error.title;
   return http::ErrorResponse(core::Error{core::ErrorKind::kSendFailed, "send_failed", msg}, SendFailedDetails(id, o));
 }
 
@@ -165,26 +171,30 @@ void Send(ApiContext& ctx, http::Request& req, http::Responder respond) {
   if (!parsed) return respond(http::ErrorResponse(parsed.error()));
   bool async = parsed->async;
   int64_t deadline = ctx.clock.NowMs() + ctx.sync_wait_ms;
-  ctx.sender.Accept(*who, std::move(parsed->cmd), [respond, async, deadline, &ctx](core::Result<messaging::Accepted> r) {
-    if (!r) return respond(http::ErrorResponse(r.error()));
-    const store::MessageRecord& m = r->message;
-    const char* window = r->window_open ? "open" : "closed";
-    if (async) {
-      respond(http::JsonResponse(202, {{"message_id", m.id}, {"status", core::ToString(m.status)}, {"service_window", window}}));
-      return;
-    }
-    if (auto final = FinalAnswer(m, r->window_open)) return respond(std::move(*final));
-    bool window_open = r->window_open;
-    // Registered before the engine sees a new message (the service enqueues after this callback).
-    ctx.waiters.Register(m.id, deadline, [respond, window_open, &ctx](const std::string& id, std::optional<engine::Outcome> o) {
-      if (!o) {  // still going after sync_wait_ms: answer with where it stands
-        auto now = ctx.messages.Get(id);
-        respond(http::JsonResponse(202, {{"message_id", id}, {"status", now ? core::ToString(now->status) : "queued"}}));
-        return;
-      }
-      respond(o->sent ? SentAnswer(id, o->wamid, o->sent_at_ms, window_open) : FailedAnswer(id, *o));
-    });
-  });
+  ctx.sender.Accept(
+      *who, std::move(parsed->cmd), [respond, async, deadline, &ctx](core::Result<messaging::Accepted> r) {
+        if (!r) return respond(http::ErrorResponse(r.error()));
+        const store::MessageRecord& m = r->message;
+        const char* window = r->window_open ? "open" : "closed";
+        if (async) {
+          respond(http::JsonResponse(
+              202, {{"message_id", m.id}, {"status", core::ToString(m.status)}, {"service_window", window}}));
+          return;
+        }
+        if (auto final = FinalAnswer(m, r->window_open)) return respond(std::move(*final));
+        bool window_open = r->window_open;
+        // Registered before the engine sees a new message (the service enqueues after this callback).
+        ctx.waiters.Register(
+            m.id, deadline, [respond, window_open, &ctx](const std::string& id, std::optional<engine::Outcome> o) {
+              if (!o) {  // still going after sync_wait_ms: answer with where it stands
+                auto now = ctx.messages.Get(id);
+                respond(http::JsonResponse(
+                    202, {{"message_id", id}, {"status", now ? core::ToString(now->status) : "queued"}}));
+                return;
+              }
+              respond(o->sent ? SentAnswer(id, o->wamid, o->sent_at_ms, window_open) : FailedAnswer(id, *o));
+            });
+      });
 }
 
 // A bad query parameter: "invalid_field" like a body field, but the answer names no "field" member.
@@ -227,8 +237,9 @@ void List(ApiContext& ctx, http::Request& req, http::Responder respond) {
 
 void RegisterMessageRoutes(http::Router& router, ApiContext& ctx) {
   // Inline: parsing and validation only; the store and the engine answer through callbacks.
-  router.Add("POST", "/api/v1/messages/send", [&ctx](http::Request& r, http::Responder p) { Send(ctx, r, std::move(p)); },
-             http::Execution::kInline);
+  router.Add(
+      "POST", "/api/v1/messages/send", [&ctx](http::Request& r, http::Responder p) { Send(ctx, r, std::move(p)); },
+      http::Execution::kInline);
   router.Add("GET", "/api/v1/messages", [&ctx](http::Request& r, http::Responder p) { List(ctx, r, std::move(p)); });
   router.Add("GET", "/api/v1/messages/{id}", [&ctx](http::Request& req, http::Responder respond) {
     auto m = VisibleMessage(ctx, req);

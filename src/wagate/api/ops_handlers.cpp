@@ -15,18 +15,25 @@ core::Error NotReady(std::string code, std::string message) {
 }  // namespace
 
 void RegisterOpsRoutes(http::Router& router, ApiContext& ctx) {
-  router.Add("GET", "/healthz", [](http::Request&, http::Responder respond) {
-    respond(http::JsonResponse(200, {{"status", "ok"}}));
-  }, http::Execution::kInline);
+  router.Add(
+      "GET", "/healthz",
+      [](http::Request&, http::Responder respond) {
+        respond(http::JsonResponse(200, {{"status", "ok"}}));
+      },
+      http::Execution::kInline);
   // Inline: answered from two flags, never queued behind handlers on the worker pools.
-  router.Add("GET", "/readyz", [&ctx](http::Request&, http::Responder respond) {
-    if (!ctx.ready) return respond(http::ErrorResponse(NotReady("not_ready", "the gateway is starting or stopping")));
-    if (!ctx.store_health.Writable()) {
-      return respond(http::ErrorResponse(
-          NotReady("storage_unavailable", "the store cannot write (disk full or I/O error); sends are refused")));
-    }
-    respond(http::JsonResponse(200, {{"status", "ready"}}));
-  }, http::Execution::kInline);
+  router.Add(
+      "GET", "/readyz",
+      [&ctx](http::Request&, http::Responder respond) {
+        if (!ctx.ready)
+          return respond(http::ErrorResponse(NotReady("not_ready", "the gateway is starting or stopping")));
+        if (!ctx.store_health.Writable()) {
+          return respond(http::ErrorResponse(
+              NotReady("storage_unavailable", "the store cannot write (disk full or I/O error); sends are refused")));
+        }
+        respond(http::JsonResponse(200, {{"status", "ready"}}));
+      },
+      http::Execution::kInline);
   // The metrics name every tenant's outlets and traffic: the admin key or the metrics token only.
   router.Add("GET", "/metrics", [&ctx](http::Request& req, http::Responder respond) {
     std::string_view auth = req.Header("authorization");

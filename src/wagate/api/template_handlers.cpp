@@ -19,18 +19,19 @@ Json TemplateJson(const store::TemplateRecord& t, const store::TemplateCounters&
     if (p.optional) one["optional"] = true;
     parameters[key] = one;
   }
-  return {{"id", t.graph_id},
-          {"name", t.name},
-          {"language", t.language},
-          {"category", t.category},
-          {"status", t.status},
-          {"status_reason", t.status_reason ? Json(*t.status_reason) : Json(nullptr)},
-          {"parameter_format", t.parameter_format},
-          {"parameters", parameters},
-          {"components", t.components},
-          {"counters", {{"queued", n.queued}, {"sent", n.sent}, {"delivered", n.delivered}, {"read", n.read},
-                        {"failed", n.failed}}},
-          {"updated_at", core::FormatIso8601(t.updated_at)}};
+  return {
+      {"id", t.graph_id},
+      {"name", t.name},
+      {"language", t.language},
+      {"category", t.category},
+      {"status", t.status},
+      {"status_reason", t.status_reason ? Json(*t.status_reason) : Json(nullptr)},
+      {"parameter_format", t.parameter_format},
+      {"parameters", parameters},
+      {"components", t.components},
+      {"counters",
+       {{"queued", n.queued}, {"sent", n.sent}, {"delivered", n.delivered}, {"read", n.read}, {"failed", n.failed}}},
+      {"updated_at", core::FormatIso8601(t.updated_at)}};
 }
 
 void List(ApiContext& ctx, http::Request& req, http::Responder respond) {
@@ -46,8 +47,8 @@ void List(ApiContext& ctx, http::Request& req, http::Responder respond) {
     data.push_back(TemplateJson(t, ctx.template_store.Counters(waba, t.name, t.language)));
   }
   auto synced = ctx.template_store.LastSync(waba);
-  Json body{{"waba_id", waba}, {"synced_at", synced ? Json(core::FormatIso8601(*synced)) : Json(nullptr)},
-            {"data", data}};
+  Json body{
+      {"waba_id", waba}, {"synced_at", synced ? Json(core::FormatIso8601(*synced)) : Json(nullptr)}, {"data", data}};
   respond(http::JsonResponse(200, body));
 }
 
@@ -56,8 +57,8 @@ void Sync(ApiContext& ctx, http::Request& req, http::Responder respond) {
   if (!outlet) return respond(http::ErrorResponse(outlet.error()));
   auto report = ctx.templates.Sync(**outlet);
   if (!report) return respond(http::ErrorResponse(report.error()));
-  respond(http::JsonResponse(200, {{"waba_id", (*outlet)->waba_id}, {"templates", report->templates},
-                                   {"pages", report->pages}}));
+  respond(http::JsonResponse(
+      200, {{"waba_id", (*outlet)->waba_id}, {"templates", report->templates}, {"pages", report->pages}}));
 }
 
 void Create(ApiContext& ctx, http::Request& req, http::Responder respond) {
@@ -71,9 +72,8 @@ void Create(ApiContext& ctx, http::Request& req, http::Responder respond) {
   auto name = f.String("name", true, 512, 1);
   f.String("language", true, 15, 2);
   f.String("category", true, 32, 1);
-  if (f.ok() && !std::all_of(name->begin(), name->end(), [](unsigned char c) {
-        return std::islower(c) || std::isdigit(c) || c == '_';
-      })) {
+  if (f.ok() && !std::all_of(name->begin(), name->end(),
+                             [](unsigned char c) { return std::islower(c) || std::isdigit(c) || c == '_'; })) {
     f.Fail("name", "may contain only lowercase letters, digits and underscores");
   }
   if (f.ok() && (!body->contains("components") || !(*body)["components"].is_array() || (*body)["components"].empty())) {
@@ -102,12 +102,15 @@ void Delete(ApiContext& ctx, http::Request& req, http::Responder respond) {
 void RegisterTemplateRoutes(http::Router& router, ApiContext& ctx) {
   // The listing reads the store (worker pool); the rest wait on Graph (upstream pool).
   router.Add("GET", "/api/v1/outlets/{id}/templates", [&ctx](http::Request& r, http::Responder p) { List(ctx, r, p); });
-  router.Add("POST", "/api/v1/outlets/{id}/templates/sync",
-             [&ctx](http::Request& r, http::Responder p) { Sync(ctx, r, p); }, http::Execution::kUpstream);
-  router.Add("POST", "/api/v1/outlets/{id}/templates", [&ctx](http::Request& r, http::Responder p) { Create(ctx, r, p); },
-             http::Execution::kUpstream);
-  router.Add("DELETE", "/api/v1/outlets/{id}/templates",
-             [&ctx](http::Request& r, http::Responder p) { Delete(ctx, r, p); }, http::Execution::kUpstream);
+  router.Add(
+      "POST", "/api/v1/outlets/{id}/templates/sync", [&ctx](http::Request& r, http::Responder p) { Sync(ctx, r, p); },
+      http::Execution::kUpstream);
+  router.Add(
+      "POST", "/api/v1/outlets/{id}/templates", [&ctx](http::Request& r, http::Responder p) { Create(ctx, r, p); },
+      http::Execution::kUpstream);
+  router.Add(
+      "DELETE", "/api/v1/outlets/{id}/templates", [&ctx](http::Request& r, http::Responder p) { Delete(ctx, r, p); },
+      http::Execution::kUpstream);
 }
 
 }  // namespace wagate::api

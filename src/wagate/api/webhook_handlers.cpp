@@ -39,7 +39,9 @@ void Receive(ApiContext& ctx, http::Request& req, http::Responder respond) {
   core::Status s = inbound::AuthenticateDelivery(ctx.outlets, *payload, req.Header("x-hub-signature-256"), req.body);
   if (!s.ok()) {
     core::LogWarn("inbound.webhook", "webhook rejected", {{"reason", s.error().code}});
-    ctx.metrics.GetCounter("wagate_webhooks_rejected_total", "Webhook deliveries refused", "reason=\"" + s.error().code + "\"")->Inc();
+    ctx.metrics
+        .GetCounter("wagate_webhooks_rejected_total", "Webhook deliveries refused", "reason=\"" + s.error().code + "\"")
+        ->Inc();
     return respond(http::ErrorResponse(s.error()));
   }
   int64_t now = ctx.clock.NowMs();
@@ -55,11 +57,13 @@ void Receive(ApiContext& ctx, http::Request& req, http::Responder respond) {
 
 void RegisterWebhookRoutes(http::Router& router, ApiContext& ctx) {
   // Inline: in-memory checks, then the journal write answers through its callback.
-  router.Add("GET", "/webhooks/whatsapp", [&ctx](http::Request& r, http::Responder p) { Verify(ctx, r, std::move(p)); },
-             http::Execution::kInline);
+  router.Add(
+      "GET", "/webhooks/whatsapp", [&ctx](http::Request& r, http::Responder p) { Verify(ctx, r, std::move(p)); },
+      http::Execution::kInline);
   // Meta sends payloads of up to 3 MB; refusing a larger-than-API body would lose it after Meta's retries.
-  router.Add("POST", "/webhooks/whatsapp", [&ctx](http::Request& r, http::Responder p) { Receive(ctx, r, std::move(p)); },
-             http::Execution::kInline, kMaxWebhookBytes);
+  router.Add(
+      "POST", "/webhooks/whatsapp", [&ctx](http::Request& r, http::Responder p) { Receive(ctx, r, std::move(p)); },
+      http::Execution::kInline, kMaxWebhookBytes);
 }
 
 }  // namespace wagate::api

@@ -75,8 +75,9 @@ int RunServe(const std::vector<std::string>& args) {
   if (s.admin_key.empty()) core::LogWarn("app", "no admin key set: the admin API is disabled (set WAGATE_ADMIN_KEY)");
   if (std::find(args.begin(), args.end(), "--admin-key") != args.end() ||
       std::any_of(args.begin(), args.end(), [](const std::string& a) { return a.rfind("--admin-key=", 0) == 0; })) {
-    core::LogWarn("app", "--admin-key puts the key in the process list (/proc/*/cmdline); prefer WAGATE_ADMIN_KEY "
-                         "or admin_key in a config file readable only by wagate");
+    core::LogWarn("app",
+                  "--admin-key puts the key in the process list (/proc/*/cmdline); prefer WAGATE_ADMIN_KEY "
+                  "or admin_key in a config file readable only by wagate");
   }
 
   if (std::string err = PreparePrivateDataDir(s.data_dir); !err.empty()) {
@@ -116,13 +117,14 @@ int RunServe(const std::vector<std::string>& args) {
   es.lane_max_in_flight = s.engine_lane_max_in_flight;
   es.throttle_pause_ms = s.engine_throttle_pause_ms;
   es.batch_size = s.engine_batch_size;
-  es.in_doubt_policy = s.engine_in_doubt_policy == "resend" ? engine::InDoubtPolicy::kResend
-                                                            : engine::InDoubtPolicy::kMarkUnknown;
+  es.in_doubt_policy =
+      s.engine_in_doubt_policy == "resend" ? engine::InDoubtPolicy::kResend : engine::InDoubtPolicy::kMarkUnknown;
   conversation::ContactWindows windows;
   // Our own scheduling stalls size the send window's jitter margin (engine/rate/pacing_margin.hpp).
   core::LagMonitor stalls(kStallThresholdMs, 4096);
-  engine::PacingMargin pacing_margin({s.engine_pacing_margin_ms, s.engine_pacing_margin_max_ms, 30'000},
-                                     [&stalls](int64_t since_ms) { return stalls.MaxLagSinceMs(since_ms); }, clock);
+  engine::PacingMargin pacing_margin(
+      {s.engine_pacing_margin_ms, s.engine_pacing_margin_max_ms, 30'000},
+      [&stalls](int64_t since_ms) { return stalls.MaxLagSinceMs(since_ms); }, clock);
   core::SystemRandom random;
   engine::Dispatcher dispatcher(es, *stores.messages, outlets, graph, clock, random, waiters, windows, metrics,
                                 pacing_margin);
@@ -134,29 +136,48 @@ int RunServe(const std::vector<std::string>& args) {
   messaging::SendService sender(*stores.messages, outlets, dispatcher, windows, templates, clock);
 
   admin.AddOutletObserver([&dispatcher, &templates](const store::OutletRecord& o, tenancy::OutletChange change) {
-    if (change == tenancy::OutletChange::kLimitsChanged) dispatcher.Reconfigure(o.id);  // the lane's limits change at once
-    if (change == tenancy::OutletChange::kCreated) templates.RequestSync(o.waba_id);    // learn the WABA's templates soon
+    if (change == tenancy::OutletChange::kLimitsChanged)
+      dispatcher.Reconfigure(o.id);  // the lane's limits change at once
+    if (change == tenancy::OutletChange::kCreated) templates.RequestSync(o.waba_id);  // learn the WABA's templates soon
   });
   messaging::DeadLetters dead_letters(*stores.messages, dispatcher, clock);
 
-  api::ApiContext ctx{*stores.messages, *stores.templates, *stores.journal, *stores.health, dead_letters,
-                      admin, keys, outlets, sender, dispatcher, waiters, windows, processor, templates, media,
-                      metrics, clock, s.engine_sync_wait_ms};
+  api::ApiContext ctx{*stores.messages,
+                      *stores.templates,
+                      *stores.journal,
+                      *stores.health,
+                      dead_letters,
+                      admin,
+                      keys,
+                      outlets,
+                      sender,
+                      dispatcher,
+                      waiters,
+                      windows,
+                      processor,
+                      templates,
+                      media,
+                      metrics,
+                      clock,
+                      s.engine_sync_wait_ms};
   ctx.stalls = &stalls;
   ctx.metrics_token = s.http_metrics_token;
   ctx.pacing_margin = &pacing_margin;
   metrics.AddGauge("wagate_queue_depth", "Messages waiting in the engine (queued, retrying, in doubt)",
                    [&] { return static_cast<double>(dispatcher.QueueDepth()); });
-  metrics.AddGauge("wagate_sends_in_flight", "Graph requests in flight", [&] { return static_cast<double>(dispatcher.InFlight()); });
+  metrics.AddGauge("wagate_sends_in_flight", "Graph requests in flight",
+                   [&] { return static_cast<double>(dispatcher.InFlight()); });
   metrics.AddGauge("wagate_store_pending_writes", "Jobs waiting for the store's writer",
                    [&] { return static_cast<double>(stores.health->PendingWrites()); });
   metrics.AddGauge("wagate_pacing_margin_seconds", "Jitter margin added to every lane's one-second send window",
                    [&] { return static_cast<double>(pacing_margin.CurrentMs()) / 1000.0; });
-  metrics.AddGauge("wagate_scheduling_stalls_total", "Times a thread of this process woke 5 ms or more late (CPU starved)",
+  metrics.AddGauge("wagate_scheduling_stalls_total",
+                   "Times a thread of this process woke 5 ms or more late (CPU starved)",
                    [&] { return static_cast<double>(stalls.EpisodeCount()); });
   metrics.AddGauge("wagate_scheduling_stall_max_seconds", "Longest scheduling stall since start",
                    [&] { return static_cast<double>(stalls.MaxLagMs()) / 1000.0; });
-  metrics.AddGauge("wagate_sync_waiters", "Synchronous senders waiting", [&] { return static_cast<double>(waiters.Size()); });
+  metrics.AddGauge("wagate_sync_waiters", "Synchronous senders waiting",
+                   [&] { return static_cast<double>(waiters.Size()); });
   engine::AddLaneMetrics(metrics, dispatcher);
 
   http::Router router;
@@ -171,8 +192,9 @@ int RunServe(const std::vector<std::string>& args) {
   server_settings.idle_timeout = std::chrono::seconds(s.http_idle_timeout_s);
   // Keep descriptors for the database, Graph connections and logs beyond the client connections.
   constexpr uint64_t kReservedFiles = 128;
-  server_settings.max_connections = static_cast<size_t>(std::min<uint64_t>(
-      static_cast<uint64_t>(s.http_max_connections), open_files > 2 * kReservedFiles ? open_files - kReservedFiles : kReservedFiles));
+  server_settings.max_connections = static_cast<size_t>(
+      std::min<uint64_t>(static_cast<uint64_t>(s.http_max_connections),
+                         open_files > 2 * kReservedFiles ? open_files - kReservedFiles : kReservedFiles));
   http::HttpServer server(server_settings, router, HttpMetrics(metrics));
 
   processor.Start();
@@ -186,7 +208,8 @@ int RunServe(const std::vector<std::string>& args) {
     return 1;
   }
   ctx.ready = true;
-  core::LogInfo("app", "wagate is serving", {{"address", *bound}, {"graph_url", s.graph_url}, {"data_dir", s.data_dir}});
+  core::LogInfo("app", "wagate is serving",
+                {{"address", *bound}, {"graph_url", s.graph_url}, {"data_dir", s.data_dir}});
   if (!s.ready_file.empty() && !WriteReadyFile(s.ready_file, *bound)) {
     core::LogError("app", "cannot write the ready file", {{"path", s.ready_file}});
   }

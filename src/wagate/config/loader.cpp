@@ -11,7 +11,7 @@ namespace wagate::config {
 namespace {
 
 using Setter = std::function<std::string(const std::string& value, Settings& s)>;  // "" or an error
-using Shower = std::function<std::string(const Settings& s)>;  // the value as a TOML literal
+using Shower = std::function<std::string(const Settings& s)>;                      // the value as a TOML literal
 
 // How one key reads and shows its value: the same table drives parsing, --help and the example file.
 struct Binding {
@@ -42,36 +42,40 @@ std::string EnvName(const std::string& key) {
 
 Binding Int(int64_t Settings::*field, int64_t min, int64_t max) {
   return {[=](const std::string& v, Settings& s) -> std::string {
-    int64_t n = 0;
-    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (ec != std::errc() || p != v.data() + v.size() || n < min || n > max) {
-      return "must be an integer from " + std::to_string(min) + " to " + std::to_string(max) + " (got '" + v + "')";
-    }
-    s.*field = n;
-    return "";
-  }, [=](const Settings& s) { return std::to_string(s.*field); }};
+            int64_t n = 0;
+            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (ec != std::errc() || p != v.data() + v.size() || n < min || n > max) {
+              return "must be an integer from " + std::to_string(min) + " to " + std::to_string(max) + " (got '" + v +
+                     "')";
+            }
+            s.*field = n;
+            return "";
+          },
+          [=](const Settings& s) { return std::to_string(s.*field); }};
 }
 
 Binding Str(std::string Settings::*field, bool non_empty = false) {
   return {[=](const std::string& v, Settings& s) -> std::string {
-    if (non_empty && v.empty()) return "must not be empty";
-    s.*field = v;
-    return "";
-  }, [=](const Settings& s) { return TomlString(s.*field); }};
+            if (non_empty && v.empty()) return "must not be empty";
+            s.*field = v;
+            return "";
+          },
+          [=](const Settings& s) { return TomlString(s.*field); }};
 }
 
 Binding OneOf(std::string Settings::*field, std::vector<std::string> allowed) {
   return {[=](const std::string& v, Settings& s) -> std::string {
-    for (const auto& a : allowed) {
-      if (a == v) {
-        s.*field = v;
-        return "";
-      }
-    }
-    std::string list;
-    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-    return "must be one of " + list + " (got '" + v + "')";
-  }, [=](const Settings& s) { return TomlString(s.*field); }};
+            for (const auto& a : allowed) {
+              if (a == v) {
+                s.*field = v;
+                return "";
+              }
+            }
+            std::string list;
+            for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+            return "must be one of " + list + " (got '" + v + "')";
+          },
+          [=](const Settings& s) { return TomlString(s.*field); }};
 }
 
 std::string ParseListen(const std::string& v, Settings& s) {
@@ -91,7 +95,8 @@ std::string ParseListen(const std::string& v, Settings& s) {
 }
 
 std::string ParseUrl(const std::string& v, Settings& s) {
-  if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) return "must start with http:// or https:// (got '" + v + "')";
+  if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0)
+    return "must start with http:// or https:// (got '" + v + "')";
   std::string url = v;
   while (!url.empty() && url.back() == '/') url.pop_back();
   s.graph_url = url;
@@ -110,17 +115,18 @@ std::string ParseJitter(const std::string& v, Settings& s) {
   }
 }
 
-const Binding kListen{ParseListen, [](const Settings& s) {
-  bool v6 = s.listen_host.find(':') != std::string::npos;
-  return TomlString((v6 ? "[" + s.listen_host + "]" : s.listen_host) + ":" + std::to_string(s.listen_port));
-}};
+const Binding kListen{
+    ParseListen, [](const Settings& s) {
+      bool v6 = s.listen_host.find(':') != std::string::npos;
+      return TomlString((v6 ? "[" + s.listen_host + "]" : s.listen_host) + ":" + std::to_string(s.listen_port));
+    }};
 const Binding kGraphUrl{ParseUrl, [](const Settings& s) { return TomlString(s.graph_url); }};
 const Binding kJitter{ParseJitter, [](const Settings& s) {
-  std::ostringstream ss;
-  ss << s.engine_retry_jitter;
-  std::string v = ss.str();
-  return v.find('.') == std::string::npos ? v + ".0" : v;
-}};
+                        std::ostringstream ss;
+                        ss << s.engine_retry_jitter;
+                        std::string v = ss.str();
+                        return v.find('.') == std::string::npos ? v + ".0" : v;
+                      }};
 
 const std::vector<Key>& Keys() {
   static const std::vector<Key> kKeys = {
@@ -129,30 +135,55 @@ const std::vector<Key>& Keys() {
       {"graph_url", "Cloud API base URL (the sandbox's URL for local runs)", kGraphUrl},
       {"graph_version", "Graph API version segment", Str(&Settings::graph_version, true)},
       {"admin_key", "the admin API key", Str(&Settings::admin_key)},
-      {"master_key", "64 hex chars encrypting secrets at rest (default: generated in data_dir)", Str(&Settings::master_key)},
+      {"master_key", "64 hex chars encrypting secrets at rest (default: generated in data_dir)",
+       Str(&Settings::master_key)},
       {"log_level", "debug, info, warn or error", OneOf(&Settings::log_level, {"debug", "info", "warn", "error"})},
       {"ready_file", "file written with HOST:PORT once serving", Str(&Settings::ready_file)},
-      {"http.max_body_bytes", "largest request body accepted (413 beyond)", Int(&Settings::http_max_body_bytes, 1024, 64 << 20)},
+      {"http.max_body_bytes", "largest request body accepted (413 beyond)",
+       Int(&Settings::http_max_body_bytes, 1024, 64 << 20)},
       {"http.io_threads", "socket threads", Int(&Settings::http_io_threads, 1, 64)},
       {"http.worker_threads", "handler threads", Int(&Settings::http_worker_threads, 1, 256)},
-      {"http.upstream_threads", "threads for requests that wait on Graph or stream media to a client (apart from the handler threads)", Int(&Settings::http_upstream_threads, 1, 1024)},
-      {"http.idle_timeout_s", "a connection making no progress this long is closed (a slow upload that keeps sending is not)", Int(&Settings::http_idle_timeout_s, 1, 3600)},
-      {"http.max_connections", "open client connections at most; beyond it new ones are closed at once (also kept below the open-file limit)", Int(&Settings::http_max_connections, 16, 1000000)},
-      {"http.metrics_token", "bearer token that may read /metrics (besides the admin key); empty = admin key only", Str(&Settings::http_metrics_token)},
+      {"http.upstream_threads",
+       "threads for requests that wait on Graph or stream media to a client (apart from the handler threads)",
+       Int(&Settings::http_upstream_threads, 1, 1024)},
+      {"http.idle_timeout_s",
+       "a connection making no progress this long is closed (a slow upload that keeps sending is not)",
+       Int(&Settings::http_idle_timeout_s, 1, 3600)},
+      {"http.max_connections",
+       "open client connections at most; beyond it new ones are closed at once (also kept below the open-file limit)",
+       Int(&Settings::http_max_connections, 16, 1000000)},
+      {"http.metrics_token", "bearer token that may read /metrics (besides the admin key); empty = admin key only",
+       Str(&Settings::http_metrics_token)},
       {"engine.workers", "concurrent requests to Graph", Int(&Settings::engine_workers, 1, 1024)},
-      {"engine.sync_wait_ms", "longest a synchronous send waits for its outcome", Int(&Settings::engine_sync_wait_ms, 100, 600000)},
-      {"engine.retry_max_attempts", "attempts per message, the first included", Int(&Settings::engine_retry_max_attempts, 1, 20)},
-      {"engine.retry_base_delay_ms", "first retry delay; doubles each time", Int(&Settings::engine_retry_base_delay_ms, 1, 3600000)},
+      {"engine.sync_wait_ms", "longest a synchronous send waits for its outcome",
+       Int(&Settings::engine_sync_wait_ms, 100, 600000)},
+      {"engine.retry_max_attempts", "attempts per message, the first included",
+       Int(&Settings::engine_retry_max_attempts, 1, 20)},
+      {"engine.retry_base_delay_ms", "first retry delay; doubles each time",
+       Int(&Settings::engine_retry_base_delay_ms, 1, 3600000)},
       {"engine.retry_jitter", "± fraction of each retry delay", kJitter},
-      {"engine.graph_timeout_ms", "deadline of one Graph request", Int(&Settings::engine_graph_timeout_ms, 100, 120000)},
-      {"engine.in_doubt_timeout_ms", "how long an in-doubt send waits for a status webhook", Int(&Settings::engine_in_doubt_timeout_ms, 0, 86400000)},
-      {"engine.in_doubt_policy", "mark_unknown or resend", OneOf(&Settings::engine_in_doubt_policy, {"mark_unknown", "resend"})},
-      {"engine.lane_max_in_flight", "Graph requests in flight per sender number", Int(&Settings::engine_lane_max_in_flight, 1, 10000)},
-      {"engine.batch_size", "messages a worker claims, sends concurrently and records together", Int(&Settings::engine_batch_size, 1, 1000)},
-      {"engine.throttle_pause_ms", "a lane's pause after 130429/429 without Retry-After", Int(&Settings::engine_throttle_pause_ms, 1, 600000)},
-      {"engine.pacing_margin_ms", "the floor of the jitter margin added to each lane's one-second send window (caps a lane at 1000/(1000+margin) of its limit)", Int(&Settings::engine_pacing_margin_ms, 0, 500)},
-      {"engine.pacing_margin_max_ms", "the most the margin widens while this machine shows scheduling stalls (the floor plus the longest stall of the last 30 s)", Int(&Settings::engine_pacing_margin_max_ms, 0, 1000)},
-      {"templates.sync_interval_s", "seconds between template registry syncs from Graph (0 = on demand only)", Int(&Settings::templates_sync_interval_s, 0, 7 * 86400)},
+      {"engine.graph_timeout_ms", "deadline of one Graph request",
+       Int(&Settings::engine_graph_timeout_ms, 100, 120000)},
+      {"engine.in_doubt_timeout_ms", "how long an in-doubt send waits for a status webhook",
+       Int(&Settings::engine_in_doubt_timeout_ms, 0, 86400000)},
+      {"engine.in_doubt_policy", "mark_unknown or resend",
+       OneOf(&Settings::engine_in_doubt_policy, {"mark_unknown", "resend"})},
+      {"engine.lane_max_in_flight", "Graph requests in flight per sender number",
+       Int(&Settings::engine_lane_max_in_flight, 1, 10000)},
+      {"engine.batch_size", "messages a worker claims, sends concurrently and records together",
+       Int(&Settings::engine_batch_size, 1, 1000)},
+      {"engine.throttle_pause_ms", "a lane's pause after 130429/429 without Retry-After",
+       Int(&Settings::engine_throttle_pause_ms, 1, 600000)},
+      {"engine.pacing_margin_ms",
+       "the floor of the jitter margin added to each lane's one-second send window (caps a lane at 1000/(1000+margin) "
+       "of its limit)",
+       Int(&Settings::engine_pacing_margin_ms, 0, 500)},
+      {"engine.pacing_margin_max_ms",
+       "the most the margin widens while this machine shows scheduling stalls (the floor plus the longest stall of the "
+       "last 30 s)",
+       Int(&Settings::engine_pacing_margin_max_ms, 0, 1000)},
+      {"templates.sync_interval_s", "seconds between template registry syncs from Graph (0 = on demand only)",
+       Int(&Settings::templates_sync_interval_s, 0, 7 * 86400)},
   };
   return kKeys;
 }
@@ -225,14 +256,15 @@ std::string DescribeKeys() {
   return out;
 }
 
-core::Result<Settings> LoadSettings(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+core::Result<Settings> LoadSettings(const std::vector<std::string>& args,
+                                    const std::map<std::string, std::string>& env) {
   Settings s;
   auto fail = [](const std::string& msg) { return core::Error::Invalid("invalid_config", msg); };
   // Flags are collected first so --config is known before anything is applied.
   std::string config_file;
   std::vector<std::pair<std::string, std::string>> flag_values;
   static const std::map<std::string, std::string> kFlagKeys = {
-      {"--listen", "listen"}, {"--data", "data_dir"}, {"--graph-url", "graph_url"},
+      {"--listen", "listen"},       {"--data", "data_dir"},         {"--graph-url", "graph_url"},
       {"--admin-key", "admin_key"}, {"--ready-file", "ready_file"}, {"--log-level", "log_level"}};
   for (size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];

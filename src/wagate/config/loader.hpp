@@ -12,7 +12,8 @@
 namespace wagate::config {
 
 // `args` are the arguments after the subcommand; `env` is the process environment.
-core::Result<Settings> LoadSettings(const std::vector<std::string>& args, const std::map<std::string, std::string>& env);
+core::Result<Settings> LoadSettings(const std::vector<std::string>& args,
+                                    const std::map<std::string, std::string>& env);
 // The table of keys, for --help and docs.
 std::string DescribeKeys();
 // A TOML file with every key commented out at its default and its help above it (wagate.toml.example).

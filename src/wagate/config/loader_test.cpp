@@ -2,15 +2,16 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
 namespace wagate::config {
 
 TEST(ConfigLoader, DefaultsThenEnvThenFlags) {
-  auto s = LoadSettings({"--listen", "0.0.0.0:9000"}, {{"WAGATE_LISTEN", "127.0.0.1:1"}, {"WAGATE_ENGINE_WORKERS", "7"}});
+  auto s =
+      LoadSettings({"--listen", "0.0.0.0:9000"}, {{"WAGATE_LISTEN", "127.0.0.1:1"}, {"WAGATE_ENGINE_WORKERS", "7"}});
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_EQ(s->listen_host, "0.0.0.0");
   EXPECT_EQ(s->listen_port, 9000);

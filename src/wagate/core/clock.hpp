@@ -18,9 +18,7 @@ using SteadyTimePoint = std::chrono::steady_clock::time_point;
 using Millis = std::chrono::milliseconds;
 
 // Milliseconds since the Unix epoch: the unit stored in the database and printed in logs.
-inline int64_t ToUnixMs(TimePoint t) {
-  return std::chrono::duration_cast<Millis>(t.time_since_epoch()).count();
-}
+inline int64_t ToUnixMs(TimePoint t) { return std::chrono::duration_cast<Millis>(t.time_since_epoch()).count(); }
 inline TimePoint FromUnixMs(int64_t ms) { return TimePoint(Millis(ms)); }
 // Microseconds since the Unix epoch: pacing and arrival stamps, where milliseconds round away rate.
 inline int64_t ToUnixUs(TimePoint t) {
@@ -74,7 +72,8 @@ class FakeClock final : public Clock {
   explicit FakeClock(int64_t start_ms = 1'700'000'000'000) : now_us_(start_ms * 1000) {}
   TimePoint Now() const override { return FromUnixUs(now_us_.load()); }
   SteadyTimePoint SteadyNow() const override {
-    return SteadyTimePoint(std::chrono::duration_cast<SteadyTimePoint::duration>(std::chrono::microseconds(steady_us_.load())));
+    return SteadyTimePoint(
+        std::chrono::duration_cast<SteadyTimePoint::duration>(std::chrono::microseconds(steady_us_.load())));
   }
   // Moves both wall and monotonic time forward and wakes the waiters whose deadline passed.
   void Advance(std::chrono::microseconds d);

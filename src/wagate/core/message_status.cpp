@@ -4,13 +4,20 @@ namespace wagate::core {
 namespace {
 int Rank(MessageStatus s) {
   switch (s) {
-    case MessageStatus::kQueued: return 0;
-    case MessageStatus::kSending: return 1;
-    case MessageStatus::kUnknown: return 1;
-    case MessageStatus::kSent: return 2;
-    case MessageStatus::kDelivered: return 3;
-    case MessageStatus::kRead: return 4;
-    case MessageStatus::kFailed: return 5;
+    case MessageStatus::kQueued:
+      return 0;
+    case MessageStatus::kSending:
+      return 1;
+    case MessageStatus::kUnknown:
+      return 1;
+    case MessageStatus::kSent:
+      return 2;
+    case MessageStatus::kDelivered:
+      return 3;
+    case MessageStatus::kRead:
+      return 4;
+    case MessageStatus::kFailed:
+      return 5;
   }
   return 0;
 }
@@ -18,13 +25,20 @@ int Rank(MessageStatus s) {
 
 std::string_view ToString(MessageStatus s) {
   switch (s) {
-    case MessageStatus::kQueued: return "queued";
-    case MessageStatus::kSending: return "sending";
-    case MessageStatus::kUnknown: return "unknown";
-    case MessageStatus::kSent: return "sent";
-    case MessageStatus::kDelivered: return "delivered";
-    case MessageStatus::kRead: return "read";
-    case MessageStatus::kFailed: return "failed";
+    case MessageStatus::kQueued:
+      return "queued";
+    case MessageStatus::kSending:
+      return "sending";
+    case MessageStatus::kUnknown:
+      return "unknown";
+    case MessageStatus::kSent:
+      return "sent";
+    case MessageStatus::kDelivered:
+      return "delivered";
+    case MessageStatus::kRead:
+      return "read";
+    case MessageStatus::kFailed:
+      return "failed";
   }
   return "unknown";
 }

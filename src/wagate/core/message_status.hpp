@@ -7,13 +7,13 @@
 namespace wagate::core {
 
 enum class MessageStatus {
-  kQueued,     // stored, waiting for its turn or its next retry
-  kSending,    // claimed; a request to Graph may be on the wire (in doubt after a crash)
-  kUnknown,    // was in doubt and no status webhook settled it in time (see docs/delivery.md)
-  kSent,       // Graph accepted it (or a `sent` webhook said so)
+  kQueued,   // stored, waiting for its turn or its next retry
+  kSending,  // claimed; a request to Graph may be on the wire (in doubt after a crash)
+  kUnknown,  // was in doubt and no status webhook settled it in time (see docs/delivery.md)
+  kSent,     // Graph accepted it (or a `sent` webhook said so)
   kDelivered,
   kRead,
-  kFailed,     // terminal
+  kFailed,  // terminal
 };
 
 std::string_view ToString(MessageStatus s);

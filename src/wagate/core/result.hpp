@@ -9,18 +9,18 @@ namespace wagate::core {
 
 // ErrorKind decides the HTTP status in exactly one place (http/responses.cpp, StatusFor).
 enum class ErrorKind {
-  kInvalidInput,    // 400
-  kUnauthorized,    // 401
-  kForbidden,       // 403
-  kNotFound,        // 404
-  kConflict,        // 409
-  kUnprocessable,   // 422
-  kTooLarge,        // 413
-  kQuotaExceeded,   // 429
-  kUpstream,        // 502: Graph refused or failed a pass-through call
-  kUnavailable,     // 503
-  kInternal,        // 500
-  kSendFailed,      // 500: a send ended failed (Meta refused it, or the retries ran out); details say why
+  kInvalidInput,   // 400
+  kUnauthorized,   // 401
+  kForbidden,      // 403
+  kNotFound,       // 404
+  kConflict,       // 409
+  kUnprocessable,  // 422
+  kTooLarge,       // 413
+  kQuotaExceeded,  // 429
+  kUpstream,       // 502: Graph refused or failed a pass-through call
+  kUnavailable,    // 503
+  kInternal,       // 500
+  kSendFailed,     // 500: a send ended failed (Meta refused it, or the retries ran out); details say why
 };
 
 struct Error {
@@ -44,15 +44,13 @@ struct Error {
   static Error NotFound(std::string what) {
     return {ErrorKind::kNotFound, "not_found", std::move(what) + " not found"};
   }
-  static Error Internal(std::string message) {
-    return {ErrorKind::kInternal, "internal_error", std::move(message)};
-  }
+  static Error Internal(std::string message) { return {ErrorKind::kInternal, "internal_error", std::move(message)}; }
 };
 
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

@@ -24,8 +24,8 @@ std::optional<StatusState> DecideStatus(const StatusState& current, const Status
     case MessageStatus::kRead:  // read implies delivered (Meta skips `delivered` when both happen at once)
       next.sent_at = current.sent_at.value_or(at);
       next.delivered_at = current.delivered_at.value_or(std::max(at, current.sent_at.value_or(0)));
-      next.read_at = current.read_at.value_or(
-          std::max({at, current.delivered_at.value_or(0), current.sent_at.value_or(0)}));
+      next.read_at =
+          current.read_at.value_or(std::max({at, current.delivered_at.value_or(0), current.sent_at.value_or(0)}));
       return next;
     case MessageStatus::kFailed:
       next.failed_at = at;

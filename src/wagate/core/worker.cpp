@@ -9,7 +9,9 @@ Worker::Worker(std::string name, const Clock& clock, std::chrono::milliseconds p
 
 Worker::~Worker() { Stop(); }
 
-void Worker::Start() { thread_ = std::thread([this] { Run(); }); }
+void Worker::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void Worker::Wake() {
   {

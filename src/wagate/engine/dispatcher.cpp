@@ -6,7 +6,6 @@
 
 namespace wagate::engine {
 
-
 LaneSettings LaneSettingsFor(const tenancy::OutletCredentials& outlet, int64_t max_in_flight) {
   LaneSettings s;
   s.throughput_mps = outlet.throughput_mps;
@@ -20,8 +19,15 @@ Dispatcher::Dispatcher(EngineSettings settings, store::MessageStore& messages, c
                        const graph::Sender& graph, const core::Clock& clock, core::Random& random,
                        OutcomeWaiters& waiters, const conversation::ContactWindows& windows, metrics::Registry& metrics,
                        const PacingMargin& pacing_margin)
-    : settings_(settings), messages_(messages), outlets_(outlets), graph_(graph), clock_(clock), random_(random),
-      waiters_(waiters), windows_(windows), pacing_margin_(pacing_margin) {
+    : settings_(settings),
+      messages_(messages),
+      outlets_(outlets),
+      graph_(graph),
+      clock_(clock),
+      random_(random),
+      waiters_(waiters),
+      windows_(windows),
+      pacing_margin_(pacing_margin) {
   const std::string help = "Graph send attempts by outcome";
   sent_ = metrics.GetCounter("wagate_sends_total", help, "outcome=\"sent\"");
   retried_ = metrics.GetCounter("wagate_sends_total", help, "outcome=\"retry\"");
@@ -223,9 +229,8 @@ void Dispatcher::RunWorker() {
 void Dispatcher::WaitForWork(std::unique_lock<std::mutex>& lock, int64_t wake_at_us) {
   int64_t now_us = clock_.NowUs();
   int64_t until_us = now_us + std::clamp<int64_t>(wake_at_us - now_us, 20, 1'000'000);
-  clock_.WaitUntil(cv_, lock, core::FromUnixUs(until_us), [&] {
-    return stopping_ || (!due_lanes_.empty() && due_lanes_.top().at_us < wake_at_us);
-  });
+  clock_.WaitUntil(cv_, lock, core::FromUnixUs(until_us),
+                   [&] { return stopping_ || (!due_lanes_.empty() && due_lanes_.top().at_us < wake_at_us); });
 }
 
 // Makes the wait visible on the message (status API) — rare: only when the tier is used up.
@@ -248,15 +253,15 @@ void Dispatcher::CheckInDoubt() {
     bool resend = resend_policy || d.idempotent;
     int64_t now = clock_.NowMs();
     // Only still-`sending` messages change: a webhook that settled one meanwhile wins.
-    messages_.ResolveInDoubt(d.message_id, resend, now,
-        [this, d, resend, now](core::Result<store::MessageRecord> recipient) {
+    messages_.ResolveInDoubt(
+        d.message_id, resend, now, [this, d, resend, now](core::Result<store::MessageRecord> recipient) {
           if (!recipient) return;  // settled by a webhook: nothing to do
-          core::LogWarn("engine", resend ? "in-doubt message not confirmed; sending again"
-                                         : "in-doubt message not confirmed; marked unknown",
+          core::LogWarn("engine",
+                        resend ? "in-doubt message not confirmed; sending again"
+                               : "in-doubt message not confirmed; marked unknown",
                         {{"message_id", d.message_id}});
           if (resend) {
-            Enqueue(QueuedMessage{d.message_id, recipient->to_number,
-                                  static_cast<Priority>(recipient->priority != 0)},
+            Enqueue(QueuedMessage{d.message_id, recipient->to_number, static_cast<Priority>(recipient->priority != 0)},
                     d.outlet_id, now);
           }
         });

@@ -15,8 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "wagate/core/clock.hpp"
 #include "wagate/conversation/contact_windows.hpp"
+#include "wagate/core/clock.hpp"
 #include "wagate/core/random.hpp"
 #include "wagate/engine/engine_settings.hpp"
 #include "wagate/engine/lane.hpp"
@@ -118,7 +118,7 @@ class Dispatcher final {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::unordered_map<std::string, std::unique_ptr<engine::Lane>> lanes_;  // by outlet id
+  std::unordered_map<std::string, std::unique_ptr<engine::Lane>> lanes_;       // by outlet id
   std::unordered_map<std::string, std::shared_ptr<SendWindow>> send_windows_;  // by outlet id
   std::priority_queue<LaneSlot, std::vector<LaneSlot>, std::greater<>> due_lanes_;
   size_t queued_ = 0;

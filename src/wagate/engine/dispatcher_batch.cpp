@@ -24,7 +24,7 @@ graph::SendResult OutletGone() {
 
 struct Dispatcher::Attempt {
   Work work;
-  std::optional<store::ClaimedSend> claim;       // nullopt: no longer queued (settled, or queued twice)
+  std::optional<store::ClaimedSend> claim;      // nullopt: no longer queued (settled, or queued twice)
   std::optional<graph::SendResult> result;      // set for every claimed message
   std::optional<Decision> decision;             // set for every result
   std::optional<store::MessageRecord> settled;  // a failure that a status webhook had already overtaken
@@ -83,7 +83,8 @@ void Dispatcher::Send(Batch& batch) {
       a.result = OutletGone();
       continue;
     }
-    requests.push_back(graph::SendRequest{outlet->phone_number_id, outlet->access_token, a.claim->graph_request, nullptr});
+    requests.push_back(
+        graph::SendRequest{outlet->phone_number_id, outlet->access_token, a.claim->graph_request, nullptr});
     outlet_ids.push_back(a.work.outlet_id);
     senders.push_back(&a);
   }
@@ -143,13 +144,19 @@ void Dispatcher::DecideAll(Batch& batch) {
     } else if (d.kind == Decision::Kind::kRetry) {
       (d.throttled ? throttled_ : retried_)->Inc();
       core::LogInfo("engine", "send failed; will retry",
-                    {{"message_id", a.id()}, {"attempt", a.claim->attempts}, {"delay_ms", d.retry_in_ms},
-                     {"http_status", r.http_status}, {"graph_code", r.error.code}});
+                    {{"message_id", a.id()},
+                     {"attempt", a.claim->attempts},
+                     {"delay_ms", d.retry_in_ms},
+                     {"http_status", r.http_status},
+                     {"graph_code", r.error.code}});
     } else {
       failed_->Inc();
       core::LogWarn("engine", "send failed for good",
-                    {{"message_id", a.id()}, {"attempts", a.claim->attempts}, {"verdict", graph::ToString(r.verdict)},
-                     {"http_status", r.http_status}, {"graph_code", r.error.code}});
+                    {{"message_id", a.id()},
+                     {"attempts", a.claim->attempts},
+                     {"verdict", graph::ToString(r.verdict)},
+                     {"http_status", r.http_status},
+                     {"graph_code", r.error.code}});
     }
   }
 }
@@ -215,7 +222,8 @@ void Dispatcher::Answer(Batch& batch) {
         break;
       case Decision::Kind::kFail:
         if (a.settled) {
-          waiters_.Complete(a.id(), Outcome{true, *a.settled->wamid, a.settled->sent_at.value_or(batch.done_at), attempts, {}});
+          waiters_.Complete(a.id(),
+                            Outcome{true, *a.settled->wamid, a.settled->sent_at.value_or(batch.done_at), attempts, {}});
         } else {
           waiters_.Complete(a.id(), Outcome{false, "", 0, attempts, a.result->error});
         }

@@ -160,15 +160,13 @@ class DispatcherTest : public testing::Test {
     ASSERT_TRUE(stores_.journal->Apply({what}, clock_.NowMs()).ok());
   }
 
-  store::MessageRecord Load(const std::string& id) {
-    return *stores_.messages->Get(id);
-  }
+  store::MessageRecord Load(const std::string& id) { return *stores_.messages->Get(id); }
   MessageStatus StatusOf(const std::string& id) { return Load(id).status; }
 
   // Resumes from the store, as at a process start.
   void Start() {
-    dispatcher_ = std::make_unique<Dispatcher>(settings_, *stores_.messages, outlets_, sender_, clock_, random_, waiters_, windows_,
-                                               metrics_, pacing_);
+    dispatcher_ = std::make_unique<Dispatcher>(settings_, *stores_.messages, outlets_, sender_, clock_, random_,
+                                               waiters_, windows_, metrics_, pacing_);
     dispatcher_->Start();
   }
 
@@ -222,7 +220,8 @@ class DispatcherTest : public testing::Test {
   // (An empty requeue: a write of nothing, answered after every write queued before it.)
   void Flush() {
     std::promise<void> done;
-    stores_.messages->Requeue({}, clock_.NowMs(), [&done](core::Result<std::vector<std::string>>) { done.set_value(); });
+    stores_.messages->Requeue({}, clock_.NowMs(),
+                              [&done](core::Result<std::vector<std::string>>) { done.set_value(); });
     done.get_future().get();
   }
   // Stop() waits for a send in progress, which may be waiting for its departure slot: time moves on.
@@ -286,9 +285,8 @@ TEST_F(DispatcherTest, TransientFailuresBackOffAndSpendTheRetryBudget) {
 }
 
 TEST_F(DispatcherTest, ARetryThatSucceedsIsSent) {
-  sender_.SetScript([](const std::string& id, int attempt) {
-    return attempt == 1 ? TimedOut() : Accepted("wamid." + id);
-  });
+  sender_.SetScript(
+      [](const std::string& id, int attempt) { return attempt == 1 ? TimedOut() : Accepted("wamid." + id); });
   InsertQueued("m1", kAlice);
   Start();
   ASSERT_TRUE(RunUntil([&] { return StatusOf("m1") == MessageStatus::kSent; }));

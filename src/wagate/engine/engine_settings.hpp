@@ -20,7 +20,7 @@ struct EngineSettings {
   int64_t lane_max_in_flight = 64;
   int64_t throttle_pause_ms = 1000;      // a lane's pause after 130429 / 429 without Retry-After
   int64_t throttle_extra_attempts = 16;  // throttling answers do not use up the transient-error budget
-  int64_t batch_size = 32;  // messages a worker claims, sends (concurrently) and records together
+  int64_t batch_size = 32;               // messages a worker claims, sends (concurrently) and records together
 };
 
 }  // namespace wagate::engine

@@ -10,8 +10,9 @@ namespace {
 // milliseconds (and a stall on either side bunches them). A bucket of capacity C refilled at R lets
 // at most C + R·T through in any T seconds. Requiring C + R·(1 + m) < mps + 1 with a margin m of 0.8%
 // keeps every arrival second at or under the limit with up to 8 ms of jitter, while the lane still
-// runs at about 99% of the limit (the send window, engine.pacing_margin_ms, caps it at 98%). C of 0.5% of the rate absorbs the dispatcher's wake-up latency.
-// (The dispatcher's send window re-spaces what a slow commit bunched; see engine/rate/send_window.)
+// runs at about 99% of the limit (the send window, engine.pacing_margin_ms, caps it at 98%). C of 0.5% of the rate
+// absorbs the dispatcher's wake-up latency. (The dispatcher's send window re-spaces what a slow commit bunched; see
+// engine/rate/send_window.)
 constexpr double kArrivalMargin = 0.008;
 TokenBucket::Settings BucketFor(int64_t mps) {
   double limit = static_cast<double>(std::max<int64_t>(1, mps));
@@ -140,8 +141,13 @@ void Lane::Reconfigure(const LaneSettings& s) {
 }
 
 Lane::Snapshot Lane::Snap(int64_t now_ms) {
-  return Snapshot{ready_[0].size(), ready_[1].size(), later_.size() + tier_held_.size(), static_cast<size_t>(std::max<int64_t>(0, in_flight_)),
-                  paused_until_ms_ > now_ms ? paused_until_ms_ : 0, tier_.Used(now_ms), counters_};
+  return Snapshot{ready_[0].size(),
+                  ready_[1].size(),
+                  later_.size() + tier_held_.size(),
+                  static_cast<size_t>(std::max<int64_t>(0, in_flight_)),
+                  paused_until_ms_ > now_ms ? paused_until_ms_ : 0,
+                  tier_.Used(now_ms),
+                  counters_};
 }
 
 }  // namespace wagate::engine

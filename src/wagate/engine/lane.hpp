@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "wagate/conversation/contact_windows.hpp"
 #include "wagate/engine/rate/pair_limiter.hpp"
 #include "wagate/engine/rate/tier_budget.hpp"
 #include "wagate/engine/rate/token_bucket.hpp"
-#include "wagate/conversation/contact_windows.hpp"
 
 namespace wagate::engine {
 
@@ -64,7 +64,7 @@ class Lane final {
   void Done() { --in_flight_; }
 
   // Back-pressure from Graph.
-  void Throttle(int64_t until_ms);                                        // 130429, 429
+  void Throttle(int64_t until_ms);                                                      // 130429, 429
   void PairThrottle(const std::string& recipient, int64_t now_ms, int64_t backoff_ms);  // 131056
 
   void Reconfigure(const LaneSettings& settings);

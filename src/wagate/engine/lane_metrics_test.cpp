@@ -21,7 +21,8 @@ TEST(LaneMetrics, EveryFamilyHasOneSeriesPerLane) {
   LaneView b{"o2", {}, {}};
   std::string out;
   RenderLaneMetrics({a, b}, &out);
-  EXPECT_TRUE(Has(out, "# HELP wagate_lane_queue_depth Messages waiting in a lane\n# TYPE wagate_lane_queue_depth gauge\n"));
+  EXPECT_TRUE(
+      Has(out, "# HELP wagate_lane_queue_depth Messages waiting in a lane\n# TYPE wagate_lane_queue_depth gauge\n"));
   EXPECT_TRUE(Has(out, "wagate_lane_queue_depth{outlet=\"o1\"} 7\n"));
   EXPECT_TRUE(Has(out, "wagate_lane_in_flight{outlet=\"o1\"} 3\n"));
   EXPECT_TRUE(Has(out, "# TYPE wagate_lane_dispatched_total counter\n"));

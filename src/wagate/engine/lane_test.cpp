@@ -39,7 +39,8 @@ TEST_F(LaneFixture, PacesAtTheThroughputLimit) {
 
 TEST_F(LaneFixture, TransactionalGoesBeforeBulk) {
   Lane lane("o", LaneSettings{}, clock, windows);
-  for (int i = 0; i < 100; ++i) lane.Add(Msg("bulk" + std::to_string(i), "+1" + std::to_string(i), Priority::kBulk), 0, 0);
+  for (int i = 0; i < 100; ++i)
+    lane.Add(Msg("bulk" + std::to_string(i), "+1" + std::to_string(i), Priority::kBulk), 0, 0);
   lane.Add(Msg("otp", "+99"), 0, 0);
   EXPECT_EQ(TakeId(lane), "otp");
 }

@@ -19,9 +19,9 @@ struct Decision {
   };
 
   Kind kind = Kind::kFail;
-  int64_t retry_in_ms = 0;        // kRetry: from the time of the answer
-  const char* reason = nullptr;   // kRetry: why it waits, for the status API ("throttled", "pair_rate")
-  bool throttled = false;         // the answer was a rate limit (counted apart from other retries)
+  int64_t retry_in_ms = 0;       // kRetry: from the time of the answer
+  const char* reason = nullptr;  // kRetry: why it waits, for the status API ("throttled", "pair_rate")
+  bool throttled = false;        // the answer was a rate limit (counted apart from other retries)
   Slowdown slowdown = Slowdown::kNone;
   int64_t slowdown_ms = 0;
 };
@@ -30,7 +30,6 @@ struct Decision {
 // throttling answers get `throttle_extra_attempts` more, so a busy Meta does not spend the budget
 // meant for real failures; a Retry-After lengthens the wait. kRetryLater and kFail fail at once.
 // `unit_random` in [0, 1) is the backoff's jitter (drawn by the caller, so this stays pure).
-Decision Decide(const graph::SendResult& result, int64_t attempts, const EngineSettings& settings,
-                double unit_random);
+Decision Decide(const graph::SendResult& result, int64_t attempts, const EngineSettings& settings, double unit_random);
 
 }  // namespace wagate::engine

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "wagate/graph/sender.hpp"
 #include "wagate/core/graph_error.hpp"
+#include "wagate/graph/sender.hpp"
 
 namespace wagate::graph {
 

@@ -40,11 +40,16 @@ ThrottleScope ClassifyThrottle(int http_status, std::optional<int64_t> code) {
 
 const char* ToString(Verdict v) {
   switch (v) {
-    case Verdict::kAccepted: return "accepted";
-    case Verdict::kRetry: return "retry";
-    case Verdict::kThrottled: return "throttled";
-    case Verdict::kRetryLater: return "retry_later";
-    case Verdict::kFail: return "failed";
+    case Verdict::kAccepted:
+      return "accepted";
+    case Verdict::kRetry:
+      return "retry";
+    case Verdict::kThrottled:
+      return "throttled";
+    case Verdict::kRetryLater:
+      return "retry_later";
+    case Verdict::kFail:
+      return "failed";
   }
   return "failed";
 }

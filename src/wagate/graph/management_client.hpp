@@ -9,15 +9,15 @@
 #include <string>
 #include <string_view>
 
+#include "wagate/core/graph_error.hpp"
 #include "wagate/core/result.hpp"
 #include "wagate/graph/client.hpp"
-#include "wagate/core/graph_error.hpp"
 
 namespace wagate::graph {
 
 struct GraphAnswer {
-  int http_status = 0;      // 0: no answer (connection error or timeout)
-  nlohmann::json body;      // parsed JSON body (null when it was not JSON)
+  int http_status = 0;     // 0: no answer (connection error or timeout)
+  nlohmann::json body;     // parsed JSON body (null when it was not JSON)
   core::GraphError error;  // Meta's code/title/details, or ours for transport errors
   bool ok() const { return http_status >= 200 && http_status < 300 && error.code == 0 && error.title.empty(); }
 };
@@ -29,9 +29,9 @@ struct DownloadHead {
 };
 
 struct DownloadResult {
-  GraphAnswer answer;        // for a failed download: what went wrong
-  uint64_t bytes = 0;        // bytes handed to on_data
-  bool aborted = false;      // on_data asked to stop, or the body outgrew max_bytes
+  GraphAnswer answer;    // for a failed download: what went wrong
+  uint64_t bytes = 0;    // bytes handed to on_data
+  bool aborted = false;  // on_data asked to stop, or the body outgrew max_bytes
 };
 
 class ManagementClient final {

@@ -7,18 +7,18 @@
 #include <string>
 #include <vector>
 
-#include "wagate/graph/error_classifier.hpp"
 #include "wagate/core/graph_error.hpp"
+#include "wagate/graph/error_classifier.hpp"
 
 namespace wagate::graph {
 
 struct SendResult {
   Verdict verdict = Verdict::kRetry;
   ThrottleScope throttle = ThrottleScope::kNone;  // whom a kThrottled answer slows down
-  int http_status = 0;          // 0: no answer (connection error or timeout)
-  std::string wamid;            // when accepted
-  core::GraphError error;      // Meta's code/title/details, or ours for transport errors
-  std::optional<int64_t> retry_after_ms;  // from a Retry-After header
+  int http_status = 0;                            // 0: no answer (connection error or timeout)
+  std::string wamid;                              // when accepted
+  core::GraphError error;                         // Meta's code/title/details, or ours for transport errors
+  std::optional<int64_t> retry_after_ms;          // from a Retry-After header
 };
 
 struct SendRequest {

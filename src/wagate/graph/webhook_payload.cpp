@@ -35,10 +35,14 @@ void ParseStatus(const json& st, const std::string& phone_number_id, WebhookPayl
   std::string name = StringField(st, "status");
   out->status_names.push_back(name);
   std::optional<core::MessageStatus> status;
-  if (name == "sent") status = core::MessageStatus::kSent;
-  else if (name == "delivered") status = core::MessageStatus::kDelivered;
-  else if (name == "read" || name == "played") status = core::MessageStatus::kRead;
-  else if (name == "failed") status = core::MessageStatus::kFailed;
+  if (name == "sent")
+    status = core::MessageStatus::kSent;
+  else if (name == "delivered")
+    status = core::MessageStatus::kDelivered;
+  else if (name == "read" || name == "played")
+    status = core::MessageStatus::kRead;
+  else if (name == "failed")
+    status = core::MessageStatus::kFailed;
   std::string wamid = StringField(st, "id");
   if (!status || wamid.empty()) return;
   core::StatusEvent e;
@@ -55,7 +59,8 @@ void ParseStatus(const json& st, const std::string& phone_number_id, WebhookPayl
     if (err.contains("code") && err["code"].is_number_integer()) ge.code = err["code"].get<int64_t>();
     ge.title = StringField(err, "title");
     if (ge.title.empty()) ge.title = StringField(err, "message");
-    if (err.contains("error_data") && err["error_data"].is_object()) ge.details = StringField(err["error_data"], "details");
+    if (err.contains("error_data") && err["error_data"].is_object())
+      ge.details = StringField(err["error_data"], "details");
     e.error = ge;
   }
   out->statuses.push_back(std::move(e));

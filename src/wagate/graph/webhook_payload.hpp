@@ -17,13 +17,13 @@ struct TemplateStatusEvent {
   std::string graph_id;  // message_template_id
   std::string name;
   std::string language;
-  std::string status;    // the registry status the event means (REINSTATED → APPROVED)
+  std::string status;  // the registry status the event means (REINSTATED → APPROVED)
   std::optional<std::string> reason;
 };
 
 struct WebhookPayload {
-  std::set<std::string> phone_number_ids;  // from every entry[].changes[].value.metadata
-  std::set<std::string> waba_ids;          // entry[].id, for changes without metadata
+  std::set<std::string> phone_number_ids;   // from every entry[].changes[].value.metadata
+  std::set<std::string> waba_ids;           // entry[].id, for changes without metadata
   std::vector<core::StatusEvent> statuses;  // every status of every entry/change
   size_t inbound_messages = 0;
   // A customer wrote to a business number: opens (refreshes) the 24 h service window.
@@ -33,7 +33,7 @@ struct WebhookPayload {
     int64_t at_ms = 0;
   };
   std::vector<Inbound> inbound;
-  std::vector<std::string> status_names;   // raw names, for metrics ("sent", "played", …)
+  std::vector<std::string> status_names;  // raw names, for metrics ("sent", "played", …)
   std::vector<TemplateStatusEvent> template_statuses;
 };
 

@@ -13,13 +13,13 @@
 namespace wagate::http {
 
 struct Request {
-  std::string method;  // "GET", "POST", …
-  std::string path;    // decoded path without the query
-  std::string query;   // raw query string (no '?')
+  std::string method;                                        // "GET", "POST", …
+  std::string path;                                          // decoded path without the query
+  std::string query;                                         // raw query string (no '?')
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   std::map<std::string, std::string> params;  // path parameters filled by the router ("{id}")
-  std::string route;                           // the matched route pattern, for metrics
+  std::string route;                          // the matched route pattern, for metrics
   // Wall clock (µs since the epoch) when the request reached this machine: the kernel's receive stamp
   // of its first byte when the server stamps arrivals (ServerSettings::kernel_arrival_stamps), else
   // when the request was read off the socket.

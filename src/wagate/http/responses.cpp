@@ -27,18 +27,30 @@ Response ErrorResponse(int status, std::string_view code, std::string_view messa
 
 int StatusFor(core::ErrorKind kind) {
   switch (kind) {
-    case core::ErrorKind::kInvalidInput: return 400;
-    case core::ErrorKind::kUnauthorized: return 401;
-    case core::ErrorKind::kForbidden: return 403;
-    case core::ErrorKind::kNotFound: return 404;
-    case core::ErrorKind::kConflict: return 409;
-    case core::ErrorKind::kUnprocessable: return 422;
-    case core::ErrorKind::kTooLarge: return 413;
-    case core::ErrorKind::kQuotaExceeded: return 429;
-    case core::ErrorKind::kUpstream: return 502;
-    case core::ErrorKind::kUnavailable: return 503;
-    case core::ErrorKind::kInternal: return 500;
-    case core::ErrorKind::kSendFailed: return 500;
+    case core::ErrorKind::kInvalidInput:
+      return 400;
+    case core::ErrorKind::kUnauthorized:
+      return 401;
+    case core::ErrorKind::kForbidden:
+      return 403;
+    case core::ErrorKind::kNotFound:
+      return 404;
+    case core::ErrorKind::kConflict:
+      return 409;
+    case core::ErrorKind::kUnprocessable:
+      return 422;
+    case core::ErrorKind::kTooLarge:
+      return 413;
+    case core::ErrorKind::kQuotaExceeded:
+      return 429;
+    case core::ErrorKind::kUpstream:
+      return 502;
+    case core::ErrorKind::kUnavailable:
+      return 503;
+    case core::ErrorKind::kInternal:
+      return 500;
+    case core::ErrorKind::kSendFailed:
+      return 500;
   }
   return 500;
 }

@@ -21,7 +21,7 @@ std::vector<std::string> SplitPath(std::string_view path) {
 }
 
 bool MatchSegments(const std::vector<std::string>& pattern, const std::vector<std::string>& parts,
-           std::map<std::string, std::string>* params) {
+                   std::map<std::string, std::string>* params) {
   if (pattern.size() != parts.size()) return false;
   for (size_t i = 0; i < pattern.size(); ++i) {
     const std::string& p = pattern[i];
@@ -36,8 +36,8 @@ bool MatchSegments(const std::vector<std::string>& pattern, const std::vector<st
 
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, Handler handler, Execution execution,
-                 size_t max_body_bytes, Admission admission) {
+void Router::Add(std::string method, std::string pattern, Handler handler, Execution execution, size_t max_body_bytes,
+                 Admission admission) {
   routes_.push_back(Route{std::move(method), pattern, SplitPath(pattern), std::move(handler), execution, max_body_bytes,
                           std::move(admission)});
 }
@@ -111,7 +111,8 @@ void Router::Dispatch(Request& request, Responder responder) const {
 
 void Router::Answer404or405(const Request& request, Responder responder, bool path_known) {
   if (path_known) {
-    responder(ErrorResponse(405, "method_not_allowed", "method " + request.method + " is not allowed on " + request.path));
+    responder(
+        ErrorResponse(405, "method_not_allowed", "method " + request.method + " is not allowed on " + request.path));
   } else {
     responder(ErrorResponse(404, "not_found", "no route for " + request.path));
   }

@@ -1,5 +1,7 @@
 #include "wagate/http/server.hpp"
 
+#include <sys/socket.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,8 +16,6 @@
 #include <optional>
 #include <thread>
 #include <vector>
-
-#include <sys/socket.h>
 
 #include "wagate/core/clock.hpp"
 #include "wagate/core/log.hpp"
@@ -45,7 +45,9 @@ struct HttpServer::Impl {
   bool stopped = false;
 
   Impl(ServerSettings s, const Router& r, RequestObserver o)
-      : settings(std::move(s)), router(r), observer(std::move(o)),
+      : settings(std::move(s)),
+        router(r),
+        observer(std::move(o)),
         workers(static_cast<size_t>(std::max(1, settings.worker_threads))),
         upstream(static_cast<size_t>(std::max(1, settings.upstream_threads))) {}
 
@@ -187,7 +189,8 @@ class Session : public std::enable_shared_from_this<Session> {
       std::string_view v(te->value().data(), te->value().size());
       while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
       while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-      if (!beast::iequals(beast::string_view(v.data(), v.size()), "chunked")) return "unsupported Transfer-Encoding (only 'chunked')";
+      if (!beast::iequals(beast::string_view(v.data(), v.size()), "chunked"))
+        return "unsupported Transfer-Encoding (only 'chunked')";
       if (req.count(bhttp::field::transfer_encoding) > 1) return "repeated Transfer-Encoding";
       if (req.find(bhttp::field::content_length) != req.end()) return "both Transfer-Encoding and Content-Length";
     }
@@ -226,11 +229,10 @@ class Session : public std::enable_shared_from_this<Session> {
       // parsed by then, so the answer can name the route's limit.
       if (!parser_->get().target().empty()) body_limit_ = RouteBodyLimit();
       return Write(ErrorResponse(413, "payload_too_large",
-                                 "the request body is larger than " +
-                                     std::to_string(body_limit_) + " bytes"));
+                                 "the request body is larger than " + std::to_string(body_limit_) + " bytes"));
     }
-    if (ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category() && ec != bhttp::error::end_of_stream &&
-        ec != bhttp::error::partial_message) {
+    if (ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category() &&
+        ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
       keep_alive_ = false;
       return Write(ErrorResponse(400, "bad_request", "malformed HTTP request"));
     }
@@ -247,20 +249,22 @@ class Session : public std::enable_shared_from_this<Session> {
     request->received_at_us = arrival_us_ != 0 ? arrival_us_ : core::ToUnixUs(std::chrono::system_clock::now());
     auto start = std::chrono::steady_clock::now();
     auto self = shared_from_this();
-    Responder responder([self, request, start](Response response) {
-      if (self->server_->observer) {
-        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        self->server_->observer(*request, response.status, secs);
-      }
-      net::post(self->stream_.get_executor(),
-                [self, response = std::move(response)]() mutable { self->Write(std::move(response)); });
-    }, [self, request, start](Response head) -> std::shared_ptr<BodyWriter> {
-      if (self->server_->observer) {
-        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        self->server_->observer(*request, head.status, secs);
-      }
-      return self->StartStream(std::move(head));
-    });
+    Responder responder(
+        [self, request, start](Response response) {
+          if (self->server_->observer) {
+            double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            self->server_->observer(*request, response.status, secs);
+          }
+          net::post(self->stream_.get_executor(),
+                    [self, response = std::move(response)]() mutable { self->Write(std::move(response)); });
+        },
+        [self, request, start](Response head) -> std::shared_ptr<BodyWriter> {
+          if (self->server_->observer) {
+            double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            self->server_->observer(*request, head.status, secs);
+          }
+          return self->StartStream(std::move(head));
+        });
     auto guarded = [request, responder](const std::function<void()>& run) {
       try {
         run();
@@ -381,9 +385,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool RunOnStrand(std::function<void(std::function<void(bool)>)> step) {
     auto result = std::make_shared<std::promise<bool>>();
     std::future<bool> future = result->get_future();
-    net::post(stream_.get_executor(), [step = std::move(step), result]() {
-      step([result](bool ok) { result->set_value(ok); });
-    });
+    net::post(stream_.get_executor(),
+              [step = std::move(step), result]() { step([result](bool ok) { result->set_value(ok); }); });
     return future.get();
   }
 
@@ -395,7 +398,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   net::steady_timer idle_timer_{stream_.get_executor()};  // only while awaiting a stamped arrival
-  int64_t arrival_us_ = 0;                                 // the current request's kernel stamp, 0 = none
+  int64_t arrival_us_ = 0;                                // the current request's kernel stamp, 0 = none
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<Request> head_;  // the request being read: its head is filled and admitted in OnHeader
@@ -409,8 +412,9 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void HttpServer::Impl::WarnRateLimited(const char* message, std::initializer_list<core::LogField> fields) {
-  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::steady_clock::now().time_since_epoch()).count();
+  int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count();
   int64_t last = last_accept_warning_ms.load();
   if (now - last < 1000 || !last_accept_warning_ms.compare_exchange_strong(last, now)) return;
   core::LogWarn("http.server", message, fields);
@@ -422,7 +426,8 @@ void HttpServer::Impl::Accept() {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
       // Out of descriptors (EMFILE/ENFILE) the pending connection stays in the backlog and every
       // retry fails at once: pause instead of spinning, and say so at most once a second.
-      WarnRateLimited("accept failed; retrying in 50 ms", {{"error", ec.message()}, {"connections", connections.load()}});
+      WarnRateLimited("accept failed; retrying in 50 ms",
+                      {{"error", ec.message()}, {"connections", connections.load()}});
       accept_retry.expires_after(std::chrono::milliseconds(50));
       accept_retry.async_wait([this](beast::error_code wait_ec) {
         if (!wait_ec) Accept();
@@ -430,7 +435,8 @@ void HttpServer::Impl::Accept() {
       return;
     }
     if (connections.load() >= settings.max_connections) {
-      WarnRateLimited("connection limit reached; closing new connections", {{"max_connections", settings.max_connections}});
+      WarnRateLimited("connection limit reached; closing new connections",
+                      {{"max_connections", settings.max_connections}});
       beast::error_code ignored;
       socket.close(ignored);
     } else {
@@ -449,7 +455,8 @@ HttpServer::~HttpServer() { Stop(); }
 core::Result<std::string> HttpServer::Start() {
   beast::error_code ec;
   auto address = net::ip::make_address(impl_->settings.host, ec);
-  if (ec) return core::Error::Invalid("invalid_config", "listen address '" + impl_->settings.host + "' is not an IP address");
+  if (ec)
+    return core::Error::Invalid("invalid_config", "listen address '" + impl_->settings.host + "' is not an IP address");
   tcp::endpoint endpoint(address, impl_->settings.port);
   auto& acc = impl_->acceptor;
   acc.open(endpoint.protocol(), ec);

@@ -14,10 +14,10 @@ namespace wagate::http {
 
 struct ServerSettings {
   std::string host = "127.0.0.1";
-  uint16_t port = 8080;           // 0 = any free port
+  uint16_t port = 8080;  // 0 = any free port
   int io_threads = 2;
-  int worker_threads = 8;         // run handlers; they may block briefly (SQLite reads)
-  int upstream_threads = 16;      // run handlers that wait on Graph or stream to a slow client
+  int worker_threads = 8;     // run handlers; they may block briefly (SQLite reads)
+  int upstream_threads = 16;  // run handlers that wait on Graph or stream to a slow client
   size_t max_body_bytes = 1 << 20;
   // A connection that makes no progress this long (no byte of a request read, or a response not
   // drained) is closed; a slow upload that keeps sending is not cut.

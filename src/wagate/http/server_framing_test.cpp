@@ -46,8 +46,12 @@ size_t CountResponses(const std::string& out) {
 class ServerFramingTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    router_.Add("GET", "/healthz", [](Request&, Responder r) { r(JsonResponse(200, {{"ok", true}})); },
-                Execution::kInline);
+    router_.Add(
+        "GET", "/healthz",
+        [](Request&, Responder r) {
+          r(JsonResponse(200, {{"ok", true}}));
+        },
+        Execution::kInline);
     router_.Add("POST", "/echo", [](Request& req, Responder r) { r(JsonResponse(200, {{"bytes", req.body.size()}})); });
     ServerSettings settings;
     settings.port = 0;
@@ -65,17 +69,21 @@ class ServerFramingTest : public ::testing::Test {
 
 TEST_F(ServerFramingTest, NonChunkedTransferEncodingIsRefusedAndNothingBehindItIsServed) {
   const std::string smuggled = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
-  for (std::string te : {"chunked, identity", "identity", "gzip", "chunked , gzip", "x-chunked", "chunked\r\nTransfer-Encoding: chunked"}) {
-    std::string out = Exchange(port_, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + te + "\r\n\r\n" + smuggled);
+  for (std::string te : {"chunked, identity", "identity", "gzip", "chunked , gzip", "x-chunked",
+                         "chunked\r\nTransfer-Encoding: chunked"}) {
+    std::string out =
+        Exchange(port_, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + te + "\r\n\r\n" + smuggled);
     EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << te << ": " << out;
     EXPECT_EQ(CountResponses(out), 1u) << te << ": " << out;
   }
-  std::string both = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n";
+  std::string both =
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n";
   EXPECT_EQ(Exchange(port_, both).rfind("HTTP/1.1 400", 0), 0u);
   // exactly `chunked` is fine, and so is a plain length
   std::string chunked = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
   EXPECT_EQ(Exchange(port_, chunked).rfind("HTTP/1.1 200", 0), 0u);
-  EXPECT_EQ(Exchange(port_, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc").rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_EQ(Exchange(port_, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc").rfind("HTTP/1.1 200", 0),
+            0u);
 }
 
 TEST_F(ServerFramingTest, HostIsRequiredOnHttp11AndHugeHeadersGet431) {
@@ -92,10 +100,25 @@ TEST_F(ServerFramingTest, MutatedRequestsNeverCrashOrSmuggle) {
       "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n",
       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\nContent-Length: 2\r\n\r\nhi",
   };
-  const std::vector<std::string> inserts = {"\r\n", "\n", " ", "\t", ":", "0", "-1", "chunked", "identity", ",",
-                                            "Transfer-Encoding: chunked\r\n", "Content-Length: 99999999999999999999\r\n",
-                                            "Content-Length: 3\r\n", "\r\n\r\n", "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
-                                            std::string(1, '\0'), "\xff", "ffffffffffffffff\r\n", ";ext=1"};
+  const std::vector<std::string> inserts = {"\r\n",
+                                            "\n",
+                                            " ",
+                                            "\t",
+                                            ":",
+                                            "0",
+                                            "-1",
+                                            "chunked",
+                                            "identity",
+                                            ",",
+                                            "Transfer-Encoding: chunked\r\n",
+                                            "Content-Length: 99999999999999999999\r\n",
+                                            "Content-Length: 3\r\n",
+                                            "\r\n\r\n",
+                                            "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+                                            std::string(1, '\0'),
+                                            "\xff",
+                                            "ffffffffffffffff\r\n",
+                                            ";ext=1"};
   std::mt19937 rng(20261203);
   const int kCases = 3000;  // bounded: about a second on loopback (a few under ASan)
   for (int i = 0; i < kCases; ++i) {
@@ -104,10 +127,18 @@ TEST_F(ServerFramingTest, MutatedRequestsNeverCrashOrSmuggle) {
     for (int e = 0; e < edits && !req.empty(); ++e) {
       size_t at = rng() % req.size();
       switch (rng() % 4) {
-        case 0: req.insert(at, inserts[rng() % inserts.size()]); break;
-        case 1: req.erase(at, 1 + rng() % 8); break;
-        case 2: req[at] = static_cast<char>(rng() % 256); break;
-        case 3: req.resize(at); break;
+        case 0:
+          req.insert(at, inserts[rng() % inserts.size()]);
+          break;
+        case 1:
+          req.erase(at, 1 + rng() % 8);
+          break;
+        case 2:
+          req[at] = static_cast<char>(rng() % 256);
+          break;
+        case 3:
+          req.resize(at);
+          break;
       }
     }
     std::string out = Exchange(port_, req);
@@ -118,7 +149,8 @@ TEST_F(ServerFramingTest, MutatedRequestsNeverCrashOrSmuggle) {
           << "case " << i << " answered " << status;
     }
   }
-  EXPECT_EQ(Exchange(port_, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_EQ(Exchange(port_, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").rfind("HTTP/1.1 200", 0),
+            0u);
 }
 
 }  // namespace

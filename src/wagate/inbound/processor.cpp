@@ -8,9 +8,9 @@
 
 namespace wagate::inbound {
 
-Processor::Processor(store::WebhookJournal& journal, store::ContactStore& contacts, const core::Clock& clock, metrics::Registry& metrics,
-                     const tenancy::OutletRegistry& outlets, conversation::ContactWindows& windows,
-                     templates::TemplateRegistry* templates)
+Processor::Processor(store::WebhookJournal& journal, store::ContactStore& contacts, const core::Clock& clock,
+                     metrics::Registry& metrics, const tenancy::OutletRegistry& outlets,
+                     conversation::ContactWindows& windows, templates::TemplateRegistry* templates)
     : journal_(journal),
       contacts_(contacts),
       clock_(clock),
@@ -56,7 +56,7 @@ size_t Processor::ProcessBatch() {
   int64_t now = clock_.NowMs();
   std::vector<store::JournalApplication> batch;
   std::vector<std::vector<graph::TemplateStatusEvent>> template_events;  // per entry, for the registry
-  std::vector<std::string> event_types;  // counted once applied
+  std::vector<std::string> event_types;                                  // counted once applied
   for (const auto& e : entries) {
     auto payload = graph::ParseWebhookPayload(e.body);
     store::JournalApplication& p = batch.emplace_back();
@@ -72,8 +72,10 @@ size_t Processor::ProcessBatch() {
           } else {
             core::LogWarn("inbound", "template status change skipped: not signed by the app secret of its WABA",
                           {{"waba_id", t.waba_id}, {"journal_id", e.id}});
-            metrics_.GetCounter("wagate_webhook_events_skipped_total", "Webhook events not applied, by reason",
-                                "reason=\"unsigned_waba\"")->Inc();
+            metrics_
+                .GetCounter("wagate_webhook_events_skipped_total", "Webhook events not applied, by reason",
+                            "reason=\"unsigned_waba\"")
+                ->Inc();
           }
         }
       }

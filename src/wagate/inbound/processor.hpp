@@ -7,14 +7,14 @@
 #include <mutex>
 #include <thread>
 
+#include "wagate/conversation/contact_windows.hpp"
 #include "wagate/core/clock.hpp"
 #include "wagate/core/worker.hpp"
-#include "wagate/conversation/contact_windows.hpp"
 #include "wagate/metrics/registry.hpp"
-#include "wagate/tenancy/outlet_registry.hpp"
 #include "wagate/store/contact_store.hpp"
 #include "wagate/store/webhook_journal.hpp"
 #include "wagate/templates/template_registry.hpp"
+#include "wagate/tenancy/outlet_registry.hpp"
 
 namespace wagate::inbound {
 
@@ -24,8 +24,8 @@ class Processor final {
   // Processed journal rows and unmatched orphan statuses are kept this long (Meta retries for 7 days).
   static constexpr int64_t kRetentionMs = 8LL * 24 * 3600 * 1000;
 
-  Processor(store::WebhookJournal& journal, store::ContactStore& contacts, const core::Clock& clock, metrics::Registry& metrics,
-            const tenancy::OutletRegistry& outlets, conversation::ContactWindows& windows,
+  Processor(store::WebhookJournal& journal, store::ContactStore& contacts, const core::Clock& clock,
+            metrics::Registry& metrics, const tenancy::OutletRegistry& outlets, conversation::ContactWindows& windows,
             templates::TemplateRegistry* templates = nullptr);
   ~Processor();
   void Start();

@@ -130,11 +130,11 @@ TEST_F(WebhookAuthTest, HandshakeEchoesTheChallengeForAnyOutletsToken) {
 
 TEST_F(WebhookAuthTest, HandshakeRefusals) {
   const Handshake refused[] = {
-      {"subscribe", "token-x", "c"},      // no outlet's token
-      {"unsubscribe", "token-a", "c"},    // another mode
-      {std::nullopt, "token-a", "c"},     // no mode
-      {"subscribe", std::nullopt, "c"},   // no token
-      {"subscribe", "", "c"},             // an empty token never matches
+      {"subscribe", "token-x", "c"},           // no outlet's token
+      {"unsubscribe", "token-a", "c"},         // another mode
+      {std::nullopt, "token-a", "c"},          // no mode
+      {"subscribe", std::nullopt, "c"},        // no token
+      {"subscribe", "", "c"},                  // an empty token never matches
       {"subscribe", "token-a", std::nullopt},  // nothing to echo
   };
   for (const auto& h : refused) {

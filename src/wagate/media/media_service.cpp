@@ -31,8 +31,8 @@ std::string StringOf(const json& j, const char* key) {
 core::Result<json> MediaService::Upload(const tenancy::OutletCredentials& outlet, const media::Upload& up) const {
   auto kind = KindOfMime(up.mime_type);
   if (!kind) {
-    return core::Error::InvalidField("file", "has type '" + up.mime_type + "', which WhatsApp does not accept; use one of: " +
-                                                 SupportedMimeTypes());
+    return core::Error::InvalidField(
+        "file", "has type '" + up.mime_type + "', which WhatsApp does not accept; use one of: " + SupportedMimeTypes());
   }
   if (up.data.empty()) return core::Error::InvalidField("file", "is empty");
   if (up.data.size() > kind->max_bytes) {
@@ -43,10 +43,12 @@ core::Result<json> MediaService::Upload(const tenancy::OutletCredentials& outlet
     return e;
   }
   std::string filename = up.filename.empty() ? "upload" : up.filename;
-  graph::GraphAnswer a = graph_.UploadMedia(outlet.phone_number_id, outlet.access_token, up.data, up.mime_type, filename);
+  graph::GraphAnswer a =
+      graph_.UploadMedia(outlet.phone_number_id, outlet.access_token, up.data, up.mime_type, filename);
   if (!a.ok()) return FromGraph("uploading the media", a);
   std::string id = StringOf(a.body, "id");
-  if (id.empty()) return core::Error{core::ErrorKind::kUpstream, "graph_error", "Graph answered an upload without an id"};
+  if (id.empty())
+    return core::Error{core::ErrorKind::kUpstream, "graph_error", "Graph answered an upload without an id"};
   return json{{"id", id}, {"mime_type", up.mime_type}, {"file_size", up.data.size()}, {"kind", kind->kind}};
 }
 

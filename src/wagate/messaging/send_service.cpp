@@ -51,18 +51,19 @@ void SendService::Accept(const tenancy::Principal& who, SendCommand cmd, Accepte
   request.request_hash = cmd.request_hash;
   request.counts_for_quota = to_customer;  // marking a message read sends nothing to a customer
   request.month = core::MonthKey(now);
-  messages_.Accept(std::move(request), [this, window_open, done = std::move(done)](core::Result<store::AcceptResult> r) {
-    if (!r) return done(r.error());
-    // The caller hears first, so a synchronous one is waiting before the engine can finish.
-    store::MessageRecord message = r->message;
-    bool duplicate = r->duplicate;
-    done(Accepted{std::move(r->message), duplicate, window_open});
-    if (!duplicate) {
-      dispatcher_.Enqueue(engine::QueuedMessage{message.id, message.to_number,
-                                                static_cast<engine::Priority>(message.priority != 0)},
-                          message.outlet_id, message.next_attempt_at);
-    }
-  });
+  messages_.Accept(std::move(request),
+                   [this, window_open, done = std::move(done)](core::Result<store::AcceptResult> r) {
+                     if (!r) return done(r.error());
+                     // The caller hears first, so a synchronous one is waiting before the engine can finish.
+                     store::MessageRecord message = r->message;
+                     bool duplicate = r->duplicate;
+                     done(Accepted{std::move(r->message), duplicate, window_open});
+                     if (!duplicate) {
+                       dispatcher_.Enqueue(engine::QueuedMessage{message.id, message.to_number,
+                                                                 static_cast<engine::Priority>(message.priority != 0)},
+                                           message.outlet_id, message.next_attempt_at);
+                     }
+                   });
 }
 
 }  // namespace wagate::messaging

@@ -1,5 +1,5 @@
-// Accepting a message: ownership checks, the service-window policy, the template registry check, idempotency, the monthly quota,
-// the durable insert, the hand-off to the engine. Knows nothing of HTTP.
+// Accepting a message: ownership checks, the service-window policy, the template registry check, idempotency, the
+// monthly quota, the durable insert, the hand-off to the engine. Knows nothing of HTTP.
 #pragma once
 
 #include <functional>
@@ -7,10 +7,10 @@
 #include <string>
 
 #include "wagate/content/message_content.hpp"
+#include "wagate/conversation/contact_windows.hpp"
 #include "wagate/core/clock.hpp"
 #include "wagate/core/result.hpp"
 #include "wagate/engine/dispatcher.hpp"
-#include "wagate/conversation/contact_windows.hpp"
 #include "wagate/store/message_store.hpp"
 #include "wagate/templates/template_registry.hpp"
 #include "wagate/tenancy/key_registry.hpp"
@@ -22,7 +22,7 @@ struct SendCommand {
   std::string tenant_id;
   std::string outlet_id;
   std::optional<std::string> conversation_id;
-  std::string to;  // already normalised to E.164; empty for mark_read
+  std::string to;                   // already normalised to E.164; empty for mark_read
   content::MessageContent content;  // validated, Graph-shaped
   engine::Priority priority = engine::Priority::kTransactional;
   std::optional<std::string> idempotency_key;
@@ -41,8 +41,14 @@ using AcceptedCallback = std::function<void(core::Result<Accepted>)>;
 class SendService final {
  public:
   SendService(store::MessageStore& messages, const tenancy::OutletRegistry& outlets, engine::Dispatcher& dispatcher,
-              const conversation::ContactWindows& windows, const templates::TemplateRegistry& templates, const core::Clock& clock)
-      : messages_(messages), outlets_(outlets), dispatcher_(dispatcher), windows_(windows), templates_(templates), clock_(clock) {}
+              const conversation::ContactWindows& windows, const templates::TemplateRegistry& templates,
+              const core::Clock& clock)
+      : messages_(messages),
+        outlets_(outlets),
+        dispatcher_(dispatcher),
+        windows_(windows),
+        templates_(templates),
+        clock_(clock) {}
 
   // `done` fires once the message is committed (or refused).
   void Accept(const tenancy::Principal& who, SendCommand cmd, AcceptedCallback done);

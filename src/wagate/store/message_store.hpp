@@ -17,7 +17,7 @@ namespace wagate::store {
 struct AcceptRequest {
   MessageRecord message;  // status queued, with its id, created_at and next_attempt_at set
   std::optional<std::string> idempotency_key;
-  std::string request_hash;  // of the request body: tells a retry from a different request
+  std::string request_hash;      // of the request body: tells a retry from a different request
   bool counts_for_quota = true;  // false for what reaches no customer (mark as read)
   std::string month;             // the quota period ("2026-12")
 };
@@ -44,9 +44,9 @@ struct SendOutcome {
   enum class Kind { kSent, kRetry, kFailed };
   std::string message_id;
   Kind kind = Kind::kSent;
-  std::string wamid;                          // kSent; empty for answers that carry none (mark as read)
-  int64_t next_attempt_ms = 0;                // kRetry
-  GraphError error;                           // kRetry, kFailed
+  std::string wamid;                           // kSent; empty for answers that carry none (mark as read)
+  int64_t next_attempt_ms = 0;                 // kRetry
+  GraphError error;                            // kRetry, kFailed
   std::optional<std::string> deferred_reason;  // kRetry: why it waits (throttled, pair_rate), for the status API
 };
 
@@ -65,7 +65,7 @@ struct DeadLetterFilter {
   std::optional<std::string> outlet_id;
   std::optional<int64_t> error_code;
   std::optional<int64_t> since_ms, until_ms;  // on the dead letter's time
-  std::optional<std::string> reason;         // "failed" or "in_doubt"; both when absent
+  std::optional<std::string> reason;          // "failed" or "in_doubt"; both when absent
   int64_t limit = 100;
 };
 

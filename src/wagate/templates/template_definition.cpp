@@ -32,7 +32,9 @@ std::string Describe(const std::string& key) {
   return key;
 }
 
-core::Error Invalid(std::string code, std::string message) { return core::Error::Invalid(std::move(code), std::move(message)); }
+core::Error Invalid(std::string code, std::string message) {
+  return core::Error::Invalid(std::move(code), std::move(message));
+}
 
 }  // namespace
 
@@ -103,10 +105,9 @@ store::TemplateRecord FromGraph(const std::string& waba_id, const json& g, int64
 core::Status CheckSend(const store::TemplateRecord& t, const content::TemplateUse& use) {
   std::string label = "template '" + t.name + "' (" + t.language + ")";
   if (t.status != "APPROVED") {
-    std::string why = t.status_reason && !t.status_reason->empty() && *t.status_reason != "NONE"
-                          ? " (" + *t.status_reason + ")" : "";
-    return Invalid("template_not_approved",
-                   label + " is " + t.status + why + "; only APPROVED templates can be sent");
+    std::string why =
+        t.status_reason && !t.status_reason->empty() && *t.status_reason != "NONE" ? " (" + *t.status_reason + ")" : "";
+    return Invalid("template_not_approved", label + " is " + t.status + why + "; only APPROVED templates can be sent");
   }
   bool named = t.parameter_format == "named";
   for (const auto& [key, given] : use.parameter_counts) {
@@ -120,9 +121,9 @@ core::Status CheckSend(const store::TemplateRecord& t, const content::TemplateUs
     size_t given = it == use.parameter_counts.end() ? 0 : it->second;
     if (want.optional && given <= want.count) continue;
     if (given != want.count) {
-      return Invalid("template_parameter_mismatch",
-                     label + " expects " + std::to_string(want.count) + " parameter" + (want.count == 1 ? "" : "s") +
-                         " in its " + Describe(key) + ", the send gives " + std::to_string(given));
+      return Invalid("template_parameter_mismatch", label + " expects " + std::to_string(want.count) + " parameter" +
+                                                        (want.count == 1 ? "" : "s") + " in its " + Describe(key) +
+                                                        ", the send gives " + std::to_string(given));
     }
     if (named && !want.names.empty()) {
       auto names = use.parameter_names.find(key);

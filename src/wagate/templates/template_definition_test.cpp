@@ -40,7 +40,11 @@ TEST(TemplateDefinition, CountsDistinctPlaceholdersPerComponent) {
 }
 
 TEST(TemplateDefinition, NamedPlaceholdersKeepTheirNames) {
-  json g = {{"id", "1"}, {"name", "greet"}, {"language", "en_US"}, {"status", "APPROVED"}, {"category", "MARKETING"},
+  json g = {{"id", "1"},
+            {"name", "greet"},
+            {"language", "en_US"},
+            {"status", "APPROVED"},
+            {"category", "MARKETING"},
             {"parameter_format", "NAMED"},
             {"components", json::array({{{"type", "BODY"}, {"text", "Hi {{first_name}}, code {{ code }}"}}})}};
   store::TemplateRecord t = FromGraph("w", g, 0);
@@ -49,8 +53,12 @@ TEST(TemplateDefinition, NamedPlaceholdersKeepTheirNames) {
 }
 
 TEST(TemplateDefinition, MediaHeaderNeedsOneParameter) {
-  json g = {{"id", "1"}, {"name", "n"}, {"language", "en"}, {"status", "APPROVED"},
-            {"components", json::array({{{"type", "HEADER"}, {"format", "IMAGE"}}, {{"type", "BODY"}, {"text", "x"}}})}};
+  json g = {
+      {"id", "1"},
+      {"name", "n"},
+      {"language", "en"},
+      {"status", "APPROVED"},
+      {"components", json::array({{{"type", "HEADER"}, {"format", "IMAGE"}}, {{"type", "BODY"}, {"text", "x"}}})}};
   store::TemplateRecord t = FromGraph("w", g, 0);
   EXPECT_EQ(t.parameters["header"].count, 1u);
   EXPECT_FALSE(t.parameters.count("body"));
@@ -95,7 +103,11 @@ TEST(TemplateCheck, OnlyApprovedTemplatesSend) {
 }
 
 TEST(TemplateCheck, NamedTemplatesNeedTheRightNames) {
-  json g = {{"id", "1"}, {"name", "greet"}, {"language", "en"}, {"status", "APPROVED"}, {"parameter_format", "named"},
+  json g = {{"id", "1"},
+            {"name", "greet"},
+            {"language", "en"},
+            {"status", "APPROVED"},
+            {"parameter_format", "named"},
             {"components", json::array({{{"type", "BODY"}, {"text", "Hi {{first_name}} {{last_name}}"}}})}};
   store::TemplateRecord t = FromGraph("w", g, 0);
   content::TemplateUse u;

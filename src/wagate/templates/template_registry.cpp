@@ -24,7 +24,8 @@ TemplateRegistry::~TemplateRegistry() { Stop(); }
 void TemplateRegistry::Load() {
   std::vector<store::TemplateRecord> all = store_.List(std::nullopt, std::nullopt, std::nullopt);
   std::unique_lock lock(mu_);
-  for (auto& t : all) cache_[Key{t.waba_id, t.name, t.language}] = std::make_shared<store::TemplateRecord>(std::move(t));
+  for (auto& t : all)
+    cache_[Key{t.waba_id, t.name, t.language}] = std::make_shared<store::TemplateRecord>(std::move(t));
 }
 
 void TemplateRegistry::StartBackgroundSync(int64_t interval_s) {
@@ -73,7 +74,8 @@ core::Result<SyncReport> TemplateRegistry::Sync(const tenancy::OutletCredentials
   for (int page = 0; page < kMaxPages; ++page) {
     std::string path = outlet.waba_id +
                        "/message_templates?fields=id,name,language,status,category,parameter_format,components"
-                       "&limit=" + std::to_string(kPageLimit);
+                       "&limit=" +
+                       std::to_string(kPageLimit);
     if (!after.empty()) path += "&after=" + graph::QueryEscape(after);
     graph::GraphAnswer a = graph_.Get(path, outlet.access_token);
     if (!a.ok()) return graph::ErrorFromGraph("listing the templates of WABA " + outlet.waba_id, a);
@@ -100,7 +102,8 @@ core::Result<SyncReport> TemplateRegistry::Sync(const tenancy::OutletCredentials
   if (!s.ok()) return s.error();
   PutAll(outlet.waba_id, all, now);
   core::LogInfo("templates", "synced",
-                {{"waba_id", outlet.waba_id}, {"templates", std::to_string(report.templates)},
+                {{"waba_id", outlet.waba_id},
+                 {"templates", std::to_string(report.templates)},
                  {"pages", std::to_string(report.pages)}});
   return report;
 }
@@ -195,7 +198,8 @@ void TemplateRegistry::PutAll(const std::string& waba_id, const std::vector<stor
   for (auto it = WabaBegin(waba_id); it != cache_.end() && std::get<0>(it->first) == waba_id;) {
     it = it->second->updated_at <= listed_at ? cache_.erase(it) : std::next(it);  // as ReplaceAll: newer stay
   }
-  for (const auto& t : all) cache_.try_emplace(Key{t.waba_id, t.name, t.language}, std::make_shared<store::TemplateRecord>(t));
+  for (const auto& t : all)
+    cache_.try_emplace(Key{t.waba_id, t.name, t.language}, std::make_shared<store::TemplateRecord>(t));
 }
 
 TemplateRegistry::Cache::iterator TemplateRegistry::WabaBegin(const std::string& waba_id) {

@@ -36,8 +36,8 @@ using StatusUpdate = graph::TemplateStatusEvent;
 // Thread-safe. Graph calls block: call Sync/Create/Delete from worker threads.
 class TemplateRegistry final {
  public:
-  TemplateRegistry(store::TemplateStore& store, const graph::ManagementClient& graph, const tenancy::OutletRegistry& outlets,
-                   const core::Clock& clock);
+  TemplateRegistry(store::TemplateStore& store, const graph::ManagementClient& graph,
+                   const tenancy::OutletRegistry& outlets, const core::Clock& clock);
   ~TemplateRegistry();
 
   // Fills the cache from the store. Call once at start-up.
@@ -63,7 +63,8 @@ class TemplateRegistry final {
   void ApplyStatus(const StatusUpdate& update, int64_t now);
 
  private:
-  using Key = std::tuple<std::string, std::string, std::string>;  // waba, name, language (sorted: a WABA's entries are adjacent)
+  using Key = std::tuple<std::string, std::string,
+                         std::string>;  // waba, name, language (sorted: a WABA's entries are adjacent)
   void PutAll(const std::string& waba_id, const std::vector<store::TemplateRecord>& all, int64_t listed_at);
   void Put(const store::TemplateRecord& t);
   void SyncStep();

@@ -21,9 +21,7 @@ core::Status AdminService::LoadRegistries() {
   return core::Ok{};
 }
 
-bool AdminService::TenantExists(const std::string& id) {
-  return store_.GetTenant(id).has_value();
-}
+bool AdminService::TenantExists(const std::string& id) { return store_.GetTenant(id).has_value(); }
 
 core::Result<TenantView> AdminService::CreateTenant(const std::string& name, std::optional<int64_t> quota) {
   store::TenantRecord t{core::NewId("ten_", clock_.NowMs()), name, quota, clock_.NowMs()};
@@ -82,7 +80,8 @@ core::Result<store::OutletRecord> AdminService::CreateOutlet(const std::string& 
   if (!s.ok()) return s.error();
   outlets_.Put(o);
   NotifyOutlet(o, OutletChange::kCreated);
-  core::LogInfo("tenancy", "outlet created", {{"tenant_id", tenant_id}, {"outlet_id", o.id}, {"phone_number_id", o.phone_number_id}});
+  core::LogInfo("tenancy", "outlet created",
+                {{"tenant_id", tenant_id}, {"outlet_id", o.id}, {"phone_number_id", o.phone_number_id}});
   return o;
 }
 
@@ -95,7 +94,7 @@ core::Result<store::OutletRecord> AdminService::GetOutlet(const Principal& who, 
 }
 
 core::Result<std::vector<store::OutletRecord>> AdminService::ListOutlets(const Principal& who,
-                                                                        const std::string& tenant_id) {
+                                                                         const std::string& tenant_id) {
   if (!who.CanSee(tenant_id) || !TenantExists(tenant_id)) return core::Error::NotFound("tenant");
   return store_.ListOutlets(tenant_id);
 }
@@ -126,8 +125,12 @@ core::Result<store::OutletRecord> AdminService::UpdateOutlet(const std::string& 
 
 core::Result<IssuedKey> AdminService::CreateApiKey(const std::string& tenant_id, const std::string& name) {
   std::string key = "wgk_" + core::HexEncode(core::RandomBytes(32));
-  store::ApiKeyRecord k{core::NewId("key_", clock_.NowMs()), tenant_id, name, key.substr(0, 12),
-                        security::Sha256Hex(key), clock_.NowMs()};
+  store::ApiKeyRecord k{core::NewId("key_", clock_.NowMs()),
+                        tenant_id,
+                        name,
+                        key.substr(0, 12),
+                        security::Sha256Hex(key),
+                        clock_.NowMs()};
   core::Status s = store_.CreateApiKey(k);
   if (!s.ok()) return s.error();
   keys_.Put(k.key_hash, k.id, tenant_id);
@@ -136,7 +139,7 @@ core::Result<IssuedKey> AdminService::CreateApiKey(const std::string& tenant_id,
 }
 
 core::Result<std::vector<store::ApiKeyRecord>> AdminService::ListApiKeys(const Principal& who,
-                                                                        const std::string& tenant_id) {
+                                                                         const std::string& tenant_id) {
   if (!who.CanSee(tenant_id) || !TenantExists(tenant_id)) return core::Error::NotFound("tenant");
   return store_.ListApiKeys(tenant_id);
 }

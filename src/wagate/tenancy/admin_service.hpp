@@ -73,10 +73,12 @@ class AdminService final {
   core::Status DeleteTenant(const std::string& id);
 
   core::Result<store::OutletRecord> CreateOutlet(const std::string& tenant_id, const NewOutlet& o);
-  core::Result<store::OutletRecord> GetOutlet(const Principal& who, const std::string& tenant_id, const std::string& id);
+  core::Result<store::OutletRecord> GetOutlet(const Principal& who, const std::string& tenant_id,
+                                              const std::string& id);
   core::Result<std::vector<store::OutletRecord>> ListOutlets(const Principal& who, const std::string& tenant_id);
   core::Status DeleteOutlet(const std::string& tenant_id, const std::string& id);
-  core::Result<store::OutletRecord> UpdateOutlet(const std::string& tenant_id, const std::string& id, const OutletPatch& p);
+  core::Result<store::OutletRecord> UpdateOutlet(const std::string& tenant_id, const std::string& id,
+                                                 const OutletPatch& p);
 
   core::Result<IssuedKey> CreateApiKey(const std::string& tenant_id, const std::string& name);
   core::Result<std::vector<store::ApiKeyRecord>> ListApiKeys(const Principal& who, const std::string& tenant_id);

@@ -16,8 +16,8 @@ class SendWindow final {
   SendWindow(int64_t limit, int64_t window_us) : window_us_(window_us) { Resize(limit); }
 
   struct Slot {
-    int64_t at_us = 0;      // leave no earlier than this
-    size_t index = 0;       // where the departure is recorded
+    int64_t at_us = 0;  // leave no earlier than this
+    size_t index = 0;   // where the departure is recorded
     uint64_t generation = 0;
   };
 

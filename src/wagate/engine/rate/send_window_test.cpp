@@ -26,10 +26,10 @@ TEST(SendWindow, ResizeKeepsRecentDepartures) {
   w.Reserve(0);
   w.Reserve(0);
   w.Resize(3);
-  EXPECT_EQ(w.Reserve(10).at_us, 10);            // a third slot exists now
-  EXPECT_EQ(w.Reserve(10).at_us, 1'000'000);     // but the window still counts the two earlier ones
+  EXPECT_EQ(w.Reserve(10).at_us, 10);         // a third slot exists now
+  EXPECT_EQ(w.Reserve(10).at_us, 1'000'000);  // but the window still counts the two earlier ones
   w.Resize(1);
-  EXPECT_EQ(w.Reserve(20).at_us, 2'000'000);     // only the latest departure is kept
+  EXPECT_EQ(w.Reserve(20).at_us, 2'000'000);  // only the latest departure is kept
 }
 
 TEST(SendWindow, CountsFromTheRealDeparture) {

@@ -30,8 +30,8 @@ class TierBudget final {
  private:
   void Expire(int64_t now_ms);
   std::optional<int64_t> limit_;
-  std::deque<std::pair<int64_t, std::string>> order_;    // (first send, customer), oldest first
-  std::unordered_map<std::string, int64_t> reached_;      // customer → first send in the window
+  std::deque<std::pair<int64_t, std::string>> order_;  // (first send, customer), oldest first
+  std::unordered_map<std::string, int64_t> reached_;   // customer → first send in the window
 };
 
 }  // namespace wagate::engine

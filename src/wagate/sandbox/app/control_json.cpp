@@ -30,7 +30,8 @@ std::string ApplyPatch(const json& patch, const std::map<std::string, FieldSette
 
 FieldSetter<FaultSettings> Rate(double FaultSettings::*field) {
   return [=](const json& v, FaultSettings& f) -> std::string {
-    if (!v.is_number() || !(v.get<double>() >= 0.0 && v.get<double>() <= 1.0)) return "must be a number between 0 and 1";
+    if (!v.is_number() || !(v.get<double>() >= 0.0 && v.get<double>() <= 1.0))
+      return "must be a number between 0 and 1";
     f.*field = v.get<double>();
     return {};
   };
@@ -73,7 +74,8 @@ std::string PatchFaults(const json& patch, FaultSettings* faults) {
       {"throttle_rate", Rate(&FaultSettings::throttle_rate)},
       {"error_rate", Rate(&FaultSettings::error_rate)},
       {"duplicate_rate", Rate(&FaultSettings::duplicate_rate)},
-      {"error_code", [](const json& v, FaultSettings& f) -> std::string {
+      {"error_code",
+       [](const json& v, FaultSettings& f) -> std::string {
          if (v.is_null()) {
            f.error_code.reset();
            return {};
@@ -84,7 +86,8 @@ std::string PatchFaults(const json& patch, FaultSettings* faults) {
          f.error_code = static_cast<int>(v.get<int64_t>());
          return {};
        }},
-      {"reorder", [](const json& v, FaultSettings& f) -> std::string {
+      {"reorder",
+       [](const json& v, FaultSettings& f) -> std::string {
          if (!v.is_boolean()) return "must be true or false";
          f.reorder = v.get<bool>();
          return {};
@@ -120,7 +123,8 @@ json ConfigToJson(const LiveConfig& c) {
 
 std::string PatchConfig(const json& patch, LiveConfig* config) {
   static const std::map<std::string, FieldSetter<LiveConfig>> setters = {
-      {"webhook_url", [](const json& v, LiveConfig& c) -> std::string {
+      {"webhook_url",
+       [](const json& v, LiveConfig& c) -> std::string {
          if (!v.is_string()) return "must be a string";
          const std::string& url = v.get_ref<const std::string&>();
          if (!url.empty() && url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
@@ -129,7 +133,8 @@ std::string PatchConfig(const json& patch, LiveConfig* config) {
          c.webhook_url = url;
          return {};
        }},
-      {"app_secret", [](const json& v, LiveConfig& c) -> std::string {
+      {"app_secret",
+       [](const json& v, LiveConfig& c) -> std::string {
          if (!v.is_string() || v.get_ref<const std::string&>().empty()) return "must be a non-empty string";
          c.app_secret = v.get<std::string>();
          return {};
@@ -137,7 +142,8 @@ std::string PatchConfig(const json& patch, LiveConfig* config) {
       {"mps", Integer(&LiveConfig::mps, 0, 1'000'000)},
       {"pair_burst", Integer(&LiveConfig::pair_burst, 0, 1'000'000)},
       {"pair_interval_ms", Integer(&LiveConfig::pair_interval_ms, 1, 86'400'000)},
-      {"enforce_window", [](const json& v, LiveConfig& c) -> std::string {
+      {"enforce_window",
+       [](const json& v, LiveConfig& c) -> std::string {
          if (!v.is_boolean()) return "must be true or false";
          c.enforce_window = v.get<bool>();
          return {};
@@ -149,7 +155,8 @@ std::string PatchConfig(const json& patch, LiveConfig* config) {
       {"delay_read_ms", Integer(&LiveConfig::delay_read_ms, 0, 86'400'000)},
       {"webhook_horizon_s", Integer(&LiveConfig::webhook_horizon_s, 1, 30LL * 86'400)},
       {"timeout_ms", Integer(&LiveConfig::timeout_ms, 0, 3'600'000)},
-      {"template_review", [](const json& v, LiveConfig& c) -> std::string {
+      {"template_review",
+       [](const json& v, LiveConfig& c) -> std::string {
          if (!v.is_string() || !IsTemplateReviewMode(v.get_ref<const std::string&>())) {
            return "must be \"manual\", \"approve\" or \"reject\"";
          }
@@ -158,7 +165,8 @@ std::string PatchConfig(const json& patch, LiveConfig* config) {
        }},
       {"template_review_ms", Integer(&LiveConfig::template_review_ms, 0, 86'400'000)},
       {"media_url_ttl_ms", Integer(&LiveConfig::media_url_ttl_ms, 1, 7LL * 86'400'000)},
-      {"default_waba_id", [](const json& v, LiveConfig& c) -> std::string {
+      {"default_waba_id",
+       [](const json& v, LiveConfig& c) -> std::string {
          if (!v.is_string() || !IsWabaIdOrEmpty(v.get_ref<const std::string&>())) {
            return "must be a WABA id (digits) or \"\" (unlinked numbers then have no WABA)";
          }

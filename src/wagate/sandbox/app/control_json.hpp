@@ -25,9 +25,9 @@ struct LiveConfig {
   int64_t delay_read_ms = 600;
   int64_t webhook_horizon_s = 3600;
   int64_t timeout_ms = 30'000;
-  std::string template_review = "manual";  // manual (stays PENDING) | approve | reject
-  int64_t template_review_ms = 0;          // delay before an automatic review lands
-  int64_t media_url_ttl_ms = 300'000;      // how long a media URL from GET /{media_id} works (Meta: 5 min)
+  std::string template_review = "manual";           // manual (stays PENDING) | approve | reject
+  int64_t template_review_ms = 0;                   // delay before an automatic review lands
+  int64_t media_url_ttl_ms = 300'000;               // how long a media URL from GET /{media_id} works (Meta: 5 min)
   std::string default_waba_id = "100000000000001";  // WABA of unlinked numbers; "" = none
 };
 

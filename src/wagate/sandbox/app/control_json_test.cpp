@@ -22,8 +22,8 @@ TEST(SandboxControlJsonTest, FaultPatchKeepsFieldsLeftOut) {
 
 TEST(SandboxControlJsonTest, FaultPatchRejectsBadFieldsAndChangesNothing) {
   FaultSettings f;
-  for (json bad : {json{{"fail_rate", 2}}, json{{"fail_rate", "0.1"}}, json{{"bogus", 1}},
-                   json{{"reorder", 1}}, json{{"error_rate", 0.5}}, json::array()}) {
+  for (json bad : {json{{"fail_rate", 2}}, json{{"fail_rate", "0.1"}}, json{{"bogus", 1}}, json{{"reorder", 1}},
+                   json{{"error_rate", 0.5}}, json::array()}) {
     EXPECT_NE(PatchFaults(bad, &f), "") << bad.dump();
   }
   EXPECT_EQ(f.fail_rate, 0.0);
@@ -48,8 +48,12 @@ TEST(SandboxControlJsonTest, TemplateAndMediaKeys) {
   EXPECT_EQ(shown["template_review_ms"], 0);
   EXPECT_EQ(shown["media_url_ttl_ms"], 300000);
   EXPECT_EQ(shown["default_waba_id"], "100000000000001");
-  EXPECT_EQ(PatchConfig(json{{"template_review", "approve"}, {"template_review_ms", 5000},
-                             {"media_url_ttl_ms", 1000}, {"default_waba_id", ""}}, &c), "");
+  EXPECT_EQ(PatchConfig(json{{"template_review", "approve"},
+                             {"template_review_ms", 5000},
+                             {"media_url_ttl_ms", 1000},
+                             {"default_waba_id", ""}},
+                        &c),
+            "");
   EXPECT_EQ(c.template_review, "approve");
   EXPECT_EQ(c.default_waba_id, "");
   for (json bad : {json{{"template_review", "auto"}}, json{{"template_review_ms", -1}}, json{{"media_url_ttl_ms", 0}},

@@ -67,7 +67,8 @@ SandboxApp::SandboxApp(const SandboxSettings& settings, const core::Clock& clock
       template_store_(settings.default_waba_id),
       templates_(template_store_, webhooks_, timers_, clock, settings.access_token, [this] { return config(); }),
       media_(media_store_, clock, settings.access_token, [this] { return config(); }) {
-  if (!settings.default_waba_id.empty()) TemplateEndpoints::AddSampleTemplate(template_store_, settings.default_waba_id);
+  if (!settings.default_waba_id.empty())
+    TemplateEndpoints::AddSampleTemplate(template_store_, settings.default_waba_id);
 }
 
 SandboxApp::~SandboxApp() { Stop(); }
@@ -93,16 +94,14 @@ void SandboxApp::RegisterRoutes(http::Router& router) {
   };
   // Literal paths first: GET and DELETE /{version}/{object_id} would match any two-segment path.
   router.Add("POST", "/{version}/{phone_number_id}/messages", bind(&SandboxApp::HandleSend));
-  router.Add("GET", "/_sandbox/messages", [this](http::Request&, http::Responder respond) {
-    respond(GraphJson(200, log_.MessagesJson()));
-  });
+  router.Add("GET", "/_sandbox/messages",
+             [this](http::Request&, http::Responder respond) { respond(GraphJson(200, log_.MessagesJson())); });
   router.Add("DELETE", "/_sandbox/messages", [this](http::Request&, http::Responder respond) {
     log_.Clear();
     respond(http::JsonResponse(200, json{{"cleared", true}}));
   });
-  router.Add("GET", "/_sandbox/requests", [this](http::Request&, http::Responder respond) {
-    respond(GraphJson(200, log_.RequestsJson()));
-  });
+  router.Add("GET", "/_sandbox/requests",
+             [this](http::Request&, http::Responder respond) { respond(GraphJson(200, log_.RequestsJson())); });
   router.Add("GET", "/_sandbox/stats", bind(&SandboxApp::HandleStats));
   // Inbound media may carry its bytes as data_base64.
   router.Add("POST", "/_sandbox/inbound", bind(&SandboxApp::HandleInbound), http::Execution::kWorker,
@@ -126,8 +125,8 @@ void SandboxApp::HandleSend(http::Request& request, http::Responder respond) {
   // shows what Meta would have counted even while this process was starved of CPU.
   int64_t arrival_us = request.received_at_us;
   SendOutcome outcome = Send(request.params["version"], phone_number_id, BearerOf(request), request.body, arrival_us);
-  log_.AddRequest(RequestRecord{arrival_us / 1000, arrival_us, phone_number_id, CallbackDataOf(request.body), outcome.http_status,
-                                outcome.graph_code, outcome.wamid, outcome.raw_request});
+  log_.AddRequest(RequestRecord{arrival_us / 1000, arrival_us, phone_number_id, CallbackDataOf(request.body),
+                                outcome.http_status, outcome.graph_code, outcome.wamid, outcome.raw_request});
   http::Response response;
   response.status = outcome.http_status;
   response.body = outcome.body.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -182,8 +181,9 @@ SendOutcome SandboxApp::Send(std::string_view version, std::string_view phone_nu
   std::string pricing_category = "service";
   if (auto e = CheckReferences(phone_number_id, valid, &pricing_category)) return Reject(*e);
   if (valid.kind == ValidSend::Kind::kMessage && !pairs_.TryAcquire(phone_number_id, valid.wa_id)) {
-    return Reject(GraphError::Of(131056, "Message failed to send because there were too many messages sent from "
-                                         "this phone number to the same phone number in a short period of time."));
+    return Reject(GraphError::Of(131056,
+                                 "Message failed to send because there were too many messages sent from "
+                                 "this phone number to the same phone number in a short period of time."));
   }
   return Accept(phone_number_id, std::move(std::get<ValidSend>(validated)), body, pricing_category, arrival_us);
 }
@@ -199,8 +199,8 @@ std::optional<GraphError> SandboxApp::CheckReferences(std::string_view phone_num
   }
   if (send.kind == ValidSend::Kind::kMarkRead) {
     if (!wamids_.Find(*send.target_message_id)) {
-      return GraphError::Of(100, "Param message_id (" + *send.target_message_id +
-                                     ") is not a message this sandbox sent or received.");
+      return GraphError::Of(
+          100, "Param message_id (" + *send.target_message_id + ") is not a message this sandbox sent or received.");
     }
     return std::nullopt;
   }
@@ -220,16 +220,16 @@ SendOutcome SandboxApp::Accept(std::string_view phone_number_id, ValidSend send,
   wamids_.Add(wamid, WamidRegistry::Entry{false, send.type, std::string(phone_number_id)});
   nlohmann::ordered_json message = {{"id", wamid}};
   if (send.type == "template") message["message_status"] = "accepted";
-  nlohmann::ordered_json body = {{"messaging_product", "whatsapp"},
-                                 {"contacts", nlohmann::ordered_json::array({{{"input", send.to}, {"wa_id", send.wa_id}}})},
-                                 {"messages", nlohmann::ordered_json::array({message})}};
+  nlohmann::ordered_json body = {
+      {"messaging_product", "whatsapp"},
+      {"contacts", nlohmann::ordered_json::array({{{"input", send.to}, {"wa_id", send.wa_id}}})},
+      {"messages", nlohmann::ordered_json::array({message})}};
   LiveConfig cfg = config();
   std::optional<AsyncFailure> failure = DecideFate(phone_number_id, send, cfg);
   if (failure) outcome.async_failure = failure->code;
   ScheduleStatuses(phone_number_id, send, wamid, pricing_category, cfg, failure);
   log_.AddAccepted(AcceptedMessage{wamid, std::string(phone_number_id), send.to, send.type, send.text,
-                                   send.biz_opaque_callback_data, outcome.raw_request, arrival_us / 1000,
-                                   arrival_us});
+                                   send.biz_opaque_callback_data, outcome.raw_request, arrival_us / 1000, arrival_us});
   outcome.body = std::move(body);
   outcome.wamid = wamid;
   return outcome;
@@ -244,23 +244,24 @@ std::optional<AsyncFailure> SandboxApp::DecideFate(std::string_view phone_number
   bool window_open = !window_matters || windows_.IsOpen(phone_number_id, send.wa_id);
   if (!window_open && cfg.enforce_window && free_form) {
     ++window_failures_;
-    return AsyncFailure{131047, "Message failed to send because more than 24 hours have passed since the customer "
-                                "last replied to this number."};
+    return AsyncFailure{131047,
+                        "Message failed to send because more than 24 hours have passed since the customer "
+                        "last replied to this number."};
   }
   if (send.type == "reaction") {
     auto target = wamids_.Find(*send.target_message_id);
     if (!target || target->type == "reaction") {
       ++reaction_failures_;
-      return AsyncFailure{131009, target ? "Reactions cannot be sent to a reaction message."
-                                         : "The message reacted to (" + *send.target_message_id +
-                                               ") does not exist in this sandbox."};
+      return AsyncFailure{
+          131009, target ? "Reactions cannot be sent to a reaction message."
+                         : "The message reacted to (" + *send.target_message_id + ") does not exist in this sandbox."};
     }
   }
   if (window_open) return std::nullopt;
   if (cfg.tier > 0 && !tier_.TryReach(phone_number_id, send.wa_id)) {
     ++tier_failures_;
-    return AsyncFailure{131000, "sandbox: messaging tier limit of " + std::to_string(cfg.tier) +
-                                    " unique customers per 24 h reached"};
+    return AsyncFailure{
+        131000, "sandbox: messaging tier limit of " + std::to_string(cfg.tier) + " unique customers per 24 h reached"};
   }
   return std::nullopt;
 }
@@ -328,7 +329,8 @@ void SandboxApp::HandleWindow(http::Request& request, http::Responder respond) {
       return respond(HouseError("invalid_field", "unknown field '" + name + "'"));
     }
   }
-  if (!AllDigits(*phone_number_id, 20)) return respond(HouseError("invalid_field", "field 'phone_number_id' must be digits"));
+  if (!AllDigits(*phone_number_id, 20))
+    return respond(HouseError("invalid_field", "field 'phone_number_id' must be digits"));
   std::string digits = DigitsOf(*customer);
   if (digits.empty()) return respond(HouseError("invalid_field", "field 'customer' must be a phone number"));
   windows_.SetLastInbound(*phone_number_id, digits, last_inbound_ms);

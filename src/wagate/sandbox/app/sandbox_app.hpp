@@ -36,10 +36,10 @@ namespace wagate::sandbox {
 // The answer to one send request, decided without HTTP types; the handler turns it into a Response.
 struct SendOutcome {
   int http_status = 200;
-  nlohmann::ordered_json body;         // Meta's key order
-  std::optional<int> graph_code;        // set on errors
-  std::optional<std::string> wamid;     // set when a message was accepted
-  std::chrono::milliseconds hold{0};    // simulated timeout: answer only after this long
+  nlohmann::ordered_json body;        // Meta's key order
+  std::optional<int> graph_code;      // set on errors
+  std::optional<std::string> wamid;   // set when a message was accepted
+  std::chrono::milliseconds hold{0};  // simulated timeout: answer only after this long
   // Accepted, but doomed: the code of the `failed` status webhook it gets instead of sent/delivered/read
   // (131047 outside the service window, 131009 a reaction to an unknown message, 131000 past the tier).
   std::optional<int> async_failure;

@@ -98,8 +98,8 @@ TEST(SandboxAppTest, MarkAsReadAnswersSuccess) {
   core::FakeClock clock;
   SandboxApp app(NoWebhooks(), clock, 1);
   std::string wamid = *app.Send("v24.0", "1", "t", kText).wamid;
-  SendOutcome out = app.Send("v24.0", "1", "t",
-                             R"({"messaging_product":"whatsapp","status":"read","message_id":")" + wamid + "\"}");
+  SendOutcome out =
+      app.Send("v24.0", "1", "t", R"({"messaging_product":"whatsapp","status":"read","message_id":")" + wamid + "\"}");
   EXPECT_EQ(out.http_status, 200);
   EXPECT_EQ(out.body.dump(), R"({"success":true})");
   EXPECT_FALSE(out.wamid.has_value());
@@ -159,7 +159,8 @@ TEST(SandboxAppTest, ControlRoutesInspectAndChangeTheSimulator) {
   auto config = nlohmann::json::parse(Call(router, "POST", "/_sandbox/config", R"({"mps":7})").body);
   EXPECT_EQ(config["mps"], 7);
 
-  auto inbound = Call(router, "POST", "/_sandbox/inbound", R"({"phone_number_id":"1","from":"+4915112345678","text":"hi"})");
+  auto inbound =
+      Call(router, "POST", "/_sandbox/inbound", R"({"phone_number_id":"1","from":"+4915112345678","text":"hi"})");
   EXPECT_EQ(inbound.status, 200);
   EXPECT_EQ(nlohmann::json::parse(inbound.body)["webhook_scheduled"], false);  // no webhook URL
 }
@@ -193,8 +194,8 @@ TEST(SandboxAppTest, PairRateLimitAnswers131056AfterTheBurst) {
   EXPECT_EQ(out.body["error"]["message"], "(#131056) (Business Account, Consumer Account) pair rate limit hit");
   EXPECT_EQ(out.body["error"]["type"], "OAuthException");
   EXPECT_FALSE(out.wamid.has_value());
-  EXPECT_EQ(app.Send("v24.0", "1", "t", TextTo("628123456780")).http_status, 200);  // another customer
-  EXPECT_EQ(app.Send("v24.0", "2", "t", TextTo("628123456789")).http_status, 200);  // another number
+  EXPECT_EQ(app.Send("v24.0", "1", "t", TextTo("628123456780")).http_status, 200);        // another customer
+  EXPECT_EQ(app.Send("v24.0", "2", "t", TextTo("628123456789")).http_status, 200);        // another number
   EXPECT_EQ(app.Send("v24.0", "1", "t", TemplateTo("628123456789")).graph_code, 131056);  // templates too
   clock.Advance(core::Millis(6000));
   EXPECT_EQ(app.Send("v24.0", "1", "t", TextTo("628123456789")).http_status, 200);
@@ -217,10 +218,10 @@ TEST(SandboxAppTest, PairTokensAreTakenOnlyByMessagesThatPassEverythingElse) {
   clock.Advance(core::Millis(1000));
   EXPECT_EQ(app.Send("v24.0", "1", "t", TextTo("5")).graph_code, 131056);
   clock.Advance(core::Millis(1000));
-  EXPECT_EQ(app.Send("v24.0", "1", "t",
-                     R"({"messaging_product":"whatsapp","status":"read","message_id":")" + first + "\"}")
-                .http_status,
-            200);  // mark-as-read has no recipient: not limited
+  EXPECT_EQ(
+      app.Send("v24.0", "1", "t", R"({"messaging_product":"whatsapp","status":"read","message_id":")" + first + "\"}")
+          .http_status,
+      200);  // mark-as-read has no recipient: not limited
 }
 
 TEST(SandboxAppTest, PairLimitDefaultsToMetasAndZeroTurnsItOff) {
@@ -256,12 +257,14 @@ TEST(SandboxAppTest, FreeFormOutsideTheWindowIsAcceptedThenFails131047) {
   EXPECT_EQ(out.async_failure, 131047);
   EXPECT_FALSE(app.Send("v24.0", "1", "t", TemplateTo("+4915112345678")).async_failure.has_value());
   std::string reaction = R"({"messaging_product":"whatsapp","to":"4915112345678","type":"reaction",
-                             "reaction":{"message_id":")" + *out.wamid + R"(","emoji":"👍"}})";
+                             "reaction":{"message_id":")" +
+                         *out.wamid + R"(","emoji":"👍"}})";
   EXPECT_EQ(app.Send("v24.0", "1", "t", reaction).async_failure, 131047);
 
-  ASSERT_EQ(Call(router, "POST", "/_sandbox/inbound", R"({"phone_number_id":"1","from":"+49 151 12345678","text":"hi"})")
-                .status,
-            200);
+  ASSERT_EQ(
+      Call(router, "POST", "/_sandbox/inbound", R"({"phone_number_id":"1","from":"+49 151 12345678","text":"hi"})")
+          .status,
+      200);
   EXPECT_FALSE(app.Send("v24.0", "1", "t", TextTo("+4915112345678")).async_failure.has_value());
   EXPECT_FALSE(app.Send("v24.0", "1", "t", reaction).async_failure.has_value());
   EXPECT_EQ(app.Send("v24.0", "2", "t", TextTo("+4915112345678")).async_failure, 131047);  // per number
@@ -305,12 +308,12 @@ TEST(SandboxAppTest, WindowControlRouteChecksItsFields) {
   SandboxApp app(Rules(), clock, 1);
   http::Router router;
   app.RegisterRoutes(router);
-  for (const char* bad : {R"({"phone_number_id":"1","customer":"5"})",
-                          R"({"phone_number_id":"x","customer":"5","last_inbound_ms":1})",
-                          R"({"phone_number_id":"1","customer":"abc","last_inbound_ms":1})",
-                          R"({"phone_number_id":"1","customer":"5","last_inbound_ms":"1"})",
-                          R"({"phone_number_id":"1","customer":"5","last_inbound_ms":-1})",
-                          R"({"phone_number_id":"1","customer":"5","last_inbound_ms":1,"extra":1})", "[]"}) {
+  for (const char* bad :
+       {R"({"phone_number_id":"1","customer":"5"})", R"({"phone_number_id":"x","customer":"5","last_inbound_ms":1})",
+        R"({"phone_number_id":"1","customer":"abc","last_inbound_ms":1})",
+        R"({"phone_number_id":"1","customer":"5","last_inbound_ms":"1"})",
+        R"({"phone_number_id":"1","customer":"5","last_inbound_ms":-1})",
+        R"({"phone_number_id":"1","customer":"5","last_inbound_ms":1,"extra":1})", "[]"}) {
     EXPECT_EQ(Call(router, "POST", "/_sandbox/window", bad).status, 400) << bad;
   }
 }
@@ -332,7 +335,8 @@ TEST(SandboxAppTest, TierLimitsUniqueCustomersOutsideTheWindow) {
   EXPECT_FALSE(app.Send("v24.0", "2", "t", TemplateTo("13")).async_failure.has_value());  // per number
 
   // Inside a window, messages do not count and are not limited.
-  ASSERT_EQ(Call(router, "POST", "/_sandbox/inbound", R"({"phone_number_id":"1","from":"14","text":"hi"})").status, 200);
+  ASSERT_EQ(Call(router, "POST", "/_sandbox/inbound", R"({"phone_number_id":"1","from":"14","text":"hi"})").status,
+            200);
   EXPECT_FALSE(app.Send("v24.0", "1", "t", TemplateTo("14")).async_failure.has_value());
   EXPECT_FALSE(app.Send("v24.0", "1", "t", TextTo("14")).async_failure.has_value());
 

@@ -77,26 +77,32 @@ Flag StringFlag(std::string SandboxSettings::*field, bool allow_empty) {
 // One declarative table: every flag, its parser and its bounds.
 const std::map<std::string, Flag>& Flags() {
   static const std::map<std::string, Flag> flags = {
-      {"--listen", {true, [](const std::string& v, SandboxSettings& s) -> std::string {
-                      return ParseListen(v, &s.listen_host, &s.listen_port) ? std::string() : "must be HOST:PORT";
-                    }}},
+      {"--listen",
+       {true,
+        [](const std::string& v, SandboxSettings& s) -> std::string {
+          return ParseListen(v, &s.listen_host, &s.listen_port) ? std::string() : "must be HOST:PORT";
+        }}},
       {"--ready-file", StringFlag(&SandboxSettings::ready_file, false)},
-      {"--webhook-url", {true, [](const std::string& v, SandboxSettings& s) -> std::string {
-                           if (!v.empty() && v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
-                             return "must start with http:// or https://";
-                           }
-                           s.webhook_url = v;
-                           return {};
-                         }}},
+      {"--webhook-url",
+       {true,
+        [](const std::string& v, SandboxSettings& s) -> std::string {
+          if (!v.empty() && v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
+            return "must start with http:// or https://";
+          }
+          s.webhook_url = v;
+          return {};
+        }}},
       {"--app-secret", StringFlag(&SandboxSettings::app_secret, false)},
       {"--access-token", StringFlag(&SandboxSettings::access_token, true)},
       {"--mps", IntFlag(&SandboxSettings::mps, 0, 1'000'000)},
       {"--pair-burst", IntFlag(&SandboxSettings::pair_burst, 0, 1'000'000)},
       {"--pair-interval-ms", IntFlag(&SandboxSettings::pair_interval_ms, 1, 86'400'000)},
-      {"--enforce-window", {false, [](const std::string&, SandboxSettings& s) -> std::string {
-                              s.enforce_window = true;
-                              return {};
-                            }}},
+      {"--enforce-window",
+       {false,
+        [](const std::string&, SandboxSettings& s) -> std::string {
+          s.enforce_window = true;
+          return {};
+        }}},
       {"--window-hours", IntFlag(&SandboxSettings::window_hours, 1, 8760)},
       {"--tier", IntFlag(&SandboxSettings::tier, 0, 1'000'000'000)},
       {"--delay-sent-ms", IntFlag(&SandboxSettings::delay_sent_ms, 0, 86'400'000)},
@@ -107,60 +113,78 @@ const std::map<std::string, Flag>& Flags() {
       {"--throttle-rate", RateFlag(&FaultSettings::throttle_rate)},
       {"--error-rate", RateFlag(&FaultSettings::error_rate)},
       {"--duplicate-rate", RateFlag(&FaultSettings::duplicate_rate)},
-      {"--error-code", {true, [](const std::string& v, SandboxSettings& s) -> std::string {
-                          int64_t code = 0;
-                          if (!ParseInt(v, 0, 10'000'000, &code)) return "must be a Graph error code (an integer)";
-                          s.faults.error_code = static_cast<int>(code);
-                          return {};
-                        }}},
-      {"--reorder", {false, [](const std::string&, SandboxSettings& s) -> std::string {
-                       s.faults.reorder = true;
-                       return {};
-                     }}},
-      {"--seed", {true, [](const std::string& v, SandboxSettings& s) -> std::string {
-                    uint64_t seed = 0;
-                    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seed);
-                    if (ec != std::errc() || end != v.data() + v.size()) return "must be a non-negative integer";
-                    s.seed = seed;
-                    return {};
-                  }}},
+      {"--error-code",
+       {true,
+        [](const std::string& v, SandboxSettings& s) -> std::string {
+          int64_t code = 0;
+          if (!ParseInt(v, 0, 10'000'000, &code)) return "must be a Graph error code (an integer)";
+          s.faults.error_code = static_cast<int>(code);
+          return {};
+        }}},
+      {"--reorder",
+       {false,
+        [](const std::string&, SandboxSettings& s) -> std::string {
+          s.faults.reorder = true;
+          return {};
+        }}},
+      {"--seed",
+       {true,
+        [](const std::string& v, SandboxSettings& s) -> std::string {
+          uint64_t seed = 0;
+          auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seed);
+          if (ec != std::errc() || end != v.data() + v.size()) return "must be a non-negative integer";
+          s.seed = seed;
+          return {};
+        }}},
       {"--webhook-horizon-s", IntFlag(&SandboxSettings::webhook_horizon_s, 1, 30LL * 86'400)},
       {"--timeout-ms", IntFlag(&SandboxSettings::timeout_ms, 0, 3'600'000)},
-      {"--template-review", {true, [](const std::string& v, SandboxSettings& s) -> std::string {
-                               if (!IsTemplateReviewMode(v)) return "must be manual, approve or reject";
-                               s.template_review = v;
-                               return {};
-                             }}},
+      {"--template-review",
+       {true,
+        [](const std::string& v, SandboxSettings& s) -> std::string {
+          if (!IsTemplateReviewMode(v)) return "must be manual, approve or reject";
+          s.template_review = v;
+          return {};
+        }}},
       {"--template-review-ms", IntFlag(&SandboxSettings::template_review_ms, 0, 86'400'000)},
       {"--media-url-ttl-ms", IntFlag(&SandboxSettings::media_url_ttl_ms, 1, 7LL * 86'400'000)},
-      {"--default-waba-id", {true, [](const std::string& v, SandboxSettings& s) -> std::string {
-                               if (!IsWabaIdOrEmpty(v)) return "must be digits, or empty for none";
-                               s.default_waba_id = v;
-                               return {};
-                             }}},
+      {"--default-waba-id",
+       {true,
+        [](const std::string& v, SandboxSettings& s) -> std::string {
+          if (!IsWabaIdOrEmpty(v)) return "must be digits, or empty for none";
+          s.default_waba_id = v;
+          return {};
+        }}},
       {"--webhook-batch", IntFlag(&SandboxSettings::webhook_batch, 1, 1000)},
-      {"--webhook-threads", {true, [](const std::string& v, SandboxSettings& s) -> std::string {
-                               int64_t n = 0;
-                               if (!ParseInt(v, 1, 64, &n)) return "must be an integer between 1 and 64";
-                               s.webhook_threads = static_cast<int>(n);
-                               return {};
-                             }}},
-      {"--http-threads", {true, [](const std::string& v, SandboxSettings& s) -> std::string {
-                            int64_t n = 0;
-                            if (!ParseInt(v, 1, 64, &n)) return "must be an integer between 1 and 64";
-                            s.http_threads = static_cast<int>(n);
-                            return {};
-                          }}},
-      {"--log-level", {true, [](const std::string& v, SandboxSettings& s) -> std::string {
-                         core::LogLevel ignored;
-                         if (!core::ParseLogLevel(v, &ignored)) return "must be debug, info, warn or error";
-                         s.log_level = v;
-                         return {};
-                       }}},
-      {"--help", {false, [](const std::string&, SandboxSettings& s) -> std::string {
-                    s.show_help = true;
-                    return {};
-                  }}},
+      {"--webhook-threads",
+       {true,
+        [](const std::string& v, SandboxSettings& s) -> std::string {
+          int64_t n = 0;
+          if (!ParseInt(v, 1, 64, &n)) return "must be an integer between 1 and 64";
+          s.webhook_threads = static_cast<int>(n);
+          return {};
+        }}},
+      {"--http-threads",
+       {true,
+        [](const std::string& v, SandboxSettings& s) -> std::string {
+          int64_t n = 0;
+          if (!ParseInt(v, 1, 64, &n)) return "must be an integer between 1 and 64";
+          s.http_threads = static_cast<int>(n);
+          return {};
+        }}},
+      {"--log-level",
+       {true,
+        [](const std::string& v, SandboxSettings& s) -> std::string {
+          core::LogLevel ignored;
+          if (!core::ParseLogLevel(v, &ignored)) return "must be debug, info, warn or error";
+          s.log_level = v;
+          return {};
+        }}},
+      {"--help",
+       {false,
+        [](const std::string&, SandboxSettings& s) -> std::string {
+          s.show_help = true;
+          return {};
+        }}},
   };
   return flags;
 }

@@ -26,17 +26,19 @@ TEST(SandboxSettingsTest, DefaultsMatchTheDocs) {
 }
 
 TEST(SandboxSettingsTest, ParsesTheDeliveryRuleFlags) {
-  auto s = ParseSandboxFlags({"--pair-burst", "0", "--pair-interval-ms=200", "--enforce-window", "--window-hours", "2",
-                              "--tier", "250"});
+  auto s = ParseSandboxFlags(
+      {"--pair-burst", "0", "--pair-interval-ms=200", "--enforce-window", "--window-hours", "2", "--tier", "250"});
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_EQ(s->pair_burst, 0);
   EXPECT_EQ(s->pair_interval_ms, 200);
   EXPECT_TRUE(s->enforce_window);
   EXPECT_EQ(s->window_hours, 2);
   EXPECT_EQ(s->tier, 250);
-  for (std::vector<std::string> bad : std::vector<std::vector<std::string>>{
-           {"--pair-burst", "-1"}, {"--pair-interval-ms", "0"}, {"--enforce-window=yes"}, {"--window-hours", "0"},
-           {"--tier", "x"}}) {
+  for (std::vector<std::string> bad : std::vector<std::vector<std::string>>{{"--pair-burst", "-1"},
+                                                                            {"--pair-interval-ms", "0"},
+                                                                            {"--enforce-window=yes"},
+                                                                            {"--window-hours", "0"},
+                                                                            {"--tier", "x"}}) {
     auto r = ParseSandboxFlags(bad);
     EXPECT_FALSE(r.ok()) << bad[0];
   }
@@ -48,24 +50,25 @@ TEST(SandboxSettingsTest, ParsesTheTemplateAndMediaFlags) {
   EXPECT_EQ(defaults->template_review_ms, 0);
   EXPECT_EQ(defaults->media_url_ttl_ms, 300000);
   EXPECT_EQ(defaults->default_waba_id, "100000000000001");
-  auto s = ParseSandboxFlags({"--template-review", "reject", "--template-review-ms=1500", "--media-url-ttl-ms", "2000",
-                              "--default-waba-id="});
+  auto s = ParseSandboxFlags(
+      {"--template-review", "reject", "--template-review-ms=1500", "--media-url-ttl-ms", "2000", "--default-waba-id="});
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_EQ(s->template_review, "reject");
   EXPECT_EQ(s->template_review_ms, 1500);
   EXPECT_EQ(s->media_url_ttl_ms, 2000);
   EXPECT_EQ(s->default_waba_id, "");
-  for (std::vector<std::string> bad : std::vector<std::vector<std::string>>{
-           {"--template-review", "auto"}, {"--template-review-ms", "-1"}, {"--media-url-ttl-ms", "0"},
-           {"--default-waba-id", "waba"}}) {
+  for (std::vector<std::string> bad : std::vector<std::vector<std::string>>{{"--template-review", "auto"},
+                                                                            {"--template-review-ms", "-1"},
+                                                                            {"--media-url-ttl-ms", "0"},
+                                                                            {"--default-waba-id", "waba"}}) {
     EXPECT_FALSE(ParseSandboxFlags(bad).ok()) << bad[0];
   }
 }
 
 TEST(SandboxSettingsTest, ParsesBothFlagForms) {
-  auto s = ParseSandboxFlags({"--listen", "127.0.0.1:0", "--mps=0", "--fail-rate", "0.5", "--reorder",
-                              "--error-code", "131026", "--error-rate=0.25", "--seed", "7",
-                              "--webhook-url", "http://127.0.0.1:8080/webhooks/whatsapp"});
+  auto s = ParseSandboxFlags({"--listen", "127.0.0.1:0", "--mps=0", "--fail-rate", "0.5", "--reorder", "--error-code",
+                              "131026", "--error-rate=0.25", "--seed", "7", "--webhook-url",
+                              "http://127.0.0.1:8080/webhooks/whatsapp"});
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_EQ(s->listen_port, 0);
   EXPECT_EQ(s->mps, 0);
@@ -77,15 +80,20 @@ TEST(SandboxSettingsTest, ParsesBothFlagForms) {
 }
 
 TEST(SandboxSettingsTest, RejectsUnknownFlagsAndBadValuesNamingTheFlag) {
-  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-           {"--nope"}, {"--mps", "-1"}, {"--mps", "ten"}, {"--fail-rate", "2"}, {"--listen", "9090"},
-           {"--listen", "h:99999"}, {"--webhook-url", "ftp://x"}, {"--mps"}, {"--reorder=yes"},
-           {"--error-rate", "0.5"}}) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{{"--nope"},
+                                                                             {"--mps", "-1"},
+                                                                             {"--mps", "ten"},
+                                                                             {"--fail-rate", "2"},
+                                                                             {"--listen", "9090"},
+                                                                             {"--listen", "h:99999"},
+                                                                             {"--webhook-url", "ftp://x"},
+                                                                             {"--mps"},
+                                                                             {"--reorder=yes"},
+                                                                             {"--error-rate", "0.5"}}) {
     auto s = ParseSandboxFlags(args);
     ASSERT_FALSE(s.ok()) << args[0];
     if (args[0] != "--error-rate") {
-      EXPECT_NE(s.error().message.find(args[0].substr(0, args[0].find('='))), std::string::npos)
-          << s.error().message;
+      EXPECT_NE(s.error().message.find(args[0].substr(0, args[0].find('='))), std::string::npos) << s.error().message;
     }
   }
 }

@@ -12,9 +12,9 @@ std::string FaultSettings::Validate() const {
     const char* name;
     double value;
   };
-  for (Named n : {Named{"fail_rate", fail_rate}, Named{"timeout_rate", timeout_rate},
-                  Named{"throttle_rate", throttle_rate}, Named{"error_rate", error_rate},
-                  Named{"duplicate_rate", duplicate_rate}}) {
+  for (Named n :
+       {Named{"fail_rate", fail_rate}, Named{"timeout_rate", timeout_rate}, Named{"throttle_rate", throttle_rate},
+        Named{"error_rate", error_rate}, Named{"duplicate_rate", duplicate_rate}}) {
     if (!IsRate(n.value)) return std::string(n.name) + " must be between 0 and 1";
   }
   if (error_rate > 0 && !error_code) return "error_rate needs error_code";

@@ -11,9 +11,9 @@
 namespace wagate::sandbox {
 
 struct FaultSettings {
-  double fail_rate = 0;       // HTTP 500, Graph 131000
-  double timeout_rate = 0;    // held `timeout_ms`, then HTTP 503, Graph 2; never accepted
-  double throttle_rate = 0;   // Graph 130429
+  double fail_rate = 0;           // HTTP 500, Graph 131000
+  double timeout_rate = 0;        // held `timeout_ms`, then HTTP 503, Graph 2; never accepted
+  double throttle_rate = 0;       // Graph 130429
   std::optional<int> error_code;  // answered with this Graph code at `error_rate`
   double error_rate = 0;
   double duplicate_rate = 0;  // fraction of status webhooks delivered twice

@@ -19,13 +19,14 @@ TEST(GraphErrorsTest, HttpStatusesFollowMetasTable) {
     int code;
     int status;
   };
-  for (Row row : {Row{0, 401}, Row{1, 400}, Row{2, 503}, Row{3, 500}, Row{4, 400}, Row{10, 403}, Row{100, 400},
-                  Row{190, 401}, Row{368, 403}, Row{80007, 400}, Row{130429, 400}, Row{130472, 400},
-                  Row{131000, 500}, Row{131005, 403}, Row{131008, 400}, Row{131009, 400}, Row{131016, 500},
-                  Row{131021, 400}, Row{131026, 400}, Row{131031, 403}, Row{131042, 400}, Row{131047, 400},
-                  Row{131048, 400}, Row{131049, 400}, Row{131050, 400}, Row{131051, 400}, Row{131053, 400},
-                  Row{131056, 400}, Row{131057, 500}, Row{132000, 400}, Row{132001, 404}, Row{132012, 400},
-                  Row{132015, 400}, Row{132016, 400}, Row{133010, 400}, Row{135000, 400}, Row{250, 403}}) {
+  for (Row row :
+       {Row{0, 401},      Row{1, 400},      Row{2, 503},      Row{3, 500},      Row{4, 400},      Row{10, 403},
+        Row{100, 400},    Row{190, 401},    Row{368, 403},    Row{80007, 400},  Row{130429, 400}, Row{130472, 400},
+        Row{131000, 500}, Row{131005, 403}, Row{131008, 400}, Row{131009, 400}, Row{131016, 500}, Row{131021, 400},
+        Row{131026, 400}, Row{131031, 403}, Row{131042, 400}, Row{131047, 400}, Row{131048, 400}, Row{131049, 400},
+        Row{131050, 400}, Row{131051, 400}, Row{131053, 400}, Row{131056, 400}, Row{131057, 500}, Row{132000, 400},
+        Row{132001, 404}, Row{132012, 400}, Row{132015, 400}, Row{132016, 400}, Row{133010, 400}, Row{135000, 400},
+        Row{250, 403}}) {
     EXPECT_EQ(DescribeGraphCode(row.code).http_status, row.status) << "code " << row.code;
     EXPECT_FALSE(DescribeGraphCode(row.code).title.empty()) << "code " << row.code;
   }

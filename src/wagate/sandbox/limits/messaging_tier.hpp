@@ -38,7 +38,7 @@ class MessagingTier final {
  private:
   struct Number {
     std::unordered_map<std::string, int64_t> counted_at_ms;  // customer → when counted
-    std::deque<std::pair<int64_t, std::string>> order;        // same, oldest first, to expire
+    std::deque<std::pair<int64_t, std::string>> order;       // same, oldest first, to expire
   };
   void Expire(Number& number, int64_t now);  // requires mu_
 

@@ -42,7 +42,7 @@ TEST(SandboxMessagingTierTest, RollingPeriodStartsAtTheFirstCountedSend) {
   EXPECT_TRUE(tier.TryReach("1", "c"));   // t = 24 h: a left the period
   EXPECT_FALSE(tier.TryReach("1", "a"));  // a counts again as new, and there is no room
   clock.Advance(core::Millis(10 * kHour));
-  EXPECT_TRUE(tier.TryReach("1", "a"));   // t = 34 h: b left
+  EXPECT_TRUE(tier.TryReach("1", "a"));  // t = 34 h: b left
   EXPECT_EQ(tier.reached("1"), 2u);
 }
 

@@ -65,9 +65,9 @@ TEST(SandboxPairLimiterTest, PairsAreIndependent) {
   ASSERT_TRUE(pairs.TryAcquire("111", "5"));
   ASSERT_TRUE(pairs.TryAcquire("111", "5"));
   EXPECT_FALSE(pairs.TryAcquire("111", "5"));
-  EXPECT_TRUE(pairs.TryAcquire("111", "6"));   // same number, another recipient
-  EXPECT_TRUE(pairs.TryAcquire("222", "5"));   // same recipient, another number
-  EXPECT_TRUE(pairs.TryAcquire("11", "15"));   // keys do not collide when concatenated
+  EXPECT_TRUE(pairs.TryAcquire("111", "6"));  // same number, another recipient
+  EXPECT_TRUE(pairs.TryAcquire("222", "5"));  // same recipient, another number
+  EXPECT_TRUE(pairs.TryAcquire("11", "15"));  // keys do not collide when concatenated
   EXPECT_TRUE(pairs.TryAcquire("11", "15"));
   EXPECT_FALSE(pairs.TryAcquire("11", "15"));
 }
@@ -100,7 +100,7 @@ TEST(SandboxPairLimiterTest, PairsWhoseBucketIsFullAgainAreForgotten) {
   for (int i = 0; i < 45; ++i) ASSERT_TRUE(pairs.TryAcquire("1", "busy"));
   clock.Advance(core::Millis(PairLimiter::kSweepPeriodMs + 6000));
   EXPECT_TRUE(pairs.TryAcquire("1", "another"));  // a call after the sweep period sweeps
-  EXPECT_EQ(pairs.tracked_pairs(), 2u);          // "busy" (still refilling) and "another"
+  EXPECT_EQ(pairs.tracked_pairs(), 2u);           // "busy" (still refilling) and "another"
   EXPECT_FALSE(pairs.TryAcquire("1", "busy") && pairs.TryAcquire("1", "busy") && pairs.TryAcquire("1", "busy") &&
                pairs.TryAcquire("1", "busy"));  // only 16 s of refill: 2 tokens, state kept
   clock.Advance(core::Millis(45 * 6000 + PairLimiter::kSweepPeriodMs));

@@ -4,8 +4,7 @@
 
 namespace wagate::sandbox {
 
-RateWindow::RateWindow(const core::Clock& clock, int64_t limit_per_second)
-    : clock_(clock), limit_(limit_per_second) {}
+RateWindow::RateWindow(const core::Clock& clock, int64_t limit_per_second) : clock_(clock), limit_(limit_per_second) {}
 
 bool RateWindow::TryAcquire(std::string_view phone_number_id, int64_t arrival_us) {
   int64_t now = arrival_us > 0 ? arrival_us : core::ToUnixUs(clock_.Now());

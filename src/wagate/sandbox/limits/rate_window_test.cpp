@@ -17,11 +17,11 @@ TEST(RateWindowTest, AllowsLimitPerSecondThenRefuses) {
 TEST(RateWindowTest, WindowSlidesRatherThanResettingOnSecondBoundaries) {
   core::FakeClock clock(1'000'900);
   RateWindow window(clock, 2);
-  EXPECT_TRUE(window.TryAcquire("1"));   // t = 900
-  clock.Advance(core::Millis(200));      // t = 1100: a fixed window would have reset here
+  EXPECT_TRUE(window.TryAcquire("1"));  // t = 900
+  clock.Advance(core::Millis(200));     // t = 1100: a fixed window would have reset here
   EXPECT_TRUE(window.TryAcquire("1"));
   EXPECT_FALSE(window.TryAcquire("1"));
-  clock.Advance(core::Millis(800));      // t = 1900: the first request left the window
+  clock.Advance(core::Millis(800));  // t = 1900: the first request left the window
   EXPECT_TRUE(window.TryAcquire("1"));
   EXPECT_FALSE(window.TryAcquire("1"));
 }

@@ -47,9 +47,10 @@ MediaEndpoints::MediaEndpoints(MediaStore& store, const core::Clock& clock, std:
 
 void MediaEndpoints::RegisterRoutes(http::Router& router) {
   // A 100 MB document upload (Meta's largest media) plus its multipart envelope.
-  router.Add("POST", "/{version}/{phone_number_id}/media",
-             [this](http::Request& request, http::Responder respond) { HandleUpload(request, std::move(respond)); },
-             http::Execution::kWorker, kMaxMediaBytes + kMiB);
+  router.Add(
+      "POST", "/{version}/{phone_number_id}/media",
+      [this](http::Request& request, http::Responder respond) { HandleUpload(request, std::move(respond)); },
+      http::Execution::kWorker, kMaxMediaBytes + kMiB);
   router.Add("GET", "/_media/{media_id}",
              [this](http::Request& request, http::Responder respond) { HandleDownload(request, std::move(respond)); });
 }

@@ -31,8 +31,8 @@ struct RequestRecord {
   std::string phone_number_id;
   std::optional<std::string> biz_opaque_callback_data;
   int http_status = 200;
-  std::optional<int> graph_code;   // absent on success
-  std::optional<std::string> wamid;  // present on success
+  std::optional<int> graph_code;                   // absent on success
+  std::optional<std::string> wamid;                // present on success
   std::shared_ptr<const std::string> raw_request;  // accepted requests only (messages and mark-as-read)
 };
 

@@ -173,7 +173,8 @@ std::vector<Case> InvalidBodies() {
        [&] {
          std::string sections = "[";
          for (int i = 0; i < 11; ++i)
-           sections += std::string(i ? "," : "") + R"({"title":"S","rows":)" + Rows(1, std::string("s").append(std::to_string(i))) + "}";
+           sections += std::string(i ? "," : "") + R"({"title":"S","rows":)" +
+                       Rows(1, std::string("s").append(std::to_string(i))) + "}";
          return List(sections + "]");
        }(),
        131009},

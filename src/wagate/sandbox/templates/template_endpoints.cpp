@@ -88,8 +88,7 @@ std::string PageUrl(const http::Request& request, std::string_view cursor_name, 
 
 std::optional<GraphError> ReadQuery(const http::Request& request, TemplateQuery* query) {
   if (auto limit = request.Query("limit")) {
-    if (!AllDigits(*limit, 6) ||
-        std::stoul(*limit) == 0) {
+    if (!AllDigits(*limit, 6) || std::stoul(*limit) == 0) {
       return BadParam("Param limit must be a positive integer.");
     }
     query->limit = std::min<size_t>(std::stoul(*limit), kMaxPageSize);  // Graph caps large pages quietly

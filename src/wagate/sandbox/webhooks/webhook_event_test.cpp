@@ -41,8 +41,9 @@ TEST(SandboxWebhookEventTest, StatusPayloadHasMetasEnvelope) {
 TEST(SandboxWebhookEventTest, FailedStatusCarriesTheErrorLikeMeta) {
   WebhookEvent failed = Status("1", "failed");
   failed.error_code = 131047;
-  failed.error_details = "Message failed to send because more than 24 hours have passed since the customer last "
-                         "replied to this number.";
+  failed.error_details =
+      "Message failed to send because more than 24 hours have passed since the customer last "
+      "replied to this number.";
   nlohmann::json st = BuildWebhookPayload({failed})["entry"][0]["changes"][0]["value"]["statuses"][0];
   EXPECT_EQ(st["status"], "failed");
   ASSERT_EQ(st["errors"].size(), 1u);
@@ -51,8 +52,8 @@ TEST(SandboxWebhookEventTest, FailedStatusCarriesTheErrorLikeMeta) {
   EXPECT_EQ(st["errors"][0]["message"], "Re-engagement message");
   EXPECT_EQ(st["errors"][0]["error_data"]["details"], failed.error_details);
   EXPECT_FALSE(st.contains("pricing"));
-  EXPECT_FALSE(BuildWebhookPayload({Status("1", "sent")})["entry"][0]["changes"][0]["value"]["statuses"][0].contains(
-      "errors"));
+  EXPECT_FALSE(
+      BuildWebhookPayload({Status("1", "sent")})["entry"][0]["changes"][0]["value"]["statuses"][0].contains("errors"));
 }
 
 TEST(SandboxWebhookEventTest, BatchGroupsByPhoneNumber) {
@@ -86,11 +87,13 @@ TEST(SandboxWebhookEventTest, InboundMediaCarriesItsObject) {
   e.wamid = "wamid.IN";
   e.peer_wa_id = "5";
   e.message_type = "document";
-  e.media = std::make_shared<InboundMedia>(InboundMedia{"2000000000000001", "application/pdf", "abc", "a.pdf", "", false, false});
+  e.media = std::make_shared<InboundMedia>(
+      InboundMedia{"2000000000000001", "application/pdf", "abc", "a.pdf", "", false, false});
   nlohmann::json message = BuildWebhookPayload({e})["entry"][0]["changes"][0]["value"]["messages"][0];
   EXPECT_EQ(message["type"], "document");
-  EXPECT_EQ(message["document"], nlohmann::json::parse(
-      R"({"id":"2000000000000001","mime_type":"application/pdf","sha256":"abc","filename":"a.pdf"})"));
+  EXPECT_EQ(message["document"],
+            nlohmann::json::parse(
+                R"({"id":"2000000000000001","mime_type":"application/pdf","sha256":"abc","filename":"a.pdf"})"));
   EXPECT_FALSE(message.contains("text"));
   e.message_type = "audio";
   e.media = std::make_shared<InboundMedia>(InboundMedia{"2", "audio/ogg", "s", "", "", true, false});

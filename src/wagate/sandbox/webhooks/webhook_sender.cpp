@@ -48,8 +48,10 @@ class Poster final {
     curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
     CURLcode rc = curl_easy_perform(curl_);
     *status = 0;
-    if (rc == CURLE_OK) curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, status);
-    else *error = curl_easy_strerror(rc);
+    if (rc == CURLE_OK)
+      curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, status);
+    else
+      *error = curl_easy_strerror(rc);
     curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, nullptr);
     curl_slist_free_all(headers);
     return rc == CURLE_OK && *status == 200;
@@ -89,7 +91,8 @@ void WebhookSender::Stop() {
   for (auto& t : threads_) t.join();
   std::lock_guard lock(mu_);
   if (!heap_.empty()) {
-    core::LogInfo(kLog, "stopped with webhooks still queued; they are discarded", {{"pending", heap_.size() + parked_count_}});
+    core::LogInfo(kLog, "stopped with webhooks still queued; they are discarded",
+                  {{"pending", heap_.size() + parked_count_}});
   }
 }
 
@@ -185,8 +188,7 @@ void WebhookSender::Settle(std::vector<Item> batch, bool delivered, long status,
   // Several threads fail together when the gateway goes down; only the first one lengthens the pause.
   if (now >= endpoint_blocked_until_) {
     if (endpoint_backoff_ == Millis(0)) {
-      core::LogWarn(kLog, "webhook endpoint is failing; retrying with backoff",
-                    {{"status", status}, {"error", error}});
+      core::LogWarn(kLog, "webhook endpoint is failing; retrying with backoff", {{"status", status}, {"error", error}});
     }
     endpoint_backoff_ = std::min(std::max(Millis(200), endpoint_backoff_ * 2), Millis(10'000));
     endpoint_blocked_until_ = now + endpoint_backoff_;

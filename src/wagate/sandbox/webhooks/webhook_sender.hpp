@@ -6,9 +6,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
-#include <condition_variable>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -22,12 +22,12 @@
 namespace wagate::sandbox {
 
 struct WebhookSenderSettings {
-  std::string url;         // empty: nothing is scheduled
-  std::string app_secret;  // HMAC key of X-Hub-Signature-256
-  int threads = 4;         // each with its own keep-alive connection
-  size_t max_batch = 1;    // events per POST when several are due (Meta batches up to 1,000)
-  std::chrono::seconds horizon{3600};           // give up on an event this long after it was due
-  size_t max_queued = 1'000'000;                // beyond it new events are dropped with a warning
+  std::string url;                     // empty: nothing is scheduled
+  std::string app_secret;              // HMAC key of X-Hub-Signature-256
+  int threads = 4;                     // each with its own keep-alive connection
+  size_t max_batch = 1;                // events per POST when several are due (Meta batches up to 1,000)
+  std::chrono::seconds horizon{3600};  // give up on an event this long after it was due
+  size_t max_queued = 1'000'000;       // beyond it new events are dropped with a warning
   std::chrono::milliseconds request_timeout{5000};
 };
 
@@ -82,9 +82,7 @@ class WebhookSender final {
   // The message whose events must stay in order (status events: the wamid); empty = no order.
   static const std::string& OrderKey(const Item& item);
   struct Later {
-    bool operator()(const Item& a, const Item& b) const {
-      return a.due != b.due ? a.due > b.due : a.seq > b.seq;
-    }
+    bool operator()(const Item& a, const Item& b) const { return a.due != b.due ? a.due > b.due : a.seq > b.seq; }
   };
 
   void RunWorker();
@@ -92,7 +90,7 @@ class WebhookSender final {
   void Push(Item item);                            // requires mu_
   // True when no earlier event of the item's message is queued or in flight; requires mu_.
   bool MayLeave(const Item& item) const;
-  void Forget(const Item& item);                   // delivered or given up; requires mu_
+  void Forget(const Item& item);  // delivered or given up; requires mu_
   void Settle(std::vector<Item> batch, bool delivered, long status, const std::string& error);  // requires mu_
 
   mutable std::mutex mu_;

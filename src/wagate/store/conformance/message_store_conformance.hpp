@@ -183,8 +183,8 @@ TYPED_TEST_P(MessageStoreConformance, InDoubtResolutionNeverOverridesAWebhook) {
   auto resolve = [this](const std::string& id, bool resend) {
     std::promise<core::Result<MessageRecord>> answer;
     auto future = answer.get_future();
-    this->stores_.messages->ResolveInDoubt(id, resend, 9000,
-                                           [&answer](core::Result<MessageRecord> r) { answer.set_value(std::move(r)); });
+    this->stores_.messages->ResolveInDoubt(
+        id, resend, 9000, [&answer](core::Result<MessageRecord> r) { answer.set_value(std::move(r)); });
     return future.get();
   };
   EXPECT_FALSE(resolve("m1", true).ok());
@@ -213,7 +213,7 @@ TYPED_TEST_P(MessageStoreConformance, AnotherOutletsWebhookCannotTouchAMessage) 
 TYPED_TEST_P(MessageStoreConformance, TimestampsNeverGoBeforeTheSendAnswer) {
   this->InsertQueued("m1");
   this->Claim("m1", 2000);
-  this->MarkSent("m1", "wamid.A", 2500);                                          // milliseconds from our clock
+  this->MarkSent("m1", "wamid.A", 2500);                                             // milliseconds from our clock
   this->ApplyStatus(this->Event("wamid.A", MessageStatus::kDelivered, 2000), 2600);  // Meta: whole seconds
   EXPECT_EQ(this->Load("m1").delivered_at, 2500);
 }
@@ -241,9 +241,8 @@ TYPED_TEST_P(MessageStoreConformance, AFailureAWebhookOvertookStaysSent) {
   this->Claim("m1", 2000);
   // The request timed out, but Meta had accepted it and said so by webhook meanwhile.
   this->ApplyStatus(this->Event("wamid.A", MessageStatus::kSent, 2500, "m1"), 2600);
-  auto settled = this->Record(SendOutcome{"m1", SendOutcome::Kind::kFailed, "", 0, GraphError{0, "timeout", ""},
-                                          std::nullopt},
-                              3000);
+  auto settled = this->Record(
+      SendOutcome{"m1", SendOutcome::Kind::kFailed, "", 0, GraphError{0, "timeout", ""}, std::nullopt}, 3000);
   ASSERT_TRUE(settled.has_value());
   EXPECT_EQ(settled->wamid, "wamid.A");
   EXPECT_EQ(this->Load("m1").status, MessageStatus::kSent);
@@ -252,9 +251,9 @@ TYPED_TEST_P(MessageStoreConformance, AFailureAWebhookOvertookStaysSent) {
 TYPED_TEST_P(MessageStoreConformance, DeadLettersAreListedAndRequeuedOnlyWhenSafe) {
   for (const char* id : {"never", "accepted", "doubt"}) this->InsertQueued(id);
   for (const char* id : {"never", "accepted", "doubt"}) this->Claim(id, 2000);
-  this->Record(SendOutcome{"never", SendOutcome::Kind::kFailed, "", 0, GraphError{131026, "Undeliverable", ""},
-                           std::nullopt},
-               2100);
+  this->Record(
+      SendOutcome{"never", SendOutcome::Kind::kFailed, "", 0, GraphError{131026, "Undeliverable", ""}, std::nullopt},
+      2100);
   this->MarkSent("accepted", "wamid.A", 2100);
   auto failed = this->Event("wamid.A", MessageStatus::kFailed, 2200);
   this->ApplyStatus(failed, 2300);

@@ -66,7 +66,8 @@ class StoreTest : public testing::Test {
   core::Result<AcceptResult> Accept(AcceptRequest request) {
     std::promise<core::Result<AcceptResult>> answer;
     auto future = answer.get_future();
-    stores_.messages->Accept(std::move(request), [&answer](core::Result<AcceptResult> r) { answer.set_value(std::move(r)); });
+    stores_.messages->Accept(std::move(request),
+                             [&answer](core::Result<AcceptResult> r) { answer.set_value(std::move(r)); });
     return future.get();
   }
   void InsertQueued(const std::string& id, const std::string& outlet_id = "o") {

@@ -34,9 +34,10 @@ TYPED_TEST_P(TemplateStoreConformance, ASyncReplacesTheListButKeepsRowsChangedDu
   TemplateStore& s = *this->stores_.templates;
   ASSERT_TRUE(s.Upsert(this->Template("gone", "en", "APPROVED", 10)).ok());
   ASSERT_TRUE(s.Upsert(this->Template("webhooked", "en", "REJECTED", 500)).ok());  // a webhook after the listing began
-  ASSERT_TRUE(s.ReplaceAll("W", {this->Template("new", "en", "APPROVED", 100), this->Template("webhooked", "en", "PENDING", 100)},
-                           100)
-                  .ok());
+  ASSERT_TRUE(
+      s.ReplaceAll(
+           "W", {this->Template("new", "en", "APPROVED", 100), this->Template("webhooked", "en", "PENDING", 100)}, 100)
+          .ok());
   auto all = s.List(std::string("W"), std::nullopt, std::nullopt);
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].name, "new");

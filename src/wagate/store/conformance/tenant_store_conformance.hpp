@@ -88,7 +88,7 @@ TYPED_TEST_P(TenantStoreConformance, ApiKeysBelongToTheirTenant) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(TenantStoreConformance, TenantsRoundTripAndDeleteCascades,
-                            APhoneNumberBelongsToOneOutletEvenUnderConcurrentCreation,
-                            OutletUpdatesOnlyWithinItsTenant, ApiKeysBelongToTheirTenant);
+                            APhoneNumberBelongsToOneOutletEvenUnderConcurrentCreation, OutletUpdatesOnlyWithinItsTenant,
+                            ApiKeysBelongToTheirTenant);
 
 }  // namespace wagate::store::conformance

@@ -3,9 +3,7 @@
 namespace wagate::store::sqlite::admin_repo {
 namespace {
 
-TenantRecord ReadTenant(Statement& s) {
-  return TenantRecord{s.Text(0), s.Text(1), s.OptInt(2), s.Int(3)};
-}
+TenantRecord ReadTenant(Statement& s) { return TenantRecord{s.Text(0), s.Text(1), s.OptInt(2), s.Int(3)}; }
 
 const char* kOutletColumns =
     "id, tenant_id, name, phone_number_id, waba_id, display_phone_number, access_token_sealed, "
@@ -36,7 +34,11 @@ OutletRecord ReadOutlet(Statement& s) {
 
 void InsertTenant(Connection& c, const TenantRecord& t) {
   c.Prepare("INSERT INTO tenants(id, name, monthly_quota, created_at) VALUES (?,?,?,?)")
-      .Bind(1, t.id).Bind(2, t.name).Bind(3, t.monthly_quota).Bind(4, t.created_at).Run();
+      .Bind(1, t.id)
+      .Bind(2, t.name)
+      .Bind(3, t.monthly_quota)
+      .Bind(4, t.created_at)
+      .Run();
 }
 
 std::optional<TenantRecord> GetTenant(Connection& c, const std::string& id) {
@@ -60,18 +62,36 @@ bool DeleteTenant(Connection& c, const std::string& id) {
 
 void InsertOutlet(Connection& c, const OutletRecord& o) {
   c.Prepare(std::string("INSERT INTO outlets(") + kOutletColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-      .Bind(1, o.id).Bind(2, o.tenant_id).Bind(3, o.name).Bind(4, o.phone_number_id).Bind(5, o.waba_id)
-      .Bind(6, o.display_phone_number).Bind(7, o.access_token_sealed).Bind(8, o.app_secret_sealed)
-      .Bind(9, o.verify_token_sealed).Bind(10, o.throughput_mps).Bind(11, o.pair_burst).Bind(12, o.pair_interval_ms)
-      .Bind(13, o.messaging_tier).Bind(14, o.window_policy).Bind(15, o.created_at).Run();
+      .Bind(1, o.id)
+      .Bind(2, o.tenant_id)
+      .Bind(3, o.name)
+      .Bind(4, o.phone_number_id)
+      .Bind(5, o.waba_id)
+      .Bind(6, o.display_phone_number)
+      .Bind(7, o.access_token_sealed)
+      .Bind(8, o.app_secret_sealed)
+      .Bind(9, o.verify_token_sealed)
+      .Bind(10, o.throughput_mps)
+      .Bind(11, o.pair_burst)
+      .Bind(12, o.pair_interval_ms)
+      .Bind(13, o.messaging_tier)
+      .Bind(14, o.window_policy)
+      .Bind(15, o.created_at)
+      .Run();
 }
 
 void UpdateOutletLimits(Connection& c, const OutletRecord& o) {
   c.Prepare(
        "UPDATE outlets SET name = ?, throughput_mps = ?, pair_burst = ?, pair_interval_ms = ?, messaging_tier = ?, "
        "window_policy = ? WHERE id = ?")
-      .Bind(1, o.name).Bind(2, o.throughput_mps).Bind(3, o.pair_burst).Bind(4, o.pair_interval_ms)
-      .Bind(5, o.messaging_tier).Bind(6, o.window_policy).Bind(7, o.id).Run();
+      .Bind(1, o.name)
+      .Bind(2, o.throughput_mps)
+      .Bind(3, o.pair_burst)
+      .Bind(4, o.pair_interval_ms)
+      .Bind(5, o.messaging_tier)
+      .Bind(6, o.window_policy)
+      .Bind(7, o.id)
+      .Run();
 }
 
 std::optional<OutletRecord> GetOutlet(Connection& c, const std::string& id) {
@@ -103,8 +123,13 @@ bool DeleteOutlet(Connection& c, const std::string& tenant_id, const std::string
 
 void InsertApiKey(Connection& c, const ApiKeyRecord& k) {
   c.Prepare("INSERT INTO api_keys(id, tenant_id, name, prefix, key_hash, created_at) VALUES (?,?,?,?,?,?)")
-      .Bind(1, k.id).Bind(2, k.tenant_id).Bind(3, k.name).Bind(4, k.prefix).Bind(5, k.key_hash)
-      .Bind(6, k.created_at).Run();
+      .Bind(1, k.id)
+      .Bind(2, k.tenant_id)
+      .Bind(3, k.name)
+      .Bind(4, k.prefix)
+      .Bind(5, k.key_hash)
+      .Bind(6, k.created_at)
+      .Run();
 }
 
 std::vector<ApiKeyRecord> ListApiKeys(Connection& c, const std::optional<std::string>& tenant_id) {
@@ -132,7 +157,10 @@ void AddQuotaUse(Connection& c, const std::string& tenant_id, const std::string&
   c.Prepare(
        "INSERT INTO quota_usage(tenant_id, month, used) VALUES (?,?,?) "
        "ON CONFLICT(tenant_id, month) DO UPDATE SET used = used + excluded.used")
-      .Bind(1, tenant_id).Bind(2, month).Bind(3, n).Run();
+      .Bind(1, tenant_id)
+      .Bind(2, month)
+      .Bind(3, n)
+      .Run();
 }
 
 }  // namespace wagate::store::sqlite::admin_repo

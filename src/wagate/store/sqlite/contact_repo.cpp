@@ -6,7 +6,10 @@ void RecordInbound(Connection& c, const std::string& outlet_id, const std::strin
   c.Prepare(
        "INSERT INTO contacts(outlet_id, wa_id, last_inbound_at) VALUES (?,?,?) ON CONFLICT(outlet_id, wa_id) "
        "DO UPDATE SET last_inbound_at = MAX(last_inbound_at, excluded.last_inbound_at)")
-      .Bind(1, outlet_id).Bind(2, wa_id).Bind(3, at_ms).Run();
+      .Bind(1, outlet_id)
+      .Bind(2, wa_id)
+      .Bind(3, at_ms)
+      .Run();
 }
 
 std::vector<ContactRecord> RecentContacts(Connection& c, int64_t since_ms) {

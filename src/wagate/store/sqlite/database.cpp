@@ -37,8 +37,8 @@ Database::Database(DatabaseSettings settings) : settings_(std::move(settings)) {
     free_readers_.push_back(readers_.back().get());
   }
   writer_ = std::thread([this] { RunWriter(); });
-  checkpointer_ = std::make_unique<core::Worker>("checkpoint", clock_, std::chrono::milliseconds(500),
-                                                 [this] { Checkpoint(); });
+  checkpointer_ =
+      std::make_unique<core::Worker>("checkpoint", clock_, std::chrono::milliseconds(500), [this] { Checkpoint(); });
   checkpointer_->Start();
 }
 

@@ -19,21 +19,23 @@ TEST(SqliteDatabaseTest, AFailingJobRollsBackAloneInItsBatch) {
   {
     auto db = Database::Open({path, 2, 64});
     ASSERT_TRUE(db.ok()) << db.error().message;
-    ASSERT_TRUE((*db)->WriteAndWait([](Connection& c) -> core::Status {
-                       admin_repo::InsertTenant(c, TenantRecord{"t", "T", std::nullopt, 1});
-                       OutletRecord o;
-                       o.id = "o";
-                       o.tenant_id = "t";
-                       o.phone_number_id = "111";
-                       admin_repo::InsertOutlet(c, o);
-                       MessageRecord m;
-                       m.id = "m1";
-                       m.tenant_id = "t";
-                       m.outlet_id = "o";
-                       m.graph_request = "{}";
-                       message_repo::Insert(c, m);
-                       return core::Ok{};
-                     }).ok());
+    ASSERT_TRUE((*db)
+                    ->WriteAndWait([](Connection& c) -> core::Status {
+                      admin_repo::InsertTenant(c, TenantRecord{"t", "T", std::nullopt, 1});
+                      OutletRecord o;
+                      o.id = "o";
+                      o.tenant_id = "t";
+                      o.phone_number_id = "111";
+                      admin_repo::InsertOutlet(c, o);
+                      MessageRecord m;
+                      m.id = "m1";
+                      m.tenant_id = "t";
+                      m.outlet_id = "o";
+                      m.graph_request = "{}";
+                      message_repo::Insert(c, m);
+                      return core::Ok{};
+                    })
+                    .ok());
     core::Status bad = (*db)->WriteAndWait([](Connection& c) -> core::Status {
       c.Exec("UPDATE messages SET status = 'sent' WHERE id = 'm1'");
       return core::Error::Invalid("x", "refused");

@@ -11,7 +11,12 @@ std::optional<Entry> Find(Connection& c, const std::string& tenant_id, const std
 
 void Insert(Connection& c, const std::string& tenant_id, const std::string& key, const Entry& e, int64_t now_ms) {
   c.Prepare("INSERT INTO idempotency_keys(tenant_id, key, request_hash, message_id, created_at) VALUES (?,?,?,?,?)")
-      .Bind(1, tenant_id).Bind(2, key).Bind(3, e.request_hash).Bind(4, e.message_id).Bind(5, now_ms).Run();
+      .Bind(1, tenant_id)
+      .Bind(2, key)
+      .Bind(3, e.request_hash)
+      .Bind(4, e.message_id)
+      .Bind(5, now_ms)
+      .Run();
 }
 
 int64_t Prune(Connection& c, int64_t before_ms) {

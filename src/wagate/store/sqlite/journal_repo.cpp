@@ -12,8 +12,8 @@ int64_t Append(Connection& c, const std::string& body, const std::string& signat
 }
 
 std::vector<JournalEntry> Unprocessed(Connection& c, int64_t after_id, int64_t limit) {
-  Statement s = c.Prepare(
-      "SELECT id, body, signature FROM webhook_journal WHERE processed = 0 AND id > ? ORDER BY id LIMIT ?");
+  Statement s =
+      c.Prepare("SELECT id, body, signature FROM webhook_journal WHERE processed = 0 AND id > ? ORDER BY id LIMIT ?");
   s.Bind(1, after_id).Bind(2, limit);
   std::vector<JournalEntry> out;
   while (s.Step()) out.push_back(JournalEntry{s.Int(0), s.Text(1), s.OptText(2)});

@@ -73,10 +73,22 @@ void Insert(Connection& c, const MessageRecord& m) {
        "INSERT INTO messages(id, tenant_id, outlet_id, conversation_id, to_number, message_type, body_text, "
        "graph_request, status, attempts, next_attempt_at, created_at, updated_at, priority, template_name, "
        "template_language) VALUES (?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?)")
-      .Bind(1, m.id).Bind(2, m.tenant_id).Bind(3, m.outlet_id).Bind(4, m.conversation_id).Bind(5, m.to_number)
-      .Bind(6, m.message_type).Bind(7, m.body_text).Bind(8, m.graph_request).Bind(9, S(m.status))
-      .Bind(10, m.next_attempt_at).Bind(11, m.created_at).Bind(12, m.created_at).Bind(13, m.priority)
-      .Bind(14, m.template_name).Bind(15, m.template_language).Run();
+      .Bind(1, m.id)
+      .Bind(2, m.tenant_id)
+      .Bind(3, m.outlet_id)
+      .Bind(4, m.conversation_id)
+      .Bind(5, m.to_number)
+      .Bind(6, m.message_type)
+      .Bind(7, m.body_text)
+      .Bind(8, m.graph_request)
+      .Bind(9, S(m.status))
+      .Bind(10, m.next_attempt_at)
+      .Bind(11, m.created_at)
+      .Bind(12, m.created_at)
+      .Bind(13, m.priority)
+      .Bind(14, m.template_name)
+      .Bind(15, m.template_language)
+      .Run();
 }
 
 std::optional<MessageRecord> Get(Connection& c, const std::string& id) {
@@ -113,8 +125,11 @@ void MarkSent(Connection& c, const std::string& id, const std::string& wamid, in
   c.Prepare(
        "UPDATE messages SET wamid = COALESCE(wamid, ?), sent_at = COALESCE(sent_at, ?), updated_at = ?, "
        "status = CASE WHEN status IN ('queued', 'sending', 'unknown') THEN 'sent' ELSE status END WHERE id = ?")
-      .Bind(1, wamid.empty() ? std::nullopt : std::optional<std::string>(wamid)).Bind(2, now_ms).Bind(3, now_ms)
-      .Bind(4, id).Run();
+      .Bind(1, wamid.empty() ? std::nullopt : std::optional<std::string>(wamid))
+      .Bind(2, now_ms)
+      .Bind(3, now_ms)
+      .Bind(4, id)
+      .Run();
   if (!wamid.empty()) ApplyOrphans(c, wamid, now_ms);  // mark-as-read answers carry no wamid
 }
 
@@ -123,26 +138,43 @@ void ScheduleRetry(Connection& c, const std::string& id, int64_t next_attempt_ms
   c.Prepare(
        "UPDATE messages SET status = 'queued', next_attempt_at = ?, error_code = ?, error_title = ?, "
        "error_details = ?, updated_at = ?, deferred_reason = ? WHERE id = ? AND status = 'sending'")
-      .Bind(1, next_attempt_ms).Bind(2, error.code).Bind(3, error.title).Bind(4, error.details).Bind(5, now_ms)
-      .Bind(6, deferred_reason ? std::optional<std::string>(deferred_reason) : std::nullopt).Bind(7, id).Run();
+      .Bind(1, next_attempt_ms)
+      .Bind(2, error.code)
+      .Bind(3, error.title)
+      .Bind(4, error.details)
+      .Bind(5, now_ms)
+      .Bind(6, deferred_reason ? std::optional<std::string>(deferred_reason) : std::nullopt)
+      .Bind(7, id)
+      .Run();
 }
 
 void SetDeferredReason(Connection& c, const std::string& id, const std::string& reason) {
-  c.Prepare("UPDATE messages SET deferred_reason = ? WHERE id = ? AND status = 'queued'").Bind(1, reason).Bind(2, id).Run();
+  c.Prepare("UPDATE messages SET deferred_reason = ? WHERE id = ? AND status = 'queued'")
+      .Bind(1, reason)
+      .Bind(2, id)
+      .Run();
 }
 
 void MarkFailed(Connection& c, const std::string& id, const GraphError& error, int64_t now_ms) {
   c.Prepare(
        "UPDATE messages SET status = 'failed', failed_at = ?, error_code = ?, error_title = ?, error_details = ?, "
        "updated_at = ? WHERE id = ? AND status IN ('queued', 'sending', 'unknown')")
-      .Bind(1, now_ms).Bind(2, error.code).Bind(3, error.title).Bind(4, error.details).Bind(5, now_ms).Bind(6, id)
+      .Bind(1, now_ms)
+      .Bind(2, error.code)
+      .Bind(3, error.title)
+      .Bind(4, error.details)
+      .Bind(5, now_ms)
+      .Bind(6, id)
       .Run();
 }
 
 bool ResolveInDoubt(Connection& c, const std::string& id, bool resend, int64_t now_ms) {
-  c.Prepare(
-       "UPDATE messages SET status = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'sending'")
-      .Bind(1, resend ? "queued" : "unknown").Bind(2, now_ms).Bind(3, now_ms).Bind(4, id).Run();
+  c.Prepare("UPDATE messages SET status = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'sending'")
+      .Bind(1, resend ? "queued" : "unknown")
+      .Bind(2, now_ms)
+      .Bind(3, now_ms)
+      .Bind(4, id)
+      .Run();
   return c.Changes() > 0;
 }
 
@@ -169,11 +201,15 @@ void SaveOrphan(Connection& c, const core::StatusEvent& e, int64_t now_ms) {
   c.Prepare(
        "INSERT INTO orphan_statuses(wamid, phone_number_id, status, at, error_code, error_title, error_details, "
        "received_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING")
-      .Bind(1, e.wamid).Bind(2, e.phone_number_id).Bind(3, S(e.status)).Bind(4, e.at_ms > 0 ? e.at_ms : now_ms)
+      .Bind(1, e.wamid)
+      .Bind(2, e.phone_number_id)
+      .Bind(3, S(e.status))
+      .Bind(4, e.at_ms > 0 ? e.at_ms : now_ms)
       .Bind(5, e.error ? std::optional<int64_t>(e.error->code) : std::nullopt)
       .Bind(6, e.error ? std::optional<std::string>(e.error->title) : std::nullopt)
       .Bind(7, e.error ? std::optional<std::string>(e.error->details) : std::nullopt)
-      .Bind(8, now_ms).Run();
+      .Bind(8, now_ms)
+      .Run();
 }
 
 // The conditional write of a decision: only if the message is still in the status it was read in.
@@ -182,11 +218,18 @@ bool WriteStatus(Connection& c, const std::string& id, MessageStatus expected, c
   c.Prepare(
        "UPDATE messages SET status = ?, sent_at = ?, delivered_at = ?, read_at = ?, failed_at = ?, error_code = ?, "
        "error_title = ?, error_details = ?, updated_at = ? WHERE id = ? AND status = ?")
-      .Bind(1, S(next.status)).Bind(2, next.sent_at).Bind(3, next.delivered_at).Bind(4, next.read_at)
-      .Bind(5, next.failed_at).Bind(6, next.error ? std::optional<int64_t>(next.error->code) : std::nullopt)
+      .Bind(1, S(next.status))
+      .Bind(2, next.sent_at)
+      .Bind(3, next.delivered_at)
+      .Bind(4, next.read_at)
+      .Bind(5, next.failed_at)
+      .Bind(6, next.error ? std::optional<int64_t>(next.error->code) : std::nullopt)
       .Bind(7, next.error ? std::optional<std::string>(next.error->title) : std::nullopt)
       .Bind(8, next.error ? std::optional<std::string>(next.error->details) : std::nullopt)
-      .Bind(9, now_ms).Bind(10, id).Bind(11, S(expected)).Run();
+      .Bind(9, now_ms)
+      .Bind(10, id)
+      .Bind(11, S(expected))
+      .Run();
   return c.Changes() > 0;
 }
 
@@ -217,7 +260,7 @@ ApplyResult ApplyStatus(Connection& c, const core::StatusEvent& e, int64_t now_m
   std::optional<core::StatusState> next = core::DecideStatus(match->state, e, now_ms);
   if (!next) return ApplyResult::kIgnored;
   return WriteStatus(c, match->message_id, match->state.status, *next, now_ms) ? ApplyResult::kApplied
-                                                                              : ApplyResult::kIgnored;
+                                                                               : ApplyResult::kIgnored;
 }
 
 void ForEachPending(Connection& c, const std::function<void(PendingMessage&&)>& visit) {
@@ -240,7 +283,12 @@ std::vector<MessageRecord> ListDeadLetters(Connection& c, const DeadLetterFilter
                           " AND (?4 IS NULL OR COALESCE(failed_at, claimed_at) >= ?4)"
                           " AND (?5 IS NULL OR COALESCE(failed_at, claimed_at) < ?5)"
                           " ORDER BY COALESCE(failed_at, claimed_at) DESC, id DESC LIMIT ?6");
-  s.Bind(1, f.tenant_id).Bind(2, f.outlet_id).Bind(3, f.error_code).Bind(4, f.since_ms).Bind(5, f.until_ms).Bind(6, f.limit);
+  s.Bind(1, f.tenant_id)
+      .Bind(2, f.outlet_id)
+      .Bind(3, f.error_code)
+      .Bind(4, f.since_ms)
+      .Bind(5, f.until_ms)
+      .Bind(6, f.limit);
   s.Bind(7, status);
   std::vector<MessageRecord> out;
   while (s.Step()) out.push_back(ReadMessage(s));
@@ -251,7 +299,10 @@ bool Requeue(Connection& c, const std::string& id, int64_t now_ms) {
   c.Prepare(
        "UPDATE messages SET status = 'queued', attempts = 0, next_attempt_at = ?, failed_at = NULL, "
        "deferred_reason = NULL, updated_at = ? WHERE id = ? AND status IN ('failed', 'unknown') AND wamid IS NULL")
-      .Bind(1, now_ms).Bind(2, now_ms).Bind(3, id).Run();
+      .Bind(1, now_ms)
+      .Bind(2, now_ms)
+      .Bind(3, id)
+      .Run();
   return c.Changes() > 0;
 }
 

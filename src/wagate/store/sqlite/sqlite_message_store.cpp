@@ -29,9 +29,9 @@ void SqliteMessageStore::Accept(AcceptRequest request, std::function<void(core::
         if (!tenant) return core::Error::NotFound("tenant");
         if (req->counts_for_quota && tenant->monthly_quota &&
             admin_repo::QuotaUsed(c, m.tenant_id, req->month) >= *tenant->monthly_quota) {
-          return core::Error{core::ErrorKind::kQuotaExceeded, "quota_exceeded",
-                             "the tenant's monthly quota of " + std::to_string(*tenant->monthly_quota) +
-                                 " messages is used up"};
+          return core::Error{
+              core::ErrorKind::kQuotaExceeded, "quota_exceeded",
+              "the tenant's monthly quota of " + std::to_string(*tenant->monthly_quota) + " messages is used up"};
         }
         if (req->counts_for_quota) admin_repo::AddQuotaUse(c, m.tenant_id, req->month, 1);
         message_repo::Insert(c, m);
@@ -84,7 +84,9 @@ core::Result<std::vector<std::optional<MessageRecord>>> SqliteMessageStore::Reco
       const SendOutcome& o = outcomes[i];
       settled[i].reset();  // a retried job starts clean
       switch (o.kind) {
-        case SendOutcome::Kind::kSent: message_repo::MarkSent(c, o.message_id, o.wamid, now_ms); break;
+        case SendOutcome::Kind::kSent:
+          message_repo::MarkSent(c, o.message_id, o.wamid, now_ms);
+          break;
         case SendOutcome::Kind::kRetry:
           message_repo::ScheduleRetry(c, o.message_id, o.next_attempt_ms, o.error, now_ms,
                                       o.deferred_reason ? o.deferred_reason->c_str() : nullptr);

@@ -50,18 +50,26 @@ TemplateRecord Read(Statement& s) {
 
 // `replace`: an existing row (same WABA, name, language) takes the new values; otherwise it stays.
 void Insert(Connection& c, const TemplateRecord& t, bool replace) {
-  c.Prepare(std::string(
-                "INSERT INTO templates(waba_id, name, language, graph_id, category, status, parameter_format, "
-                "components, parameters, status_reason, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ") +
+  c.Prepare(std::string("INSERT INTO templates(waba_id, name, language, graph_id, category, status, parameter_format, "
+                        "components, parameters, status_reason, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ") +
             (replace ? "ON CONFLICT(waba_id, name, language) DO UPDATE SET graph_id = excluded.graph_id, "
                        "category = excluded.category, status = excluded.status, "
                        "parameter_format = excluded.parameter_format, components = excluded.components, "
                        "parameters = excluded.parameters, status_reason = excluded.status_reason, "
                        "updated_at = excluded.updated_at"
                      : "ON CONFLICT(waba_id, name, language) DO NOTHING"))
-      .Bind(1, t.waba_id).Bind(2, t.name).Bind(3, t.language).Bind(4, t.graph_id).Bind(5, t.category)
-      .Bind(6, t.status).Bind(7, t.parameter_format).Bind(8, t.components.dump())
-      .Bind(9, ParametersJson(t.parameters).dump()).Bind(10, t.status_reason).Bind(11, t.updated_at).Run();
+      .Bind(1, t.waba_id)
+      .Bind(2, t.name)
+      .Bind(3, t.language)
+      .Bind(4, t.graph_id)
+      .Bind(5, t.category)
+      .Bind(6, t.status)
+      .Bind(7, t.parameter_format)
+      .Bind(8, t.components.dump())
+      .Bind(9, ParametersJson(t.parameters).dump())
+      .Bind(10, t.status_reason)
+      .Bind(11, t.updated_at)
+      .Run();
 }
 
 }  // namespace
@@ -76,13 +84,16 @@ void ReplaceAll(Connection& c, const std::string& waba_id, const std::vector<Tem
   c.Prepare(
        "INSERT INTO template_syncs(waba_id, synced_at, template_count) VALUES (?,?,?) "
        "ON CONFLICT(waba_id) DO UPDATE SET synced_at = excluded.synced_at, template_count = excluded.template_count")
-      .Bind(1, waba_id).Bind(2, now).Bind(3, static_cast<int64_t>(all.size())).Run();
+      .Bind(1, waba_id)
+      .Bind(2, now)
+      .Bind(3, static_cast<int64_t>(all.size()))
+      .Run();
 }
 
 std::optional<TemplateRecord> Find(Connection& c, const std::string& waba_id, const std::string& name,
                                    const std::string& language) {
-  Statement s = c.Prepare(std::string("SELECT ") + kColumns +
-                          " FROM templates WHERE waba_id = ? AND name = ? AND language = ?");
+  Statement s =
+      c.Prepare(std::string("SELECT ") + kColumns + " FROM templates WHERE waba_id = ? AND name = ? AND language = ?");
   s.Bind(1, waba_id).Bind(2, name).Bind(3, language);
   if (!s.Step()) return std::nullopt;
   return Read(s);
@@ -112,20 +123,34 @@ bool UpdateStatus(Connection& c, const std::string& waba_id, const std::string& 
                   int64_t now) {
   if (!graph_id.empty()) {
     c.Prepare("UPDATE templates SET status = ?, status_reason = ?, updated_at = ? WHERE waba_id = ? AND graph_id = ?")
-        .Bind(1, status).Bind(2, reason).Bind(3, now).Bind(4, waba_id).Bind(5, graph_id).Run();
+        .Bind(1, status)
+        .Bind(2, reason)
+        .Bind(3, now)
+        .Bind(4, waba_id)
+        .Bind(5, graph_id)
+        .Run();
     if (c.Changes() > 0) return true;
   }
   c.Prepare(
        "UPDATE templates SET status = ?, status_reason = ?, updated_at = ? "
        "WHERE waba_id = ? AND name = ? AND language = ?")
-      .Bind(1, status).Bind(2, reason).Bind(3, now).Bind(4, waba_id).Bind(5, name).Bind(6, language).Run();
+      .Bind(1, status)
+      .Bind(2, reason)
+      .Bind(3, now)
+      .Bind(4, waba_id)
+      .Bind(5, name)
+      .Bind(6, language)
+      .Run();
   return c.Changes() > 0;
 }
 
 int DeleteByName(Connection& c, const std::string& waba_id, const std::string& name,
                  const std::optional<std::string>& graph_id) {
   c.Prepare("DELETE FROM templates WHERE waba_id = ?1 AND name = ?2 AND (?3 IS NULL OR graph_id = ?3)")
-      .Bind(1, waba_id).Bind(2, name).Bind(3, graph_id).Run();
+      .Bind(1, waba_id)
+      .Bind(2, name)
+      .Bind(3, graph_id)
+      .Run();
   return c.Changes();
 }
 

@@ -63,7 +63,7 @@ Binding Str(std::string Settings::*field, bool non_empty = false) {
           [=](const Settings& s) { return TomlString(s.*field); }};
 }
 
-Binding OneOf(std::string Settings::*field, std::vector<std::string> allowed) {
+Binding OneOf(std::string Settings::*field, const std::vector<std::string>& allowed) {
   return {[=](const std::string& v, Settings& s) -> std::string {
             for (const auto& a : allowed) {
               if (a == v) {

@@ -19,7 +19,7 @@ json Graph(const std::string& request) {
 }
 
 // The envelope every non-mark_read send carries, merged with the type-specific members.
-json Envelope(json fields) {
+json Envelope(const json& fields) {
   json body = {{"messaging_product", "whatsapp"},
                {"recipient_type", "individual"},
                {"to", "+15550001111"},

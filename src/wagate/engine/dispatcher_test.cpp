@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <future>
 #include <map>
+#include <utility>
 
 #include "wagate/graph/client.hpp"
 #include "wagate/security/secret_box.hpp"
@@ -132,7 +133,7 @@ class DispatcherTest : public testing::Test {
     m.next_attempt_at = clock_.NowMs();
     std::promise<bool> accepted;
     stores_.messages->Accept(store::AcceptRequest{m, std::nullopt, "", true, "2026-12"},
-                             [&accepted](core::Result<store::AcceptResult> r) { accepted.set_value(r.ok()); });
+                             [&accepted](const core::Result<store::AcceptResult>& r) { accepted.set_value(r.ok()); });
     ASSERT_TRUE(accepted.get_future().get());
   }
   // Claimed by a process that then stopped: the request may have reached Meta.
@@ -174,7 +175,7 @@ class DispatcherTest : public testing::Test {
   void AwaitOutcome(const std::string& id) {
     waiters_.Register(id, clock_.NowMs() + 3'600'000, [this](const std::string& mid, std::optional<Outcome> o) {
       std::lock_guard lock(outcomes_mu_);
-      outcomes_[mid] = o;
+      outcomes_[mid] = std::move(o);
     });
   }
   std::optional<std::optional<Outcome>> OutcomeOf(const std::string& id) {
@@ -221,7 +222,7 @@ class DispatcherTest : public testing::Test {
   void Flush() {
     std::promise<void> done;
     stores_.messages->Requeue({}, clock_.NowMs(),
-                              [&done](core::Result<std::vector<std::string>>) { done.set_value(); });
+                              [&done](const core::Result<std::vector<std::string>>&) { done.set_value(); });
     done.get_future().get();
   }
   // Stop() waits for a send in progress, which may be waiting for its departure slot: time moves on.
@@ -432,7 +433,7 @@ TEST_F(DispatcherTest, ASyncCallerWhoseDeadlinePassesHearsNothingYet) {
   InsertQueued("m1", kAlice);
   waiters_.Register("m1", clock_.NowMs() + 500, [this](const std::string& id, std::optional<Outcome> o) {
     std::lock_guard lock(outcomes_mu_);
-    outcomes_[id] = o;
+    outcomes_[id] = std::move(o);
   });
   Start();
   ASSERT_TRUE(RunUntil([&] { return OutcomeOf("m1").has_value(); }));

@@ -42,10 +42,10 @@ TEST(OutcomeWaiters, DeadlinePassesWithoutAnOutcome) {
   core::FakeClock clock(0);
   OutcomeWaiters waiters(clock);
   std::atomic<int> timed_out{0};
-  waiters.Register("m1", 1000, [&](const std::string&, std::optional<Outcome> o) {
+  waiters.Register("m1", 1000, [&](const std::string&, const std::optional<Outcome>& o) {
     if (!o) ++timed_out;
   });
-  waiters.Register("m2", 5000, [&](const std::string&, std::optional<Outcome> o) {
+  waiters.Register("m2", 5000, [&](const std::string&, const std::optional<Outcome>& o) {
     if (!o) ++timed_out;
   });
   clock.Advance(std::chrono::milliseconds(1000));

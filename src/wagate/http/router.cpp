@@ -36,8 +36,8 @@ bool MatchSegments(const std::vector<std::string>& pattern, const std::vector<st
 
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, Handler handler, Execution execution, size_t max_body_bytes,
-                 Admission admission) {
+void Router::Add(std::string method, const std::string& pattern, Handler handler, Execution execution,
+                 size_t max_body_bytes, Admission admission) {
   routes_.push_back(Route{std::move(method), pattern, SplitPath(pattern), std::move(handler), execution, max_body_bytes,
                           std::move(admission)});
 }

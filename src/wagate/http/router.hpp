@@ -30,7 +30,7 @@ using Admission = std::function<core::Result<std::shared_ptr<void>>(const Reques
 class Router final {
  public:
   // `max_body_bytes` > 0 replaces the server's body limit for this route (uploads).
-  void Add(std::string method, std::string pattern, Handler handler, Execution execution = Execution::kWorker,
+  void Add(std::string method, const std::string& pattern, Handler handler, Execution execution = Execution::kWorker,
            size_t max_body_bytes = 0, Admission admission = nullptr);
   // The admission of the route `head` (method and path set) would match: its ticket, or a null ticket
   // when the route has no admission (or there is no such route: the 404/405 comes later).

@@ -342,7 +342,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::shared_ptr<BodyWriter> StartStream(Response head) {
     auto self = shared_from_this();
-    bool ok = RunOnStrand([this, &head](std::function<void(bool)> done) {
+    bool ok = RunOnStrand([this, &head](const std::function<void(bool)>& done) {
       stream_res_.emplace(static_cast<bhttp::status>(head.status), 11);
       auto& res = *stream_res_;
       res.set(bhttp::field::server, "wagate");

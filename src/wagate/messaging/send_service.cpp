@@ -5,7 +5,7 @@
 
 namespace wagate::messaging {
 
-void SendService::Accept(const tenancy::Principal& who, SendCommand cmd, AcceptedCallback done) {
+void SendService::Accept(const tenancy::Principal& who, const SendCommand& cmd, AcceptedCallback done) {
   // Another tenant's outlet answers exactly like a missing one: the caller learns nothing.
   auto outlet = outlets_.ById(cmd.outlet_id);
   if (!who.CanSee(cmd.tenant_id) || !outlet || outlet->tenant_id != cmd.tenant_id) {

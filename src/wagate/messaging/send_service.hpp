@@ -51,7 +51,7 @@ class SendService final {
         clock_(clock) {}
 
   // `done` fires once the message is committed (or refused).
-  void Accept(const tenancy::Principal& who, SendCommand cmd, AcceptedCallback done);
+  void Accept(const tenancy::Principal& who, const SendCommand& cmd, AcceptedCallback done);
 
  private:
   store::MessageStore& messages_;

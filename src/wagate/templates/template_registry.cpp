@@ -24,8 +24,12 @@ TemplateRegistry::~TemplateRegistry() { Stop(); }
 void TemplateRegistry::Load() {
   std::vector<store::TemplateRecord> all = store_.List(std::nullopt, std::nullopt, std::nullopt);
   std::unique_lock lock(mu_);
-  for (auto& t : all)
-    cache_[Key{t.waba_id, t.name, t.language}] = std::make_shared<store::TemplateRecord>(std::move(t));
+  for (auto& t : all) {
+    // The key first: the right side of `=` is evaluated before the left, so moving `t` inside one
+    // expression with its key would file every template under an empty key.
+    Key key{t.waba_id, t.name, t.language};
+    cache_[std::move(key)] = std::make_shared<store::TemplateRecord>(std::move(t));
+  }
 }
 
 void TemplateRegistry::StartBackgroundSync(int64_t interval_s) {

@@ -22,8 +22,8 @@ TEST(SandboxControlJsonTest, FaultPatchKeepsFieldsLeftOut) {
 
 TEST(SandboxControlJsonTest, FaultPatchRejectsBadFieldsAndChangesNothing) {
   FaultSettings f;
-  for (json bad : {json{{"fail_rate", 2}}, json{{"fail_rate", "0.1"}}, json{{"bogus", 1}}, json{{"reorder", 1}},
-                   json{{"error_rate", 0.5}}, json::array()}) {
+  for (const json& bad : {json{{"fail_rate", 2}}, json{{"fail_rate", "0.1"}}, json{{"bogus", 1}}, json{{"reorder", 1}},
+                          json{{"error_rate", 0.5}}, json::array()}) {
     EXPECT_NE(PatchFaults(bad, &f), "") << bad.dump();
   }
   EXPECT_EQ(f.fail_rate, 0.0);
@@ -56,8 +56,9 @@ TEST(SandboxControlJsonTest, TemplateAndMediaKeys) {
             "");
   EXPECT_EQ(c.template_review, "approve");
   EXPECT_EQ(c.default_waba_id, "");
-  for (json bad : {json{{"template_review", "auto"}}, json{{"template_review_ms", -1}}, json{{"media_url_ttl_ms", 0}},
-                   json{{"default_waba_id", "waba"}}, json{{"default_waba_id", 1}}}) {
+  for (const json& bad :
+       {json{{"template_review", "auto"}}, json{{"template_review_ms", -1}}, json{{"media_url_ttl_ms", 0}},
+        json{{"default_waba_id", "waba"}}, json{{"default_waba_id", 1}}}) {
     EXPECT_NE(PatchConfig(bad, &c), "") << bad.dump();
   }
   EXPECT_EQ(c.media_url_ttl_ms, 1000);

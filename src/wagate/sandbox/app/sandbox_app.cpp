@@ -30,7 +30,7 @@ std::optional<std::string> CallbackDataOf(std::string_view body) {
   return it->get<std::string>();
 }
 
-http::Response HouseError(std::string_view code, std::string message) {
+http::Response HouseError(std::string_view code, const std::string& message) {
   return http::ErrorResponse(400, code, message);
 }
 

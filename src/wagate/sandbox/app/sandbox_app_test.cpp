@@ -107,7 +107,7 @@ TEST(SandboxAppTest, MarkAsReadAnswersSuccess) {
 
 // Dispatches through the real route table; handlers answer synchronously unless a request is held.
 http::Response Call(const http::Router& router, std::string method, std::string path, std::string body = "",
-                    std::string bearer = "t") {
+                    const std::string& bearer = "t") {
   http::Request request;
   request.method = std::move(method);
   request.path = std::move(path);

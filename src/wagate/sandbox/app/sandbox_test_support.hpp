@@ -23,7 +23,7 @@ inline SandboxSettings QuietSettings() {
 // Dispatches through the real route table; handlers answer synchronously unless a request is held.
 // `target` may carry a query string.
 inline http::Response Call(const http::Router& router, std::string method, const std::string& target,
-                           std::string body = "", std::string bearer = "t",
+                           std::string body = "", const std::string& bearer = "t",
                            std::vector<std::pair<std::string, std::string>> headers = {}) {
   http::Request request;
   request.method = std::move(method);

@@ -22,8 +22,7 @@ std::string FaultSettings::Validate() const {
   return {};
 }
 
-FaultInjector::FaultInjector(FaultSettings settings, uint64_t seed)
-    : seed_(seed), settings_(std::move(settings)), rng_(seed) {}
+FaultInjector::FaultInjector(FaultSettings settings, uint64_t seed) : seed_(seed), settings_(settings), rng_(seed) {}
 
 double FaultInjector::Draw() { return uniform_(rng_); }
 

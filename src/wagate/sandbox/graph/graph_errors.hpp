@@ -17,9 +17,9 @@ struct GraphError {
   std::string type = "OAuthException";  // GraphMethodException for unknown object ids
   std::optional<int> subcode;           // only generic Graph errors carry one (e.g. 100/33)
 
-  GraphError(int code_, std::string details_, std::string type_ = "OAuthException",
-             std::optional<int> subcode_ = std::nullopt)
-      : code(code_), details(std::move(details_)), type(std::move(type_)), subcode(subcode_) {}
+  GraphError(int error_code, std::string error_details, std::string error_type = "OAuthException",
+             std::optional<int> error_subcode = std::nullopt)
+      : code(error_code), details(std::move(error_details)), type(std::move(error_type)), subcode(error_subcode) {}
   static GraphError Of(int code, std::string details) { return GraphError(code, std::move(details)); }
 };
 

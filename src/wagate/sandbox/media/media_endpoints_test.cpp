@@ -36,7 +36,7 @@ struct Fixture {
 
 TEST(MediaEndpointsTest, UploadDescribeDownloadDelete) {
   Fixture f;
-  std::string png("\x89PNG\r\n\x1a\n\0binary", 16);
+  std::string png("\x89PNG\r\n\x1a\n\0binary", 15);  // with its NUL byte, without the literal's end
   auto uploaded = f.Upload(png, "image/png");
   ASSERT_EQ(uploaded.status, 200) << uploaded.body;
   std::string id = Json(uploaded)["id"];

@@ -12,7 +12,9 @@ using testing::Call;
 using testing::Json;
 
 struct Fixture {
-  explicit Fixture(SandboxSettings s = testing::QuietSettings()) : app(s, clock, 1) { app.RegisterRoutes(router); }
+  explicit Fixture(const SandboxSettings& s = testing::QuietSettings()) : app(s, clock, 1) {
+    app.RegisterRoutes(router);
+  }
   http::Response Post(const std::string& target, const std::string& body) { return Call(router, "POST", target, body); }
   http::Response Get(const std::string& target) { return Call(router, "GET", target); }
   // Seeds a template through the control route and returns its id.

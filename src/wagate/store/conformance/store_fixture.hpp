@@ -63,7 +63,7 @@ class StoreTest : public testing::Test {
     return m;
   }
 
-  core::Result<AcceptResult> Accept(AcceptRequest request) {
+  core::Result<AcceptResult> Accept(const AcceptRequest& request) {
     std::promise<core::Result<AcceptResult>> answer;
     auto future = answer.get_future();
     stores_.messages->Accept(std::move(request),

@@ -3,9 +3,10 @@
 #   1. unit tests built with AddressSanitizer + UndefinedBehaviorSanitizer,
 #   2. packaging: Release builds with g++ and clang (unit tests on clang's here), the installed service
 #      layout, and an upgrade from an older release (scripts/check-release.sh),
-#   3. unit tests, integration tests (real wagate + sandbox processes on loopback) and a quick
+#   3. style: clang-format and clang-tidy clean on the whole tree (scripts/check-style.sh),
+#   4. unit tests, integration tests (real wagate + sandbox processes on loopback) and a quick
 #      benchmark smoke run, on the g++ Release build (what packagers ship).
-# The last line is ctest's summary of step 3 ("100% tests passed, 0 tests failed out of N").
+# The last line is ctest's summary of step 4 ("100% tests passed, 0 tests failed out of N").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -17,6 +18,9 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 echo "== packaging: release builds, install layout, upgrade"
 scripts/check-release.sh
+
+echo "== style: clang-format, clang-tidy"
+scripts/check-style.sh build-release
 
 echo "== release build: unit + integration tests + benchmark smoke"
 # Two at a time; rate-measuring and load tests are RUN_SERIAL (CMakeLists.txt).

@@ -38,7 +38,7 @@ ALLOWED = {
 }
 # Tests may reach a little further than their folder (e.g. the API's JSON entry-point test also feeds
 # the sandbox's validator the same bodies).
-TEST_EXTRA = {"api": {"sandbox"}, "engine": {"security"}}
+TEST_EXTRA = {"api": {"sandbox"}, "engine": {"security"}, "templates": {"security"}}
 # Within store/, only store/sqlite/ (and its tests) may include a backend's files.
 BACKEND_DIRS = ("store/sqlite/",)
 

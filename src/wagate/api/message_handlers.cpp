@@ -171,30 +171,29 @@ void Send(ApiContext& ctx, http::Request& req, http::Responder respond) {
   if (!parsed) return respond(http::ErrorResponse(parsed.error()));
   bool async = parsed->async;
   int64_t deadline = ctx.clock.NowMs() + ctx.sync_wait_ms;
-  ctx.sender.Accept(
-      *who, std::move(parsed->cmd), [respond, async, deadline, &ctx](core::Result<messaging::Accepted> r) {
-        if (!r) return respond(http::ErrorResponse(r.error()));
-        const store::MessageRecord& m = r->message;
-        const char* window = r->window_open ? "open" : "closed";
-        if (async) {
-          respond(http::JsonResponse(
-              202, {{"message_id", m.id}, {"status", core::ToString(m.status)}, {"service_window", window}}));
-          return;
-        }
-        if (auto final = FinalAnswer(m, r->window_open)) return respond(std::move(*final));
-        bool window_open = r->window_open;
-        // Registered before the engine sees a new message (the service enqueues after this callback).
-        ctx.waiters.Register(
-            m.id, deadline, [respond, window_open, &ctx](const std::string& id, std::optional<engine::Outcome> o) {
-              if (!o) {  // still going after sync_wait_ms: answer with where it stands
-                auto now = ctx.messages.Get(id);
-                respond(http::JsonResponse(
-                    202, {{"message_id", id}, {"status", now ? core::ToString(now->status) : "queued"}}));
-                return;
-              }
-              respond(o->sent ? SentAnswer(id, o->wamid, o->sent_at_ms, window_open) : FailedAnswer(id, *o));
-            });
-      });
+  ctx.sender.Accept(*who, parsed->cmd, [respond, async, deadline, &ctx](core::Result<messaging::Accepted> r) {
+    if (!r) return respond(http::ErrorResponse(r.error()));
+    const store::MessageRecord& m = r->message;
+    const char* window = r->window_open ? "open" : "closed";
+    if (async) {
+      respond(http::JsonResponse(
+          202, {{"message_id", m.id}, {"status", core::ToString(m.status)}, {"service_window", window}}));
+      return;
+    }
+    if (auto final = FinalAnswer(m, r->window_open)) return respond(std::move(*final));
+    bool window_open = r->window_open;
+    // Registered before the engine sees a new message (the service enqueues after this callback).
+    ctx.waiters.Register(
+        m.id, deadline, [respond, window_open, &ctx](const std::string& id, std::optional<engine::Outcome> o) {
+          if (!o) {  // still going after sync_wait_ms: answer with where it stands
+            auto now = ctx.messages.Get(id);
+            respond(http::JsonResponse(202,
+                                       {{"message_id", id}, {"status", now ? core::ToString(now->status) : "queued"}}));
+            return;
+          }
+          respond(o->sent ? SentAnswer(id, o->wamid, o->sent_at_ms, window_open) : FailedAnswer(id, *o));
+        });
+  });
 }
 
 // A bad query parameter: "invalid_field" like a body field, but the answer names no "field" member.

@@ -49,7 +49,7 @@ TYPED_TEST_P(MessageStoreConformance, IdempotencyKeyInsertsOnceAndRefusesAnother
       request.idempotency_key = "key-1";
       request.request_hash = "hash-A";
       request.month = "2026-12";
-      auto r = this->Accept(std::move(request));
+      auto r = this->Accept(request);
       ASSERT_TRUE(r.ok()) << r.error().message;
       ++(r->duplicate ? duplicates : inserted);
     });
@@ -64,7 +64,7 @@ TYPED_TEST_P(MessageStoreConformance, IdempotencyKeyInsertsOnceAndRefusesAnother
   other.idempotency_key = "key-1";
   other.request_hash = "hash-B";
   other.month = "2026-12";
-  auto refused = this->Accept(std::move(other));
+  auto refused = this->Accept(other);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, "idempotency_conflict");
 }
@@ -80,7 +80,7 @@ TYPED_TEST_P(MessageStoreConformance, QuotaNeverOvershootsUnderConcurrentAccepts
       request.message = this->Queued("q" + std::to_string(i), "oq");
       request.message.tenant_id = "q";
       request.month = "2026-12";
-      auto r = this->Accept(std::move(request));
+      auto r = this->Accept(request);
       if (r.ok()) {
         ++accepted;
       } else {
@@ -99,7 +99,7 @@ TYPED_TEST_P(MessageStoreConformance, QuotaNeverOvershootsUnderConcurrentAccepts
   read_mark.message.tenant_id = "q";
   read_mark.counts_for_quota = false;
   read_mark.month = "2026-12";
-  EXPECT_TRUE(this->Accept(std::move(read_mark)).ok());
+  EXPECT_TRUE(this->Accept(read_mark).ok());
 }
 
 TYPED_TEST_P(MessageStoreConformance, AcceptForAnUnknownTenantIsNotFound) {
@@ -107,7 +107,7 @@ TYPED_TEST_P(MessageStoreConformance, AcceptForAnUnknownTenantIsNotFound) {
   request.message = this->Queued("m1");
   request.message.tenant_id = "nobody";
   request.month = "2026-12";
-  auto r = this->Accept(std::move(request));
+  auto r = this->Accept(request);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, core::ErrorKind::kNotFound);
 }
@@ -291,7 +291,7 @@ TYPED_TEST_P(MessageStoreConformance, ListFiltersAndOrdersNewestFirst) {
   later.message = this->Queued("m3");
   later.message.created_at = 2000;
   later.month = "2026-12";
-  ASSERT_TRUE(this->Accept(std::move(later)).ok());
+  ASSERT_TRUE(this->Accept(later).ok());
   auto all = this->stores_.messages->List(MessageListFilter{});
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all[0].id, "m3");

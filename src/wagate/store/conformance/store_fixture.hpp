@@ -66,15 +66,14 @@ class StoreTest : public testing::Test {
   core::Result<AcceptResult> Accept(const AcceptRequest& request) {
     std::promise<core::Result<AcceptResult>> answer;
     auto future = answer.get_future();
-    stores_.messages->Accept(std::move(request),
-                             [&answer](core::Result<AcceptResult> r) { answer.set_value(std::move(r)); });
+    stores_.messages->Accept(request, [&answer](core::Result<AcceptResult> r) { answer.set_value(std::move(r)); });
     return future.get();
   }
   void InsertQueued(const std::string& id, const std::string& outlet_id = "o") {
     AcceptRequest request;
     request.message = Queued(id, outlet_id);
     request.month = "2026-12";
-    ASSERT_TRUE(Accept(std::move(request)).ok());
+    ASSERT_TRUE(Accept(request).ok());
   }
   std::optional<ClaimedSend> Claim(const std::string& id, int64_t now) {
     auto claimed = stores_.messages->ClaimBatch({ClaimRequest{id, false}}, now);

@@ -80,7 +80,7 @@ TYPED_TEST_P(TemplateStoreConformance, CountersAreCumulativeByHowFarMessagesGot)
     request.message.template_name = "po";
     request.message.template_language = "en";
     request.month = "2026-12";
-    ASSERT_TRUE(this->Accept(std::move(request)).ok());
+    ASSERT_TRUE(this->Accept(request).ok());
   }
   for (size_t i = 1; i < ids.size(); ++i) this->Claim(ids[i], 2000);
   for (size_t i = 1; i < 5; ++i) this->MarkSent(ids[i], "wamid." + ids[i], 2100);

@@ -52,7 +52,7 @@ void SendService::Accept(const tenancy::Principal& who, const SendCommand& cmd, 
   request.counts_for_quota = to_customer;  // marking a message read sends nothing to a customer
   request.month = core::MonthKey(now);
   messages_.Accept(std::move(request),
-                   [this, window_open, done = std::move(done)](core::Result<store::AcceptResult> r) {
+                   [this, window_open, done = std::move(done)](core::Result<store::AcceptResult>&& r) {
                      if (!r) return done(r.error());
                      // The caller hears first, so a synchronous one is waiting before the engine can finish.
                      store::MessageRecord message = r->message;

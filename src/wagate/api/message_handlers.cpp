@@ -18,7 +18,7 @@ using http::Json;
 
 Json OptTime(const std::optional<int64_t>& ms) { return ms ? Json(core::FormatIso8601(*ms)) : Json(nullptr); }
 
-Json ErrorJson(const std::optional<store::GraphError>& e) {
+Json ErrorJson(const std::optional<core::GraphError>& e) {
   if (!e) return nullptr;
   return {{"code", e->code}, {"title", e->title}, {"details", e->details}};
 }
@@ -156,7 +156,7 @@ std::optional<http::Response> FinalAnswer(const store::MessageRecord& m, bool wi
     case core::MessageStatus::kRead:
       return SentAnswer(m.id, m.wamid.value_or(""), m.sent_at.value_or(m.created_at), window_open);
     case core::MessageStatus::kFailed:
-      return FailedAnswer(m.id, engine::Outcome{false, "", 0, m.attempts, m.error.value_or(store::GraphError{})});
+      return FailedAnswer(m.id, engine::Outcome{false, "", 0, m.attempts, m.error.value_or(core::GraphError{})});
     case core::MessageStatus::kUnknown:
       return http::JsonResponse(202, {{"message_id", m.id}, {"status", "unknown"}});
     default:

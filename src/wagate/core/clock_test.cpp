@@ -7,10 +7,11 @@
 namespace wagate::core {
 namespace {
 
-// Spins (yielding) until `fn` holds, for at most five real seconds: waits on a condition, never a sleep.
+// Spins (yielding) until `fn` holds: waits on a condition, never a sleep. Real time bounds only a hang,
+// generously, so a loaded machine never trips it.
 template <typename Fn>
 bool Eventually(Fn fn) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (!fn()) {
     if (std::chrono::steady_clock::now() > until) return false;
     std::this_thread::yield();

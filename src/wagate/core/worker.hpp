@@ -31,7 +31,6 @@ class Worker final {
   void Wake();
   // Lets a step in progress finish, then joins. Idempotent; the worker cannot be restarted.
   void Stop();
-  const std::string& name() const { return name_; }
 
  private:
   void Run();

@@ -55,20 +55,18 @@ size_t Processor::ProcessBatch() {
   if (entries.empty()) return 0;
   int64_t now = clock_.NowMs();
   std::vector<store::JournalApplication> batch;
-  std::vector<std::vector<graph::TemplateStatusEvent>> template_events;  // per entry, for the registry
-  std::vector<std::string> event_types;                                  // counted once applied
+  std::vector<std::string> event_types;  // counted once applied
   for (const auto& e : entries) {
     auto payload = graph::ParseWebhookPayload(e.body);
     store::JournalApplication& p = batch.emplace_back();
-    std::vector<graph::TemplateStatusEvent>& templates = template_events.emplace_back();
     p.journal_id = e.id;
     if (payload) {
       p.statuses = std::move(payload->statuses);
       if (templates_) {
         for (auto& t : payload->template_statuses) {
           if (SignedForWaba(e, t.waba_id)) {
-            p.template_statuses.push_back({t.waba_id, t.graph_id, t.name, t.language, t.status, t.reason});
-            templates.push_back(std::move(t));
+            p.template_statuses.push_back({std::move(t.waba_id), std::move(t.graph_id), std::move(t.name),
+                                           std::move(t.language), std::move(t.status), std::move(t.reason)});
           } else {
             core::LogWarn("inbound", "template status change skipped: not signed by the app secret of its WABA",
                           {{"waba_id", t.waba_id}, {"journal_id", e.id}});
@@ -94,9 +92,9 @@ size_t Processor::ProcessBatch() {
     core::LogError("inbound", "could not apply webhooks", {{"error", applied.error().message}});
     return 0;
   }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    for (const auto& in : batch[i].inbound) windows_.RecordInbound(in.outlet_id, in.wa_id, in.at_ms);
-    for (const auto& t : template_events[i]) templates_->ApplyStatus(t, now);
+  for (const auto& entry : batch) {
+    for (const auto& in : entry.inbound) windows_.RecordInbound(in.outlet_id, in.wa_id, in.at_ms);
+    for (const auto& t : entry.template_statuses) templates_->ApplyStatus(t, now);  // only set with a registry
   }
   // Counted only now, so the metric never runs ahead of what the gateway knows.
   for (const auto& type : event_types) CountEvent(type);

@@ -2,11 +2,6 @@
 // (the journal row is marked processed in the same transaction that applies it).
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-
 #include "wagate/conversation/contact_windows.hpp"
 #include "wagate/core/clock.hpp"
 #include "wagate/core/worker.hpp"

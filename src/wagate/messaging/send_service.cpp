@@ -54,15 +54,15 @@ void SendService::Accept(const tenancy::Principal& who, const SendCommand& cmd, 
   messages_.Accept(std::move(request),
                    [this, window_open, done = std::move(done)](core::Result<store::AcceptResult>&& r) {
                      if (!r) return done(r.error());
-                     // The caller hears first, so a synchronous one is waiting before the engine can finish.
-                     store::MessageRecord message = r->message;
+                     const store::MessageRecord& m = r->message;
                      bool duplicate = r->duplicate;
+                     // Only what the lane needs is kept: the record itself goes to the caller.
+                     engine::QueuedMessage queued{m.id, m.to_number, static_cast<engine::Priority>(m.priority != 0)};
+                     std::string outlet_id = m.outlet_id;
+                     int64_t due_at = m.next_attempt_at;
+                     // The caller hears first, so a synchronous one is waiting before the engine can finish.
                      done(Accepted{std::move(r->message), duplicate, window_open});
-                     if (!duplicate) {
-                       dispatcher_.Enqueue(engine::QueuedMessage{message.id, message.to_number,
-                                                                 static_cast<engine::Priority>(message.priority != 0)},
-                                           message.outlet_id, message.next_attempt_at);
-                     }
+                     if (!duplicate) dispatcher_.Enqueue(std::move(queued), outlet_id, due_at);
                    });
 }
 

@@ -3,15 +3,12 @@
 // added), pass-through create/delete, and message_template_status_update webhooks.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <shared_mutex>
 #include <string>
-#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -20,7 +17,6 @@
 #include "wagate/core/result.hpp"
 #include "wagate/core/worker.hpp"
 #include "wagate/graph/management_client.hpp"
-#include "wagate/graph/webhook_payload.hpp"
 #include "wagate/store/template_store.hpp"
 #include "wagate/tenancy/outlet_registry.hpp"
 
@@ -31,7 +27,7 @@ struct SyncReport {
   size_t pages = 0;
 };
 
-using StatusUpdate = graph::TemplateStatusEvent;
+using StatusUpdate = store::TemplateStatusChange;
 
 // Thread-safe. Graph calls block: call Sync/Create/Delete from worker threads.
 class TemplateRegistry final {

@@ -38,7 +38,7 @@ void SqliteMessageStore::Accept(AcceptRequest request, std::function<void(core::
         if (req->idempotency_key) {
           idempotency_repo::Insert(c, m.tenant_id, *req->idempotency_key, {req->request_hash, m.id}, m.created_at);
         }
-        *result = AcceptResult{m, false};
+        *result = AcceptResult{std::move(req->message), false};  // a job runs once: the request is spent
         return core::Ok{};
       },
       [result, done = std::move(done)](const core::Status& s) {
@@ -82,7 +82,6 @@ core::Result<std::vector<std::optional<MessageRecord>>> SqliteMessageStore::Reco
   core::Status s = db_.WriteAndWait([&](Connection& c) -> core::Status {
     for (size_t i = 0; i < outcomes.size(); ++i) {
       const SendOutcome& o = outcomes[i];
-      settled[i].reset();  // a retried job starts clean
       switch (o.kind) {
         case SendOutcome::Kind::kSent:
           message_repo::MarkSent(c, o.message_id, o.wamid, now_ms);
@@ -137,7 +136,6 @@ void SqliteMessageStore::Requeue(std::vector<std::string> ids, int64_t now_ms,
   auto requeued = std::make_shared<std::vector<std::string>>();
   db_.Write(
       [ids = std::move(ids), now_ms, requeued](Connection& c) -> core::Status {
-        requeued->clear();
         for (const auto& id : ids) {
           if (message_repo::Requeue(c, id, now_ms)) requeued->push_back(id);
         }

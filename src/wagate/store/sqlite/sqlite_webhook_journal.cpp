@@ -25,7 +25,6 @@ std::vector<JournalEntry> SqliteWebhookJournal::Unprocessed(int64_t limit) {
 core::Result<size_t> SqliteWebhookJournal::Apply(const std::vector<JournalApplication>& batch, int64_t now_ms) {
   size_t applied = 0;
   core::Status s = db_.WriteAndWait([&](Connection& c) -> core::Status {
-    applied = 0;
     for (const auto& entry : batch) {
       for (const auto& st : entry.statuses) {
         if (message_repo::ApplyStatus(c, st, now_ms) == message_repo::ApplyResult::kApplied) ++applied;

@@ -18,6 +18,15 @@ struct StatusEvent {
   MessageStatus status = MessageStatus::kSent;
   int64_t at_ms = 0;
   std::optional<GraphError> error;
+  std::string recipient_id;  // the customer's wa_id (digits), when given
+  // `pricing`, on `sent` and on one of delivered/read (cloud-api.md §4.6); kept on the message.
+  struct Pricing {
+    std::string category;  // marketing, utility, authentication, service, …
+    std::string type;      // regular, free_customer_service, free_entry_point
+    std::string model;     // PMP, CBP
+    std::optional<bool> billable;
+  };
+  std::optional<Pricing> pricing;
 };
 
 }  // namespace wagate::core

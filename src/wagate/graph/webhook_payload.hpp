@@ -1,6 +1,9 @@
-// Parsing Meta's webhook envelope (untrusted input): who it is for, and the status events in it.
+// Parsing Meta's webhook envelope (untrusted input, cloud-api.md §4, §6, §7) into everything it can
+// hold: statuses, customers' messages of every type, template and account signals. Parsed once, at
+// ingest; the processor applies the parsed form (or parses the journaled body after a restart).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
@@ -21,24 +24,62 @@ struct TemplateStatusEvent {
   std::optional<std::string> reason;
 };
 
+// One customer message (value.messages[]). Every type is kept, unknown ones included: `content` is the
+// type's own object as Meta sent it, re-serialised (nothing in it is dropped).
+struct InboundMessageEvent {
+  std::string phone_number_id;  // metadata of its change: the business number written to
+  std::string waba_id;          // entry[].id
+  std::string wamid;            // messages[].id
+  std::string from;             // the customer's wa_id, digits only
+  std::string profile_name;     // value.contacts[] with this wa_id (or the change's only contact); "" if none
+  int64_t at_ms = 0;            // Meta's timestamp; 0 when absent or implausible
+  std::string type;             // Meta's name: text, image, …, reaction, order, system, unsupported, or any other
+  std::string content = "{}";   // JSON of messages[][type] ("contacts": the array); "{}" when absent
+  std::string preview;          // a short human-readable text: the body, a caption, a button title, "[image]"…
+  // context (cloud-api.md §4.5)
+  std::optional<std::string> context_id;    // the message replied to, quoted, or tapped (context.id)
+  std::optional<std::string> context_from;  // context.from
+  bool forwarded = false;
+  bool frequently_forwarded = false;
+  std::optional<std::string> referral;  // JSON of `referral` (click-to-WhatsApp ads)
+  std::optional<std::string> errors;    // JSON of `errors` (unsupported / unknown types)
+  std::optional<std::string> media_id;  // image, video, audio, document, sticker
+  // type "reaction": the message reacted to, and the emoji ("" when the customer removed it).
+  std::optional<std::string> reaction_to;
+  std::string reaction_emoji;
+};
+
+// A change of another field, routed to its owner: phone_number_quality_update, account_update,
+// message_template_quality_update, business_capability_update.
+struct AccountSignalEvent {
+  std::string field;
+  std::string waba_id;               // entry[].id
+  std::string display_phone_number;  // value.display_phone_number (digits) when the change names one
+  int64_t at_ms = 0;                 // entry[].time (Unix seconds) in ms; 0 when absent
+  std::string value;                 // JSON of the change's value, as sent
+  // phone_number_quality_update / business_capability_update: the daily limit of business-initiated
+  // customers it announces (max_daily_conversations_per_business, else current_limit): a number, or
+  // nullopt inside for unlimited. Unset when the change announces none (TIER_NOT_SET, absent).
+  std::optional<std::optional<int64_t>> messaging_tier;
+};
+
 struct WebhookPayload {
   std::set<std::string> phone_number_ids;   // from every entry[].changes[].value.metadata
   std::set<std::string> waba_ids;           // entry[].id, for changes without metadata
   std::vector<core::StatusEvent> statuses;  // every status of every entry/change
-  size_t inbound_messages = 0;
-  // A customer wrote to a business number: opens (refreshes) the 24 h service window.
-  struct Inbound {
-    std::string phone_number_id;
-    std::string from;  // digits
-    int64_t at_ms = 0;
-  };
-  std::vector<Inbound> inbound;
-  std::vector<std::string> status_names;  // raw names, for metrics ("sent", "played", …)
+  std::vector<std::string> status_names;    // raw names, for metrics ("sent", "played", …)
+  std::vector<InboundMessageEvent> messages;
   std::vector<TemplateStatusEvent> template_statuses;
+  std::vector<AccountSignalEvent> signals;
+  std::vector<std::string> unhandled_fields;  // changes of any other field, by name ("" when unnamed)
 };
 
 // nullopt when the body is not a whatsapp_business_account envelope. Unknown or malformed parts of
 // an otherwise valid envelope are skipped, never fatal.
 std::optional<WebhookPayload> ParseWebhookPayload(std::string_view body);
+
+// "TIER_10K" → 10000, "TIER_UNLIMITED" → unlimited (nullopt inside); numbers as they are (-1 = unlimited).
+// Unset for TIER_NOT_SET and anything unrecognised.
+std::optional<std::optional<int64_t>> ParseMessagingTier(std::string_view limit);
 
 }  // namespace wagate::graph

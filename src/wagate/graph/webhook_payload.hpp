@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "wagate/core/inbound_message.hpp"
 #include "wagate/core/status_event.hpp"
 
 namespace wagate::graph {
@@ -24,30 +25,9 @@ struct TemplateStatusEvent {
   std::optional<std::string> reason;
 };
 
-// One customer message (value.messages[]). Every type is kept, unknown ones included: `content` is the
-// type's own object as Meta sent it, re-serialised (nothing in it is dropped).
-struct InboundMessageEvent {
-  std::string phone_number_id;  // metadata of its change: the business number written to
-  std::string waba_id;          // entry[].id
-  std::string wamid;            // messages[].id
-  std::string from;             // the customer's wa_id, digits only
-  std::string profile_name;     // value.contacts[] with this wa_id (or the change's only contact); "" if none
-  int64_t at_ms = 0;            // Meta's timestamp; 0 when absent or implausible
-  std::string type;             // Meta's name: text, image, …, reaction, order, system, unsupported, or any other
-  std::string content = "{}";   // JSON of messages[][type] ("contacts": the array); "{}" when absent
-  std::string preview;          // a short human-readable text: the body, a caption, a button title, "[image]"…
-  // context (cloud-api.md §4.5)
-  std::optional<std::string> context_id;    // the message replied to, quoted, or tapped (context.id)
-  std::optional<std::string> context_from;  // context.from
-  bool forwarded = false;
-  bool frequently_forwarded = false;
-  std::optional<std::string> referral;  // JSON of `referral` (click-to-WhatsApp ads)
-  std::optional<std::string> errors;    // JSON of `errors` (unsupported / unknown types)
-  std::optional<std::string> media_id;  // image, video, audio, document, sticker
-  // type "reaction": the message reacted to, and the emoji ("" when the customer removed it).
-  std::optional<std::string> reaction_to;
-  std::string reaction_emoji;
-};
+// One customer message (value.messages[]): core::InboundMessage (core/, like StatusEvent, because the
+// store keeps it as parsed).
+using InboundMessageEvent = core::InboundMessage;
 
 // A change of another field, routed to its owner: phone_number_quality_update, account_update,
 // message_template_quality_update, business_capability_update.

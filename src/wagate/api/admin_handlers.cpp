@@ -1,6 +1,7 @@
 // Admin resources: tenants, outlets (WhatsApp credentials), API keys.
 
 #include "wagate/api/auth.hpp"
+#include "wagate/core/json_parse.hpp"
 #include "wagate/api/routes.hpp"
 #include "wagate/core/json/object_reader.hpp"
 #include "wagate/core/time_format.hpp"
@@ -20,6 +21,17 @@ Json TenantJson(const tenancy::TenantView& v) {
           {"created_at", core::FormatIso8601(v.tenant.created_at)}};
 }
 
+// What Meta last said about the outlet (phone_number_quality_update, account_update, …), by field.
+Json SignalsJson(const ApiContext& ctx, const std::string& outlet_id) {
+  Json out = Json::object();
+  for (const auto& s : ctx.tenant_store.ListSignals(outlet_id)) {
+    Json value = core::ParseUntrustedJson(s.value);
+    out[s.field] = {{"at", s.at_ms > 0 ? Json(core::FormatIso8601(s.at_ms)) : Json(nullptr)},
+                    {"value", value.is_discarded() ? Json(nullptr) : value}};
+  }
+  return out;
+}
+
 Json OutletJson(const ApiContext& ctx, const store::OutletRecord& o) {
   return {{"id", o.id},
           {"tenant_id", o.tenant_id},
@@ -35,6 +47,7 @@ Json OutletJson(const ApiContext& ctx, const store::OutletRecord& o) {
           {"pair_interval_ms", o.pair_interval_ms},
           {"messaging_tier", o.messaging_tier ? Json(*o.messaging_tier) : Json(nullptr)},
           {"window_policy", o.window_policy},
+          {"signals", SignalsJson(ctx, o.id)},
           {"created_at", core::FormatIso8601(o.created_at)}};
 }
 

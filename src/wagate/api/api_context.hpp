@@ -8,8 +8,10 @@
 #include "wagate/core/clock.hpp"
 #include "wagate/core/lag_monitor.hpp"
 #include "wagate/engine/dispatcher.hpp"
+#include "wagate/inbound/ingest.hpp"
 #include "wagate/inbound/processor.hpp"
 #include "wagate/media/media_service.hpp"
+#include "wagate/messaging/conversation_reads.hpp"
 #include "wagate/messaging/dead_letters.hpp"
 #include "wagate/messaging/send_service.hpp"
 #include "wagate/metrics/registry.hpp"
@@ -24,16 +26,20 @@ struct ApiContext {
   store::MessageStore& messages;
   store::TemplateStore& template_store;
   store::WebhookJournal& journal;
+  store::ConversationStore& conversations;
+  store::TenantStore& tenant_store;
   const store::StoreHealth& store_health;
   messaging::DeadLetters& dead_letters;
   tenancy::AdminService& admin;
   tenancy::KeyRegistry& keys;
   tenancy::OutletRegistry& outlets;
   messaging::SendService& sender;
+  messaging::ConversationReads& reads;
   engine::Dispatcher& dispatcher;
   engine::OutcomeWaiters& waiters;
   conversation::ContactWindows& windows;
   inbound::Processor& processor;
+  inbound::Ingest& ingest;
   templates::TemplateRegistry& templates;
   media::MediaService& media;
   metrics::Registry& metrics;

@@ -2,6 +2,7 @@
 #include <set>
 
 #include "wagate/api/auth.hpp"
+#include "wagate/api/query_params.hpp"
 #include "wagate/api/routes.hpp"
 #include "wagate/content/message_content.hpp"
 #include "wagate/core/json/object_reader.hpp"
@@ -49,6 +50,10 @@ Json MessageJson(const store::MessageRecord& m) {
   j["business_initiated"] = m.business_initiated;
   j["message"] = m.body_text ? Json(*m.body_text) : Json(nullptr);  // text, caption, template name…
   if (m.template_name) j["template"] = {{"name", *m.template_name}, {"language", m.template_language.value_or("")}};
+  j["pricing"] = m.pricing_category ? Json{{"category", *m.pricing_category},
+                                           {"type", m.pricing_type.value_or("")},
+                                           {"model", m.pricing_model.value_or("")}}
+                                    : Json(nullptr);
   j["attempts"] = m.attempts;
   j["created_at"] = core::FormatIso8601(m.created_at);
   return j;
@@ -196,9 +201,6 @@ void Send(ApiContext& ctx, http::Request& req, http::Responder respond) {
   });
 }
 
-// A bad query parameter: "invalid_field" like a body field, but the answer names no "field" member.
-core::Error QueryError(std::string message) { return core::Error::Invalid("invalid_field", std::move(message)); }
-
 // Loads a message the caller may see; another tenant's message is "not found".
 core::Result<store::MessageRecord> VisibleMessage(ApiContext& ctx, const http::Request& req) {
   auto who = Authenticate(ctx, req);
@@ -218,14 +220,10 @@ void List(ApiContext& ctx, http::Request& req, http::Responder respond) {
   if (filter.status && !core::ParseMessageStatus(*filter.status)) {
     return respond(http::ErrorResponse(QueryError("query 'status' is not a message status")));
   }
-  if (auto limit = req.Query("limit")) {
-    char* end = nullptr;
-    long n = std::strtol(limit->c_str(), &end, 10);
-    if (limit->empty() || *end != '\0' || n < 1 || n > 500) {
-      return respond(http::ErrorResponse(QueryError("query 'limit' must be an integer from 1 to 500")));
-    }
-    filter.limit = n;
-  }
+  filter.conversation_id = req.Query("conversation_id");  // the caller's own thread id, as given to send
+  auto limit = LimitParam(req, 100, 500);
+  if (!limit) return respond(http::ErrorResponse(limit.error()));
+  filter.limit = *limit;
   auto list = ctx.messages.List(filter);
   Json out = Json::array();
   for (const auto& m : list) out.push_back(MessageJson(m));

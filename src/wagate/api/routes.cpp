@@ -10,6 +10,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   RegisterEngineRoutes(router, ctx);
   RegisterTemplateRoutes(router, ctx);
   RegisterMediaRoutes(router, ctx);
+  RegisterConversationRoutes(router, ctx);
 }
 
 }  // namespace wagate::api

@@ -16,5 +16,6 @@ void RegisterOpsRoutes(http::Router& router, ApiContext& ctx);
 void RegisterEngineRoutes(http::Router& router, ApiContext& ctx);
 void RegisterTemplateRoutes(http::Router& router, ApiContext& ctx);
 void RegisterMediaRoutes(http::Router& router, ApiContext& ctx);
+void RegisterConversationRoutes(http::Router& router, ApiContext& ctx);
 
 }  // namespace wagate::api

@@ -1,10 +1,15 @@
 // Meta's webhooks: the verification handshake, and signed event delivery (verify, journal, 200).
+#include <cstdlib>
+
+#include "wagate/api/auth.hpp"
+#include "wagate/api/query_params.hpp"
 #include "wagate/api/routes.hpp"
+#include "wagate/core/json_parse.hpp"
+#include "wagate/core/time_format.hpp"
 #include "wagate/core/log.hpp"
-#include "wagate/graph/webhook_payload.hpp"
 #include "wagate/http/responses.hpp"
+#include "wagate/inbound/ingest.hpp"
 #include "wagate/inbound/webhook_auth.hpp"
-#include "wagate/store/webhook_journal.hpp"
 
 namespace wagate::api {
 namespace {
@@ -29,28 +34,51 @@ void Verify(ApiContext& ctx, http::Request& req, http::Responder respond) {
   respond(Text(200, *challenge));
 }
 
-// Parse (the body names the outlet, hence the secret), authenticate, journal, then answer 200.
+// Parse, authenticate, journal, then answer 200: inbound::Ingest does it all.
 void Receive(ApiContext& ctx, http::Request& req, http::Responder respond) {
-  auto payload = graph::ParseWebhookPayload(req.body);
-  if (!payload) {
-    return respond(http::ErrorResponse(
-        core::Error::Invalid("invalid_json", "the body is not a WhatsApp Business Account webhook")));
+  std::string_view signature = req.Header("x-hub-signature-256");
+  ctx.ingest.Receive(std::move(req.body), signature, [respond](const core::Status& s) {
+    if (!s.ok()) return respond(http::ErrorResponse(s.error()));  // Meta retries non-200s
+    respond(Text(200, "OK"));
+  });
+}
+
+// GET /api/v1/webhook-events: what became of each delivery (admin: all; a tenant: those that touched
+// its outlets), newest first.
+void ListEvents(ApiContext& ctx, http::Request& req, http::Responder respond) {
+  auto who = Authenticate(ctx, req);
+  if (!who) return respond(http::ErrorResponse(who.error()));
+  store::WebhookEventFilter filter;
+  filter.tenant_id = who->is_admin ? req.Query("tenant_id") : std::optional<std::string>(who->tenant_id);
+  auto outcome = ChoiceParam(req, "outcome", {"applied", "skipped", "rejected", "pending"});
+  auto limit = LimitParam(req, 50, 500);
+  if (!outcome) return respond(http::ErrorResponse(outcome.error()));
+  if (!limit) return respond(http::ErrorResponse(limit.error()));
+  filter.outcome = *outcome;
+  filter.limit = *limit;
+  if (auto cursor = req.Query("cursor")) {
+    char* end = nullptr;
+    long long id = std::strtoll(cursor->c_str(), &end, 10);
+    if (cursor->empty() || *end != '\0' || id < 1) {
+      return respond(http::ErrorResponse(QueryError("query 'cursor' is not a cursor this API gave")));
+    }
+    filter.before_id = id;
   }
-  core::Status s = inbound::AuthenticateDelivery(ctx.outlets, *payload, req.Header("x-hub-signature-256"), req.body);
-  if (!s.ok()) {
-    core::LogWarn("inbound.webhook", "webhook rejected", {{"reason", s.error().code}});
-    ctx.metrics
-        .GetCounter("wagate_webhooks_rejected_total", "Webhook deliveries refused", "reason=\"" + s.error().code + "\"")
-        ->Inc();
-    return respond(http::ErrorResponse(s.error()));
+  auto events = ctx.journal.ListEvents(filter);
+  http::Json out = http::Json::array();
+  for (const auto& e : events) {
+    http::Json counts = core::ParseUntrustedJson(e.details);
+    out.push_back({{"id", e.id},
+                   {"received_at", core::FormatIso8601(e.received_at)},
+                   {"processed_at", e.processed_at ? http::Json(core::FormatIso8601(*e.processed_at)) : http::Json(nullptr)},
+                   {"outcome", e.outcome},
+                   {"reason", e.reason ? http::Json(*e.reason) : http::Json(nullptr)},
+                   {"counts", counts.is_object() ? counts : http::Json::object()},
+                   {"bytes", e.bytes}});
   }
-  int64_t now = ctx.clock.NowMs();
-  ctx.journal.Append(std::move(req.body), std::string(req.Header("x-hub-signature-256")), now,
-                     [&ctx, respond](const core::Status& s) {
-                       if (!s.ok()) return respond(http::ErrorResponse(s.error()));  // Meta retries non-200s
-                       ctx.processor.Notify();
-                       respond(Text(200, "OK"));
-                     });
+  http::Json next = nullptr;
+  if (static_cast<int64_t>(events.size()) == filter.limit) next = std::to_string(events.back().id);
+  respond(http::JsonResponse(200, {{"events", out}, {"next_cursor", next}}));
 }
 
 }  // namespace
@@ -64,6 +92,8 @@ void RegisterWebhookRoutes(http::Router& router, ApiContext& ctx) {
   router.Add(
       "POST", "/webhooks/whatsapp", [&ctx](http::Request& r, http::Responder p) { Receive(ctx, r, std::move(p)); },
       http::Execution::kInline, kMaxWebhookBytes);
+  router.Add("GET", "/api/v1/webhook-events",
+             [&ctx](http::Request& r, http::Responder p) { ListEvents(ctx, r, std::move(p)); });
 }
 
 }  // namespace wagate::api

@@ -132,7 +132,9 @@ int RunServe(const std::vector<std::string>& args) {
   templates::TemplateRegistry templates(*stores.templates, graph_admin, outlets, clock);
   templates.Load();
   media::MediaService media(graph_admin);
-  inbound::Processor processor(*stores.journal, *stores.contacts, clock, metrics, outlets, windows, &templates);
+  inbound::Processor processor(
+      {*stores.journal, *stores.contacts, *stores.tenants, clock, metrics, outlets, windows, &templates, &admin});
+  inbound::Ingest ingest(*stores.journal, outlets, processor, metrics, clock);
   messaging::SendService sender(*stores.messages, outlets, dispatcher, windows, templates, clock);
 
   admin.AddOutletObserver([&dispatcher, &templates](const store::OutletRecord& o, tenancy::OutletChange change) {
@@ -141,20 +143,25 @@ int RunServe(const std::vector<std::string>& args) {
     if (change == tenancy::OutletChange::kCreated) templates.RequestSync(o.waba_id);  // learn the WABA's templates soon
   });
   messaging::DeadLetters dead_letters(*stores.messages, dispatcher, clock);
+  messaging::ConversationReads reads(*stores.conversations, sender, clock);
 
   api::ApiContext ctx{*stores.messages,
                       *stores.templates,
                       *stores.journal,
+                      *stores.conversations,
+                      *stores.tenants,
                       *stores.health,
                       dead_letters,
                       admin,
                       keys,
                       outlets,
                       sender,
+                      reads,
                       dispatcher,
                       waiters,
                       windows,
                       processor,
+                      ingest,
                       templates,
                       media,
                       metrics,

@@ -1,17 +1,13 @@
 #include "wagate/conversation/contact_windows.hpp"
 
-#include <cctype>
+#include "wagate/core/phone.hpp"
+
 #include <mutex>
 
 namespace wagate::conversation {
 
 std::string ContactWindows::Key(const std::string& outlet_id, const std::string& customer) {
-  std::string key = outlet_id;
-  key.push_back('/');
-  for (char c : customer) {
-    if (std::isdigit(static_cast<unsigned char>(c))) key.push_back(c);
-  }
-  return key;
+  return outlet_id + '/' + core::DigitsOf(customer);
 }
 
 void ContactWindows::RecordInbound(const std::string& outlet_id, const std::string& customer, int64_t at_ms) {

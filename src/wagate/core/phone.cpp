@@ -33,4 +33,12 @@ std::optional<std::string> NormalizePhoneNumber(std::string_view input) {
   return e164;
 }
 
+std::string DigitsOf(std::string_view number) {
+  std::string digits;
+  for (char c : number) {
+    if (c >= '0' && c <= '9') digits.push_back(c);
+  }
+  return digits;
+}
+
 }  // namespace wagate::core

@@ -13,4 +13,8 @@ namespace wagate::core {
 // country code and could reach the wrong person.
 std::optional<std::string> NormalizePhoneNumber(std::string_view input);
 
+// The digits of a number in any form ("+49 151…" → "49151…"): Meta's wa_id form, and the key the
+// gateway files customers under.
+std::string DigitsOf(std::string_view number);
+
 }  // namespace wagate::core

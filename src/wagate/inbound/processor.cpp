@@ -1,32 +1,80 @@
 #include "wagate/inbound/processor.hpp"
 
-#include <future>
+#include <algorithm>
 
 #include "wagate/core/log.hpp"
-#include "wagate/graph/signature.hpp"
-#include "wagate/graph/webhook_payload.hpp"
+#include "wagate/core/phone.hpp"
+#include "wagate/inbound/webhook_auth.hpp"
+#include "wagate/security/crypto.hpp"
 
 namespace wagate::inbound {
+namespace {
 
-Processor::Processor(store::WebhookJournal& journal, store::ContactStore& contacts, const core::Clock& clock,
-                     metrics::Registry& metrics, const tenancy::OutletRegistry& outlets,
-                     conversation::ContactWindows& windows, templates::TemplateRegistry* templates)
-    : journal_(journal),
-      contacts_(contacts),
-      clock_(clock),
-      metrics_(metrics),
-      outlets_(outlets),
-      windows_(windows),
-      templates_(templates),
-      worker_("inbound", clock, std::chrono::seconds(1), [this] { Step(); }) {}
+using OutletPtr = std::shared_ptr<const tenancy::OutletCredentials>;
+
+// The same message always gets the same id, however often Meta delivers it.
+std::string InboundId(const std::string& outlet_id, const std::string& wamid) {
+  return "in_" + security::Sha256Hex(outlet_id + "/" + wamid).substr(0, 26);
+}
+
+// The outlets a signal is about: the WABA's outlet with the signal's display number, or every outlet
+// of the WABA when the signal names no number (account_update) or no outlet shows that number.
+std::vector<OutletPtr> SignalOutlets(const tenancy::OutletRegistry& outlets, const graph::AccountSignalEvent& s) {
+  auto all = outlets.ByWabaId(s.waba_id);
+  if (s.display_phone_number.empty()) return all;
+  std::vector<OutletPtr> match;
+  std::copy_if(all.begin(), all.end(), std::back_inserter(match),
+               [&](const OutletPtr& o) { return o->display_phone_number == s.display_phone_number; });
+  return match.empty() && all.size() == 1 ? all : match;
+}
+
+bool CarriesTier(const graph::AccountSignalEvent& s) {
+  return s.messaging_tier.has_value() &&
+         (s.field == "phone_number_quality_update" || s.field == "business_capability_update");
+}
+
+}  // namespace
+
+// Which parts of one delivery may be applied: a known outlet that signed the body.
+struct Processor::Authorised {
+  const tenancy::OutletRegistry& outlets;
+  const Delivery& delivery;
+  store::JournalApplication& app;
+
+  // The outlet, or nullopt with the skip counted.
+  OutletPtr Outlet(const std::string& phone_number_id) {
+    OutletPtr o = outlets.ByPhoneNumberId(phone_number_id);
+    if (!o) return Skip("unknown_phone_number_id");
+    if (!delivery.signed_by.count(o->id)) return Skip("not_signed_by_outlet");
+    Touch(*o);
+    return o;
+  }
+  bool SignedForWaba(const std::string& waba_id) const {
+    auto list = outlets.ByWabaId(waba_id);
+    return std::any_of(list.begin(), list.end(), [&](const OutletPtr& o) { return delivery.signed_by.count(o->id); });
+  }
+  void Touch(const tenancy::OutletCredentials& o) {
+    if (std::find(app.tenant_ids.begin(), app.tenant_ids.end(), o.tenant_id) == app.tenant_ids.end()) {
+      app.tenant_ids.push_back(o.tenant_id);
+    }
+  }
+  OutletPtr Skip(const char* reason) {
+    ++app.skipped[reason];
+    return nullptr;
+  }
+};
+
+Processor::Processor(ProcessorDeps deps)
+    : deps_(deps), worker_("inbound", deps.clock, std::chrono::seconds(1), [this] { Step(); }) {}
 
 Processor::~Processor() { Stop(); }
 
 void Processor::Start() {
   // The service windows that may still be open, from the store (they outlive restarts).
-  int64_t since = clock_.NowMs() - conversation::ContactWindows::kWindowMs;
-  auto contacts = contacts_.RecentContacts(since);
-  for (const auto& k : contacts) windows_.RecordInbound(k.outlet_id, k.wa_id, k.last_inbound_at);
+  int64_t since = deps_.clock.NowMs() - conversation::ContactWindows::kWindowMs;
+  for (const auto& k : deps_.contacts.RecentContacts(since)) {
+    deps_.windows.RecordInbound(k.outlet_id, k.wa_id, k.last_inbound_at);
+  }
   worker_.Start();
 }
 
@@ -34,79 +82,178 @@ void Processor::Stop() { worker_.Stop(); }
 
 void Processor::Notify() { worker_.Wake(); }
 
-void Processor::CountEvent(const std::string& type) {
-  metrics_.GetCounter("wagate_webhook_events_total", "Webhook events applied, by type", "type=\"" + type + "\"")->Inc();
+void Processor::Handoff(int64_t id, std::shared_ptr<const Delivery> delivery) {
+  {
+    std::lock_guard lock(handoff_mu_);
+    if (handoffs_.size() < kMaxHandoffs) handoffs_.emplace(id, std::move(delivery));
+  }
+  Notify();
 }
 
-// A webhook may carry entries for several WABAs; its signature is checked at ingest against the
-// phone numbers it names, but a template change names only its WABA. Each one is applied only if an
-// app secret of that WABA's outlets produced the signature: tenant A must not be able to sign, with
-// its own secret, a change to tenant B's templates.
-bool Processor::SignedForWaba(const store::JournalEntry& entry, const std::string& waba_id) const {
-  if (!entry.signature) return true;  // journaled before signatures were kept: checked as a whole then
-  for (const auto& outlet : outlets_.ByWabaId(waba_id)) {
-    if (graph::VerifySignature(*entry.signature, outlet->app_secret, entry.body)) return true;
+void Processor::CountEvent(const std::string& type) {
+  deps_.metrics
+      .GetCounter("wagate_webhook_events_total", "Webhook events applied, by type", "type=\"" + type + "\"")
+      ->Inc();
+}
+
+// Ingest's parsed form when it is still here; otherwise (journaled before a restart, or the hand-off
+// was full) the body is parsed and its signature checked now, by the same rules.
+std::shared_ptr<const Delivery> Processor::TakeHandoff(const store::JournalEntry& entry) {
+  {
+    std::lock_guard lock(handoff_mu_);
+    auto it = handoffs_.find(entry.id);
+    if (it != handoffs_.end()) {
+      auto d = std::move(it->second);
+      handoffs_.erase(it);
+      return d;
+    }
   }
-  return false;
+  auto payload = graph::ParseWebhookPayload(entry.body);
+  if (!payload) return nullptr;
+  auto d = std::make_shared<Delivery>();
+  d->payload = std::move(*payload);
+  if (!entry.signature) {  // journaled before signatures were kept: it was checked as a whole then
+    for (const auto& o : NamedOutlets(deps_.outlets, d->payload)) d->signed_by.insert(o->id);
+  } else if (auto signed_by = AuthenticateDelivery(deps_.outlets, d->payload, *entry.signature, entry.body)) {
+    d->signed_by = std::move(*signed_by);
+  }
+  return d;
+}
+
+store::JournalApplication Processor::Prepare(const store::JournalEntry& entry, const Delivery& delivery,
+                                             std::vector<std::string>& event_types) {
+  const graph::WebhookPayload& p = delivery.payload;
+  store::JournalApplication app;
+  app.journal_id = entry.id;
+  Authorised auth{deps_.outlets, delivery, app};
+  for (size_t i = 0; i < p.statuses.size(); ++i) {
+    if (!auth.Outlet(p.statuses[i].phone_number_id)) continue;
+    app.statuses.push_back(p.statuses[i]);
+    event_types.push_back(p.status_names.size() > i && !p.status_names[i].empty() ? p.status_names[i]
+                                                                                    : "status_unnamed");
+  }
+  for (const auto& m : p.messages) {
+    auto outlet = auth.Outlet(m.phone_number_id);
+    if (!outlet) continue;
+    event_types.emplace_back(m.type == "reaction" ? "reaction" : "message");
+    if (m.type == "system") {  // a number change notice, not something the customer wrote
+      ++app.other_events["system"];
+      continue;
+    }
+    auto& w = app.messages.emplace_back(store::InboundWrite{InboundId(outlet->id, m.wamid), outlet->tenant_id, outlet->id, m});
+    if (w.message.at_ms <= 0) w.message.at_ms = deps_.clock.NowMs();  // Meta always sends one; a forgery may not
+  }
+  for (const auto& t : p.template_statuses) {
+    if (!deps_.templates) continue;
+    if (!auth.SignedForWaba(t.waba_id)) {
+      ++app.skipped["not_signed_by_outlet"];
+      continue;
+    }
+    for (const auto& o : deps_.outlets.ByWabaId(t.waba_id)) auth.Touch(*o);
+    app.template_statuses.push_back({t.waba_id, t.graph_id, t.name, t.language, t.status, t.reason});
+    event_types.emplace_back("template_status");
+  }
+  for (const auto& s : p.signals) {
+    auto targets = SignalOutlets(deps_.outlets, s);
+    if (targets.empty()) ++app.skipped["unknown_phone_number_id"];
+    for (const auto& o : targets) {
+      if (!delivery.signed_by.count(o->id)) {
+        ++app.skipped["not_signed_by_outlet"];
+        continue;
+      }
+      auth.Touch(*o);
+      app.signals.push_back({o->id, s.field, s.at_ms, s.value});
+      event_types.push_back(s.field);
+    }
+  }
+  for (const auto& field : p.unhandled_fields) {
+    (void)field;
+    ++app.skipped["unhandled_field"];
+  }
+  return app;
+}
+
+// A tier change goes through the admin service (stored on the outlet, then the lane reconfigured, which
+// releases or holds messages at once), before the journal entry is marked applied: a crash in between
+// applies it again, which sets the same tier. An older signal than the outlet's last one is ignored.
+void Processor::ApplyTierChanges(const store::JournalApplication& app, const Delivery& delivery) {
+  if (!deps_.admin) return;
+  for (const auto& s : delivery.payload.signals) {
+    if (!CarriesTier(s)) continue;
+    for (const auto& applied : app.signals) {
+      if (applied.field != s.field || applied.value != s.value) continue;
+      auto outlet = deps_.outlets.ById(applied.outlet_id);
+      if (!outlet) continue;
+      auto known = deps_.tenants.ListSignals(outlet->id);
+      bool older = std::any_of(known.begin(), known.end(), [&](const store::AccountSignal& k) {
+        return (k.field == "phone_number_quality_update" || k.field == "business_capability_update") &&
+               k.at_ms > s.at_ms;
+      });
+      if (older || outlet->messaging_tier == *s.messaging_tier) continue;
+      tenancy::OutletPatch patch;
+      patch.messaging_tier = *s.messaging_tier;
+      auto updated = deps_.admin->UpdateOutlet(outlet->tenant_id, outlet->id, patch);
+      core::LogInfo("inbound", "messaging tier changed by Meta",
+                    {{"outlet_id", outlet->id},
+                     {"tier", s.messaging_tier->has_value() ? std::to_string(**s.messaging_tier) : "unlimited"},
+                     {"ok", updated.ok() ? "true" : updated.error().message}});
+    }
+  }
 }
 
 size_t Processor::ProcessBatch() {
-  auto entries = journal_.Unprocessed(256);
+  auto entries = deps_.journal.Unprocessed(256);
   if (entries.empty()) return 0;
-  int64_t now = clock_.NowMs();
+  int64_t now = deps_.clock.NowMs();
   std::vector<store::JournalApplication> batch;
   std::vector<std::string> event_types;  // counted once applied
   for (const auto& e : entries) {
-    auto payload = graph::ParseWebhookPayload(e.body);
-    store::JournalApplication& p = batch.emplace_back();
-    p.journal_id = e.id;
-    if (payload) {
-      p.statuses = std::move(payload->statuses);
-      if (templates_) {
-        for (auto& t : payload->template_statuses) {
-          if (SignedForWaba(e, t.waba_id)) {
-            p.template_statuses.push_back({std::move(t.waba_id), std::move(t.graph_id), std::move(t.name),
-                                           std::move(t.language), std::move(t.status), std::move(t.reason)});
-          } else {
-            core::LogWarn("inbound", "template status change skipped: not signed by the app secret of its WABA",
-                          {{"waba_id", t.waba_id}, {"journal_id", e.id}});
-            metrics_
-                .GetCounter("wagate_webhook_events_skipped_total", "Webhook events not applied, by reason",
-                            "reason=\"unsigned_waba\"")
-                ->Inc();
-          }
-        }
-      }
-      event_types.insert(event_types.end(), p.template_statuses.size(), "template_status");
-      for (const auto& name : payload->status_names) event_types.push_back(name.empty() ? "status_unnamed" : name);
-      event_types.insert(event_types.end(), payload->inbound_messages, "message");
-      for (auto& in : payload->inbound) {
-        if (auto outlet = outlets_.ByPhoneNumberId(in.phone_number_id)) {
-          p.inbound.push_back({outlet->id, std::move(in.from), in.at_ms > 0 ? in.at_ms : now});
-        }
-      }
+    auto delivery = TakeHandoff(e);
+    if (!delivery) {  // not an envelope: ingest never journals one; only a damaged row could be
+      store::JournalApplication& app = batch.emplace_back();
+      app.journal_id = e.id;
+      app.skipped["malformed"] = 1;
+      continue;
     }
+    batch.push_back(Prepare(e, *delivery, event_types));
+    ApplyTierChanges(batch.back(), *delivery);
   }
-  core::Result<size_t> applied = journal_.Apply(batch, now);
+  auto applied = deps_.journal.Apply(batch, now);
   if (!applied) {
     core::LogError("inbound", "could not apply webhooks", {{"error", applied.error().message}});
     return 0;
   }
-  for (const auto& entry : batch) {
-    for (const auto& in : entry.inbound) windows_.RecordInbound(in.outlet_id, in.wa_id, in.at_ms);
-    for (const auto& t : entry.template_statuses) templates_->ApplyStatus(t, now);  // only set with a registry
-  }
+  Remember(batch, now);
   // Counted only now, so the metric never runs ahead of what the gateway knows.
   for (const auto& type : event_types) CountEvent(type);
+  for (const auto& counts : *applied) {
+    for (const auto& [reason, n] : counts.skipped) {
+      deps_.metrics
+          .GetCounter("wagate_webhook_events_skipped_total", "Webhook events not applied, by reason",
+                      "reason=\"" + reason + "\"")
+          ->Inc(static_cast<uint64_t>(n));
+    }
+  }
   return entries.size();
 }
 
+// What the in-memory views learn from an applied batch: service windows, the template registry.
+void Processor::Remember(const std::vector<store::JournalApplication>& batch, int64_t now) {
+  for (const auto& entry : batch) {
+    for (const auto& w : entry.messages) {
+      if (w.message.reaction_to) continue;
+      deps_.windows.RecordInbound(w.outlet_id, w.message.from, w.message.at_ms > 0 ? w.message.at_ms : now);
+    }
+    for (const auto& t : entry.template_statuses) deps_.templates->ApplyStatus(t, now);  // only set with a registry
+  }
+}
+
 void Processor::PruneIfDue() {
-  int64_t now = clock_.NowMs();
+  int64_t now = deps_.clock.NowMs();
   if (now - last_prune_ms_ < 60'000) return;
   last_prune_ms_ = now;
-  journal_.Prune(now - kRetentionMs,
-                 now - 2 * conversation::ContactWindows::kWindowMs);  // keys live at least 24 h (here: 48 h)
+  deps_.journal.Prune(now - kRetentionMs,
+                      now - 2 * conversation::ContactWindows::kWindowMs);  // keys live at least 24 h (here: 48 h)
 }
 
 void Processor::Step() {

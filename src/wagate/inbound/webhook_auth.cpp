@@ -1,6 +1,6 @@
 #include "wagate/inbound/webhook_auth.hpp"
 
-#include <algorithm>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -9,20 +9,8 @@
 namespace wagate::inbound {
 namespace {
 
-using Outlets = std::vector<std::shared_ptr<const tenancy::OutletCredentials>>;
-
 core::Error Unauthorized(std::string code, std::string message) {
   return core::Error{core::ErrorKind::kUnauthorized, std::move(code), std::move(message)};
-}
-
-// The outlets whose secrets may sign a payload without metadata: every outlet of the WABAs it names.
-Outlets WabaOutlets(const tenancy::OutletRegistry& outlets, const graph::WebhookPayload& payload) {
-  Outlets out;
-  for (const auto& waba : payload.waba_ids) {
-    auto list = outlets.ByWabaId(waba);
-    out.insert(out.end(), list.begin(), list.end());
-  }
-  return out;
 }
 
 }  // namespace
@@ -35,25 +23,35 @@ core::Result<std::string> AcceptHandshake(const tenancy::OutletRegistry& outlets
   return *h.challenge;
 }
 
-core::Status AuthenticateDelivery(const tenancy::OutletRegistry& outlets, const graph::WebhookPayload& payload,
-                                  std::string_view signature_header, std::string_view body) {
-  Outlets owners;
+std::vector<std::shared_ptr<const tenancy::OutletCredentials>> NamedOutlets(const tenancy::OutletRegistry& outlets,
+                                                                             const graph::WebhookPayload& payload) {
+  std::vector<std::shared_ptr<const tenancy::OutletCredentials>> out;
   for (const auto& pnid : payload.phone_number_ids) {
-    auto o = outlets.ByPhoneNumberId(pnid);
-    if (!o) return Unauthorized("unknown_phone_number_id", "phone_number_id " + pnid + " belongs to no outlet");
-    owners.push_back(o);
+    if (auto o = outlets.ByPhoneNumberId(pnid)) out.push_back(std::move(o));
   }
-  // Only a payload naming no number at all falls back to its WABAs: one naming numbers is judged by them alone.
-  Outlets waba_outlets = owners.empty() ? WabaOutlets(outlets, payload) : Outlets{};
-  if (owners.empty() && waba_outlets.empty()) {
-    return Unauthorized("unknown_phone_number_id", "the payload names no known outlet");
+  if (!payload.phone_number_ids.empty()) return out;  // one naming numbers is judged by them alone
+  for (const auto& waba : payload.waba_ids) {
+    auto list = outlets.ByWabaId(waba);
+    out.insert(out.end(), list.begin(), list.end());
   }
+  return out;
+}
+
+core::Result<std::set<std::string>> AuthenticateDelivery(const tenancy::OutletRegistry& outlets,
+                                                         const graph::WebhookPayload& payload,
+                                                         std::string_view signature_header, std::string_view body) {
+  auto named = NamedOutlets(outlets, payload);
+  if (named.empty()) return Unauthorized("unknown_phone_number_id", "the payload names no known outlet");
   if (signature_header.empty()) return Unauthorized("invalid_signature", "X-Hub-Signature-256 is missing");
-  auto signed_by = [&](const auto& o) { return graph::VerifySignature(signature_header, o->app_secret, body); };
-  bool valid = owners.empty() ? std::any_of(waba_outlets.begin(), waba_outlets.end(), signed_by)
-                              : std::all_of(owners.begin(), owners.end(), signed_by);
-  if (!valid) return Unauthorized("invalid_signature", "X-Hub-Signature-256 does not match");
-  return core::Ok{};
+  std::map<std::string, bool> by_secret;  // outlets of one Meta app share a secret: one HMAC each
+  std::set<std::string> signed_by;
+  for (const auto& o : named) {
+    auto [it, fresh] = by_secret.try_emplace(o->app_secret, false);
+    if (fresh) it->second = graph::VerifySignature(signature_header, o->app_secret, body);
+    if (it->second) signed_by.insert(o->id);
+  }
+  if (signed_by.empty()) return Unauthorized("invalid_signature", "X-Hub-Signature-256 does not match");
+  return signed_by;
 }
 
 }  // namespace wagate::inbound

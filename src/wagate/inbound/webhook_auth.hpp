@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -24,16 +25,21 @@ struct Handshake {
 // (compared in constant time); otherwise kForbidden "forbidden".
 core::Result<std::string> AcceptHandshake(const tenancy::OutletRegistry& outlets, const Handshake& handshake);
 
-// A delivery is accepted only when
-//  - every phone_number_id the payload names belongs to an outlet, and the body is signed with the
-//    app secret of each of those outlets (all of them: one outlet's secret never vouches for
-//    another's events);
-//  - or, when it names no phone_number_id at all (template status updates carry no metadata), the
-//    body is signed with the app secret of any outlet of a WABA it names.
-// Failures are kUnauthorized: "unknown_phone_number_id" (an unknown number, or no known outlet at
-// all) or "invalid_signature" (`signature_header`, X-Hub-Signature-256, missing or not matching).
+// Who a payload is about: the outlets of the phone_number_ids it names that the gateway knows (numbers
+// it does not know are skipped later, part by part); or, when it names no phone_number_id at all
+// (template, quality and account updates carry no metadata), every outlet of the WABAs it names.
+std::vector<std::shared_ptr<const tenancy::OutletCredentials>> NamedOutlets(const tenancy::OutletRegistry& outlets,
+                                                                             const graph::WebhookPayload& payload);
+
+// A delivery is accepted when it names at least one known outlet and the body is signed with the app
+// secret of at least one of them. Answers the ids of the outlets whose secret produced the signature:
+// the processor applies each part only if its own outlet is among them (one tenant's secret never
+// vouches for another tenant's events).
+// Failures are kUnauthorized: "unknown_phone_number_id" (no known outlet named) or "invalid_signature"
+// (`signature_header`, X-Hub-Signature-256, missing or matching none of them).
 // The payload is parsed before it is trusted on purpose: only the body names the outlet, hence the secret.
-core::Status AuthenticateDelivery(const tenancy::OutletRegistry& outlets, const graph::WebhookPayload& payload,
-                                  std::string_view signature_header, std::string_view body);
+core::Result<std::set<std::string>> AuthenticateDelivery(const tenancy::OutletRegistry& outlets,
+                                                         const graph::WebhookPayload& payload,
+                                                         std::string_view signature_header, std::string_view body);
 
 }  // namespace wagate::inbound

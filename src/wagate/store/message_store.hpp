@@ -52,6 +52,7 @@ struct SendOutcome {
 
 struct MessageListFilter {
   std::optional<std::string> tenant_id;
+  std::optional<std::string> conversation_id;  // the caller's, as given to the send API
   std::optional<std::string> outlet_id;
   std::optional<std::string> status;
   int64_t limit = 100;
@@ -89,7 +90,9 @@ class MessageStore {
   // - per (tenant, idempotency_key) exactly one message is ever inserted; a repeat with the same
   //   request hash answers the original (duplicate), with another hash kConflict `idempotency_conflict`;
   // - the tenant's monthly quota never overshoots: counted and checked atomically with the insert
-  //   (kQuotaExceeded `quota_exceeded`); an unknown tenant is kNotFound.
+  //   (kQuotaExceeded `quota_exceeded`); an unknown tenant is kNotFound;
+  // - a message to a customer (everything but mark_read) joins the conversation with that customer
+  //   (ConversationStore), created if it is the first, in the same write.
   // `done` runs once the message is committed, or refused.
   virtual void Accept(AcceptRequest request, std::function<void(core::Result<AcceptResult>)> done) = 0;
 

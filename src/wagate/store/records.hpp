@@ -69,6 +69,8 @@ struct MessageRecord {
   std::optional<std::string> deferred_reason;
   std::optional<std::string> template_name;  // template sends
   std::optional<std::string> template_language;
+  // From the status webhooks' `pricing` (the first one that carried it).
+  std::optional<std::string> pricing_category, pricing_type, pricing_model;
 };
 
 }  // namespace wagate::store

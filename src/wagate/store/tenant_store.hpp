@@ -9,6 +9,7 @@
 
 #include "wagate/core/result.hpp"
 #include "wagate/store/records.hpp"
+#include "wagate/store/webhook_journal.hpp"
 
 namespace wagate::store {
 
@@ -37,6 +38,9 @@ class TenantStore {
   [[nodiscard]] virtual core::Result<OutletRecord> UpdateOutlet(const std::string& tenant_id, const std::string& id,
                                                                 const std::function<void(OutletRecord&)>& change) = 0;
   [[nodiscard]] virtual core::Status DeleteOutlet(const std::string& tenant_id, const std::string& id) = 0;
+  // The newest value of each account-signal field Meta sent about the outlet (written by
+  // WebhookJournal::Apply), by field name.
+  [[nodiscard]] virtual std::vector<AccountSignal> ListSignals(const std::string& outlet_id) = 0;
 
   // kNotFound for an unknown tenant.
   [[nodiscard]] virtual core::Status CreateApiKey(const ApiKeyRecord& k) = 0;

@@ -27,6 +27,7 @@ struct OutletCredentials {
   int64_t pair_interval_ms = 6000;
   std::optional<int64_t> messaging_tier;
   bool reject_outside_window = false;  // window_policy "reject"
+  std::string display_phone_number;    // digits: how Meta's phone_number_quality_update names the number
 };
 
 // Thread-safe (readers share a lock). Kept in step with the store by the admin operations.

@@ -104,18 +104,49 @@ class StoreTest : public testing::Test {
     e.message_id = std::move(id);
     return e;
   }
-  // Journals a webhook body and applies `what` as its meaning; returns how many statuses moved a message.
-  size_t ApplyWebhook(JournalApplication what, int64_t now) {
-    std::promise<core::Status> appended;
-    stores_.journal->Append("{}", "sha256=00", now, [&appended](const core::Status& s) { appended.set_value(s); });
-    EXPECT_TRUE(appended.get_future().get().ok());
-    auto pending = stores_.journal->Unprocessed(1);
-    EXPECT_EQ(pending.size(), 1u);
-    if (pending.empty()) return 0;
-    what.journal_id = pending[0].id;
+  int64_t Append(const std::string& body, const std::string& signature, int64_t now) {
+    std::promise<core::Result<int64_t>> appended;
+    stores_.journal->Append(body, signature, now,
+                            [&appended](core::Result<int64_t> id) { appended.set_value(std::move(id)); });
+    auto id = appended.get_future().get();
+    EXPECT_TRUE(id.ok());
+    return id.ok() ? *id : 0;
+  }
+  // Journals a webhook body and applies `what` as its meaning; returns what applying it did.
+  ApplyCounts ApplyWebhookCounts(JournalApplication what, int64_t now) {
+    what.journal_id = Append("{}", "sha256=00", now);
     auto applied = stores_.journal->Apply({std::move(what)}, now);
     EXPECT_TRUE(applied.ok());
-    return applied.ok() ? *applied : 0;
+    return applied.ok() && applied->size() == 1 ? (*applied)[0] : ApplyCounts{};
+  }
+  // The same; returns how many statuses moved a message.
+  size_t ApplyWebhook(JournalApplication what, int64_t now) {
+    return static_cast<size_t>(ApplyWebhookCounts(std::move(what), now).statuses);
+  }
+  // A customer's text message to `outlet_id` (tenant "t").
+  static InboundWrite Inbound(const std::string& outlet_id, const std::string& wamid, const std::string& from,
+                              int64_t at, const std::string& text = "hi") {
+    InboundWrite w;
+    w.id = "in_" + outlet_id + "_" + wamid;
+    w.tenant_id = "t";
+    w.outlet_id = outlet_id;
+    w.message.wamid = wamid;
+    w.message.from = from;
+    w.message.at_ms = at;
+    w.message.type = "text";
+    w.message.content = R"({"body":")" + text + R"("})";
+    w.message.preview = text;
+    return w;
+  }
+  static InboundWrite Reaction(const std::string& outlet_id, const std::string& wamid, const std::string& from,
+                               int64_t at, const std::string& target, const std::string& emoji) {
+    InboundWrite w = Inbound(outlet_id, wamid, from, at);
+    w.message.type = "reaction";
+    w.message.content = "{}";
+    w.message.preview = emoji;
+    w.message.reaction_to = target;
+    w.message.reaction_emoji = emoji;
+    return w;
   }
   size_t ApplyStatus(const core::StatusEvent& e, int64_t now) {
     JournalApplication what;

@@ -7,14 +7,7 @@
 namespace wagate::store::conformance {
 
 template <typename Backend>
-class WebhookJournalConformance : public StoreTest<Backend> {
- protected:
-  void Append(const std::string& body, const std::string& signature, int64_t now) {
-    std::promise<core::Status> done;
-    this->stores_.journal->Append(body, signature, now, [&done](const core::Status& s) { done.set_value(s); });
-    ASSERT_TRUE(done.get_future().get().ok());
-  }
-};
+class WebhookJournalConformance : public StoreTest<Backend> {};
 TYPED_TEST_SUITE_P(WebhookJournalConformance);
 
 TYPED_TEST_P(WebhookJournalConformance, EntriesComeBackInOrderUntilApplied) {
@@ -36,9 +29,9 @@ TYPED_TEST_P(WebhookJournalConformance, EntriesComeBackInOrderUntilApplied) {
 
 TYPED_TEST_P(WebhookJournalConformance, InboundMessagesKeepTheLatestContactTime) {
   JournalApplication webhook;
-  webhook.inbound.push_back({"o", "4915123456789", 5000});
-  webhook.inbound.push_back({"o", "4915123456789", 4000});  // older, out of order: never moves back
-  webhook.inbound.push_back({"o2", "4915000000000", 1000});
+  webhook.messages.push_back(this->Inbound("o", "wamid.1", "4915123456789", 5000));
+  webhook.messages.push_back(this->Inbound("o", "wamid.2", "4915123456789", 4000));  // older: never moves back
+  webhook.messages.push_back(this->Inbound("o2", "wamid.3", "4915000000000", 1000));
   this->ApplyWebhook(std::move(webhook), 6000);
   auto recent = this->stores_.contacts->RecentContacts(2000);
   ASSERT_EQ(recent.size(), 1u);
@@ -63,7 +56,66 @@ TYPED_TEST_P(WebhookJournalConformance, PruneForgetsOnlyOldAppliedEntries) {
   EXPECT_EQ(left[0].id, pending[1].id);
 }
 
+TYPED_TEST_P(WebhookJournalConformance, OutcomesAreRecordedAndListedPerTenant) {
+  JournalApplication applied;
+  applied.messages.push_back(this->Inbound("o", "wamid.1", "4915123456789", 5000));
+  applied.tenant_ids = {"t"};
+  applied.skipped["unknown_phone_number_id"] = 1;
+  auto counts = this->ApplyWebhookCounts(applied, 6000);
+  EXPECT_EQ(counts.messages, 1);
+  EXPECT_EQ(counts.skipped["unknown_phone_number_id"], 1);
+  auto again = this->ApplyWebhookCounts(applied, 6100);  // Meta's redelivery
+  EXPECT_EQ(again.messages, 0);
+  EXPECT_EQ(again.duplicates, 1);
+  this->Append("{}", "", 6200);  // still pending
+  this->stores_.journal->RecordRejected("invalid_signature", 42, {}, 6300);
+  this->Append("{}", "", 6400);  // a later write's completion proves the rejection was written
+
+  auto all = this->stores_.journal->ListEvents(WebhookEventFilter{});
+  ASSERT_EQ(all.size(), 5u);  // newest first
+  EXPECT_EQ(all[0].outcome, "pending");
+  EXPECT_EQ(all[1].outcome, "rejected");
+  EXPECT_EQ(all[1].reason, "invalid_signature");
+  EXPECT_EQ(all[1].bytes, 42);
+  EXPECT_EQ(all[3].outcome, "skipped");
+  EXPECT_EQ(all[3].reason, "duplicate");
+  EXPECT_EQ(all[4].outcome, "applied");
+  EXPECT_EQ(all[4].details, R"({"messages":1,"skipped":{"unknown_phone_number_id":1}})");
+
+  WebhookEventFilter mine;
+  mine.tenant_id = "t";
+  EXPECT_EQ(this->stores_.journal->ListEvents(mine).size(), 2u);  // only those that touched its outlets
+  mine.tenant_id = "someone-else";
+  EXPECT_TRUE(this->stores_.journal->ListEvents(mine).empty());
+  WebhookEventFilter pending;
+  pending.outcome = "pending";
+  EXPECT_EQ(this->stores_.journal->ListEvents(pending).size(), 2u);
+  WebhookEventFilter page;
+  page.limit = 2;
+  auto first = this->stores_.journal->ListEvents(page);
+  page.before_id = first.back().id;
+  auto second = this->stores_.journal->ListEvents(page);
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(second[0].id, all[2].id);
+}
+
+TYPED_TEST_P(WebhookJournalConformance, AnOutletKeepsTheNewestSignalOfEachField) {
+  JournalApplication first;
+  first.signals.push_back({"o", "phone_number_quality_update", 2000, R"({"current_limit":"TIER_10K"})"});
+  first.signals.push_back({"o", "account_update", 2000, R"({"event":"VERIFIED_ACCOUNT"})"});
+  EXPECT_EQ(this->ApplyWebhookCounts(first, 3000).signals, 2);
+  JournalApplication older;
+  older.signals.push_back({"o", "phone_number_quality_update", 1000, R"({"current_limit":"TIER_250"})"});
+  EXPECT_EQ(this->ApplyWebhookCounts(older, 3100).signals, 0);
+  auto signals = this->stores_.tenants->ListSignals("o");
+  ASSERT_EQ(signals.size(), 2u);
+  EXPECT_EQ(signals[0].field, "account_update");
+  EXPECT_EQ(signals[1].value, R"({"current_limit":"TIER_10K"})");
+  EXPECT_TRUE(this->stores_.tenants->ListSignals("o2").empty());
+}
+
 REGISTER_TYPED_TEST_SUITE_P(WebhookJournalConformance, EntriesComeBackInOrderUntilApplied,
-                            InboundMessagesKeepTheLatestContactTime, PruneForgetsOnlyOldAppliedEntries);
+                            InboundMessagesKeepTheLatestContactTime, PruneForgetsOnlyOldAppliedEntries,
+                            OutcomesAreRecordedAndListedPerTenant, AnOutletKeepsTheNewestSignalOfEachField);
 
 }  // namespace wagate::store::conformance

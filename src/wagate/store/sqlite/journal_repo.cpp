@@ -1,14 +1,40 @@
 #include "wagate/store/sqlite/journal_repo.hpp"
 
 namespace wagate::store::sqlite::webhook_journal {
+namespace {
+
+void LinkTenants(Connection& c, int64_t id, const std::vector<std::string>& tenant_ids) {
+  for (const auto& t : tenant_ids) {
+    c.Prepare("INSERT OR IGNORE INTO webhook_event_tenants(tenant_id, journal_id) VALUES (?, ?)")
+        .Bind(1, t)
+        .Bind(2, id)
+        .Run();
+  }
+}
+
+}  // namespace
 
 int64_t Append(Connection& c, const std::string& body, const std::string& signature, int64_t now_ms) {
-  c.Prepare("INSERT INTO webhook_journal(received_at, body, signature) VALUES (?, ?, ?)")
+  c.Prepare("INSERT INTO webhook_journal(received_at, body, signature, bytes) VALUES (?, ?, ?, ?)")
       .Bind(1, now_ms)
       .Bind(2, body)
       .Bind(3, signature)
+      .Bind(4, static_cast<int64_t>(body.size()))
       .Run();
   return c.LastInsertRowId();
+}
+
+void AppendRejected(Connection& c, const std::string& reason, int64_t bytes, const std::vector<std::string>& tenant_ids,
+                    int64_t now_ms) {
+  c.Prepare(
+       "INSERT INTO webhook_journal(received_at, body, processed, outcome, outcome_reason, details, processed_at, "
+       "bytes) VALUES (?, '', 1, 'rejected', ?, '{}', ?, ?)")
+      .Bind(1, now_ms)
+      .Bind(2, reason)
+      .Bind(3, now_ms)
+      .Bind(4, bytes)
+      .Run();
+  LinkTenants(c, c.LastInsertRowId(), tenant_ids);
 }
 
 std::vector<JournalEntry> Unprocessed(Connection& c, int64_t after_id, int64_t limit) {
@@ -20,15 +46,81 @@ std::vector<JournalEntry> Unprocessed(Connection& c, int64_t after_id, int64_t l
   return out;
 }
 
-void MarkProcessed(Connection& c, int64_t id) {
-  c.Prepare("UPDATE webhook_journal SET processed = 1 WHERE id = ?").Bind(1, id).Run();
+void MarkProcessed(Connection& c, int64_t id, const JournalOutcome& outcome, const std::string& details,
+                   const std::vector<std::string>& tenant_ids, int64_t now_ms) {
+  c.Prepare(
+       "UPDATE webhook_journal SET processed = 1, outcome = ?, outcome_reason = ?, details = ?, processed_at = ? "
+       "WHERE id = ?")
+      .Bind(1, outcome.outcome)
+      .Bind(2, outcome.reason)
+      .Bind(3, details)
+      .Bind(4, now_ms)
+      .Bind(5, id)
+      .Run();
+  LinkTenants(c, id, tenant_ids);
+}
+
+std::vector<WebhookEventRecord> ListEvents(Connection& c, const WebhookEventFilter& f) {
+  // "pending" is a row not processed yet (its outcome column is still NULL).
+  std::string where =
+      " WHERE (?2 IS NULL OR (?2 = 'pending' AND j.processed = 0) OR j.outcome = ?2) AND (?3 IS NULL OR j.id < ?3)";
+  std::string sql =
+      f.tenant_id ? "SELECT j.id, j.received_at, j.processed_at, j.outcome, j.outcome_reason, j.details, j.bytes "
+                    "FROM webhook_event_tenants t JOIN webhook_journal j ON j.id = t.journal_id" +
+                        where + " AND t.tenant_id = ?1 ORDER BY j.id DESC LIMIT ?4"
+                  : "SELECT j.id, j.received_at, j.processed_at, j.outcome, j.outcome_reason, j.details, j.bytes "
+                    "FROM webhook_journal j" +
+                        where + " AND ?1 IS NULL ORDER BY j.id DESC LIMIT ?4";
+  Statement s = c.Prepare(sql);
+  s.Bind(1, f.tenant_id).Bind(2, f.outcome).Bind(3, f.before_id).Bind(4, f.limit);
+  std::vector<WebhookEventRecord> out;
+  while (s.Step()) {
+    WebhookEventRecord r;
+    r.id = s.Int(0);
+    r.received_at = s.Int(1);
+    r.processed_at = s.OptInt(2);
+    r.outcome = s.OptText(3).value_or("pending");
+    r.reason = s.OptText(4);
+    r.details = s.OptText(5).value_or("{}");
+    r.bytes = s.OptInt(6).value_or(0);
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 int64_t Prune(Connection& c, int64_t before_ms) {
+  c.Prepare(
+       "DELETE FROM webhook_event_tenants WHERE journal_id IN (SELECT id FROM webhook_journal WHERE processed = 1 "
+       "AND received_at < ?)")
+      .Bind(1, before_ms)
+      .Run();
   c.Prepare("DELETE FROM webhook_journal WHERE processed = 1 AND received_at < ?").Bind(1, before_ms).Run();
   int64_t removed = c.Changes();
   c.Prepare("DELETE FROM orphan_statuses WHERE received_at < ?").Bind(1, before_ms).Run();
   return removed + c.Changes();
+}
+
+bool StoreSignal(Connection& c, const AccountSignal& s, int64_t now_ms) {
+  c.Prepare(
+       "INSERT INTO outlet_signals(outlet_id, field, at, value, received_at) VALUES (?,?,?,?,?) "
+       "ON CONFLICT(outlet_id, field) DO UPDATE SET at = excluded.at, value = excluded.value, "
+       "received_at = excluded.received_at WHERE excluded.at >= outlet_signals.at AND excluded.value <> "
+       "outlet_signals.value")
+      .Bind(1, s.outlet_id)
+      .Bind(2, s.field)
+      .Bind(3, s.at_ms)
+      .Bind(4, s.value)
+      .Bind(5, now_ms)
+      .Run();
+  return c.Changes() > 0;
+}
+
+std::vector<AccountSignal> ListSignals(Connection& c, const std::string& outlet_id) {
+  Statement s = c.Prepare("SELECT outlet_id, field, at, value FROM outlet_signals WHERE outlet_id = ? ORDER BY field");
+  s.Bind(1, outlet_id);
+  std::vector<AccountSignal> out;
+  while (s.Step()) out.push_back(AccountSignal{s.Text(0), s.Text(1), s.Int(2), s.Text(3)});
+  return out;
 }
 
 }  // namespace wagate::store::sqlite::webhook_journal

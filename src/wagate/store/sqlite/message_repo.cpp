@@ -11,7 +11,7 @@ const char* kColumns =
     "id, tenant_id, outlet_id, conversation_id, to_number, message_type, body_text, graph_request, status, "
     "attempts, next_attempt_at, claimed_at, wamid, created_at, sent_at, delivered_at, read_at, failed_at, "
     "error_code, error_title, error_details, priority, business_initiated, deferred_reason, template_name, "
-    "template_language";
+    "template_language, pricing_category, pricing_type, pricing_model";
 
 MessageRecord ReadMessage(Statement& s) {
   MessageRecord m;
@@ -39,6 +39,9 @@ MessageRecord ReadMessage(Statement& s) {
   m.deferred_reason = s.OptText(23);
   m.template_name = s.OptText(24);
   m.template_language = s.OptText(25);
+  m.pricing_category = s.OptText(26);
+  m.pricing_type = s.OptText(27);
+  m.pricing_model = s.OptText(28);
   return m;
 }
 
@@ -68,11 +71,11 @@ void ApplyOrphans(Connection& c, const std::string& wamid, int64_t now_ms) {
 
 }  // namespace
 
-void Insert(Connection& c, const MessageRecord& m) {
+void Insert(Connection& c, const MessageRecord& m, const std::optional<std::string>& conversation_ref) {
   c.Prepare(
        "INSERT INTO messages(id, tenant_id, outlet_id, conversation_id, to_number, message_type, body_text, "
        "graph_request, status, attempts, next_attempt_at, created_at, updated_at, priority, template_name, "
-       "template_language) VALUES (?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?)")
+       "template_language, conversation_ref) VALUES (?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?)")
       .Bind(1, m.id)
       .Bind(2, m.tenant_id)
       .Bind(3, m.outlet_id)
@@ -88,6 +91,7 @@ void Insert(Connection& c, const MessageRecord& m) {
       .Bind(13, m.priority)
       .Bind(14, m.template_name)
       .Bind(15, m.template_language)
+      .Bind(16, conversation_ref)
       .Run();
 }
 
@@ -101,8 +105,9 @@ std::optional<MessageRecord> Get(Connection& c, const std::string& id) {
 std::vector<MessageRecord> List(Connection& c, const MessageListFilter& f) {
   Statement s = c.Prepare(std::string("SELECT ") + kColumns +
                           " FROM messages WHERE (?1 IS NULL OR tenant_id = ?1) AND (?2 IS NULL OR outlet_id = ?2)"
-                          " AND (?3 IS NULL OR status = ?3) ORDER BY created_at DESC, id DESC LIMIT ?4");
-  s.Bind(1, f.tenant_id).Bind(2, f.outlet_id).Bind(3, f.status).Bind(4, f.limit);
+                          " AND (?3 IS NULL OR status = ?3) AND (?5 IS NULL OR conversation_id = ?5)"
+                          " ORDER BY created_at DESC, id DESC LIMIT ?4");
+  s.Bind(1, f.tenant_id).Bind(2, f.outlet_id).Bind(3, f.status).Bind(4, f.limit).Bind(5, f.conversation_id);
   std::vector<MessageRecord> out;
   while (s.Step()) out.push_back(ReadMessage(s));
   return out;
@@ -242,6 +247,18 @@ const char* kFindByWamid =
     "m.error_title, m.error_details FROM messages m JOIN outlets o ON o.id = m.outlet_id "
     "WHERE m.wamid = ? AND o.phone_number_id = ?";
 
+// Pricing arrives on `sent` and on one of delivered/read: the first one kept says what Meta charges.
+void RecordPricing(Connection& c, const std::string& id, const core::StatusEvent::Pricing& p) {
+  c.Prepare(
+       "UPDATE messages SET pricing_category = ?, pricing_type = ?, pricing_model = ? WHERE id = ? AND "
+       "pricing_category IS NULL")
+      .Bind(1, p.category)
+      .Bind(2, p.type)
+      .Bind(3, p.model)
+      .Bind(4, id)
+      .Run();
+}
+
 }  // namespace
 
 // Which message, and whether it moves, is decided by core/status_rules; this only reads and writes.
@@ -257,6 +274,7 @@ ApplyResult ApplyStatus(Connection& c, const core::StatusEvent& e, int64_t now_m
   if (!match->wamid) {
     c.Prepare("UPDATE messages SET wamid = ? WHERE id = ?").Bind(1, e.wamid).Bind(2, match->message_id).Run();
   }
+  if (e.pricing) RecordPricing(c, match->message_id, *e.pricing);
   std::optional<core::StatusState> next = core::DecideStatus(match->state, e, now_ms);
   if (!next) return ApplyResult::kIgnored;
   return WriteStatus(c, match->message_id, match->state.status, *next, now_ms) ? ApplyResult::kApplied

@@ -12,7 +12,8 @@
 
 namespace wagate::store::sqlite::message_repo {
 
-void Insert(Connection& c, const MessageRecord& m);
+// `conversation_ref`: the conversation (conversations.id) the message belongs to, if any.
+void Insert(Connection& c, const MessageRecord& m, const std::optional<std::string>& conversation_ref);
 std::optional<MessageRecord> Get(Connection& c, const std::string& id);
 
 std::vector<MessageRecord> List(Connection& c, const MessageListFilter& f);

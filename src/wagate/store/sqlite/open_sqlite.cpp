@@ -15,6 +15,7 @@ core::Result<Stores> OpenSqliteStores(const SqliteSettings& settings) {
   stores.templates = std::make_unique<SqliteTemplateStore>(*shared);
   stores.journal = std::make_unique<SqliteWebhookJournal>(*shared);
   stores.contacts = std::make_unique<SqliteContactStore>(*shared);
+  stores.conversations = std::make_unique<SqliteConversationStore>(*shared);
   stores.health = std::make_unique<SqliteHealth>(*shared);
   return stores;
 }

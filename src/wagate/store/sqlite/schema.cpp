@@ -148,6 +148,95 @@ ALTER TABLE webhook_journal ADD COLUMN signature TEXT;
 -- One row the writer rewrites to find out whether the disk has room again after a write failed.
 CREATE TABLE store_probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
 )SQL",
+      // 4: conversations (both directions of history), reactions, per-payload webhook outcomes, and
+      // the outlet's account signals. Customers' last inbound times move from `contacts` into
+      // conversations, which now own the service window.
+      R"SQL(
+CREATE TABLE conversations (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  outlet_id TEXT NOT NULL,
+  wa_id TEXT NOT NULL,                 -- the customer, digits
+  profile_name TEXT,
+  profile_name_at INTEGER,             -- Meta time of the message that named it: the newest wins
+  unread_count INTEGER NOT NULL DEFAULT 0,
+  last_inbound_at INTEGER,             -- Meta time of the customer's newest message
+  last_id TEXT,                        -- the newest message (Meta time, then id): either direction
+  last_direction TEXT,
+  last_type TEXT,
+  last_preview TEXT,
+  last_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,         -- gateway time of the last change
+  UNIQUE (outlet_id, wa_id)
+);
+CREATE INDEX conversations_outlet_recent ON conversations(outlet_id, updated_at, id);
+CREATE INDEX conversations_tenant_recent ON conversations(tenant_id, updated_at, id);
+CREATE INDEX conversations_last_inbound ON conversations(last_inbound_at) WHERE last_inbound_at IS NOT NULL;
+-- Customers' messages (not reactions: those are below), once per (outlet, wamid).
+CREATE TABLE inbound_messages (
+  id TEXT PRIMARY KEY,                 -- "in_" + a hash of (outlet, wamid): the same on every redelivery
+  conversation_id TEXT NOT NULL,
+  outlet_id TEXT NOT NULL,
+  wamid TEXT NOT NULL,
+  type TEXT NOT NULL,
+  content TEXT NOT NULL,               -- JSON: the type's object as Meta sent it
+  preview TEXT NOT NULL,
+  context_id TEXT,
+  context_from TEXT,
+  forwarded INTEGER NOT NULL DEFAULT 0,
+  frequently_forwarded INTEGER NOT NULL DEFAULT 0,
+  referral TEXT,
+  errors TEXT,
+  media_id TEXT,
+  at INTEGER NOT NULL,                 -- Meta's timestamp
+  received_at INTEGER NOT NULL,
+  UNIQUE (outlet_id, wamid)
+);
+CREATE INDEX inbound_messages_history ON inbound_messages(conversation_id, at, id);
+-- The newest reaction of each customer to each message (by Meta time, then reaction wamid); '' = removed.
+CREATE TABLE reactions (
+  outlet_id TEXT NOT NULL,
+  target_wamid TEXT NOT NULL,
+  wa_id TEXT NOT NULL,
+  emoji TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  reaction_wamid TEXT NOT NULL,
+  PRIMARY KEY (outlet_id, target_wamid, wa_id)
+);
+ALTER TABLE messages ADD COLUMN conversation_ref TEXT;  -- conversations.id (not the caller's conversation_id)
+ALTER TABLE messages ADD COLUMN pricing_category TEXT;
+ALTER TABLE messages ADD COLUMN pricing_type TEXT;
+ALTER TABLE messages ADD COLUMN pricing_model TEXT;
+CREATE INDEX messages_conversation ON messages(conversation_ref, created_at, id) WHERE conversation_ref IS NOT NULL;
+CREATE INDEX messages_caller_conversation ON messages(tenant_id, conversation_id, created_at)
+  WHERE conversation_id IS NOT NULL;
+ALTER TABLE webhook_journal ADD COLUMN outcome TEXT;         -- applied | skipped | rejected; NULL while pending
+ALTER TABLE webhook_journal ADD COLUMN outcome_reason TEXT;
+ALTER TABLE webhook_journal ADD COLUMN details TEXT;         -- JSON counts
+ALTER TABLE webhook_journal ADD COLUMN processed_at INTEGER;
+ALTER TABLE webhook_journal ADD COLUMN bytes INTEGER;
+CREATE INDEX webhook_journal_outcome ON webhook_journal(outcome, id);
+-- Whose outlets a journaled payload touched: who may see its outcome.
+CREATE TABLE webhook_event_tenants (
+  tenant_id TEXT NOT NULL,
+  journal_id INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, journal_id)
+) WITHOUT ROWID;
+CREATE TABLE outlet_signals (
+  outlet_id TEXT NOT NULL,
+  field TEXT NOT NULL,                 -- phone_number_quality_update, account_update, …
+  at INTEGER NOT NULL,                 -- Meta time: an older signal never replaces a newer one
+  value TEXT NOT NULL,                 -- JSON, as Meta sent it
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (outlet_id, field)
+);
+INSERT INTO conversations(id, tenant_id, outlet_id, wa_id, last_inbound_at, created_at, updated_at)
+  SELECT 'cnv_' || lower(hex(randomblob(13))), o.tenant_id, k.outlet_id, k.wa_id, k.last_inbound_at,
+         k.last_inbound_at, k.last_inbound_at
+  FROM contacts k JOIN outlets o ON o.id = k.outlet_id;
+DROP TABLE contacts;
+)SQL",
   };
   return kMigrations;
 }

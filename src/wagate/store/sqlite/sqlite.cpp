@@ -19,7 +19,9 @@ bool StoreError::storage_failure() const {
   }
 }
 
-Statement::~Statement() {
+Statement::~Statement() { Reset(); }
+
+void Statement::Reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }

@@ -44,7 +44,8 @@ class Statement final {
   Statement& Bind(int index, const std::optional<std::string>& value);
   Statement& BindNull(int index);
 
-  bool Step();  // true while a row is available
+  bool Step();   // true while a row is available
+  void Reset();  // ready to bind and step again (the same statement, reused in a loop)
   void Run();   // step to completion
   bool IsNull(int col) const;
   int64_t Int(int col) const;

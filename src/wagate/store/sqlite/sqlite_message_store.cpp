@@ -1,9 +1,24 @@
+#include "wagate/core/phone.hpp"
 #include "wagate/store/sqlite/admin_repo.hpp"
+#include "wagate/store/sqlite/conversation_repo.hpp"
 #include "wagate/store/sqlite/idempotency_repo.hpp"
 #include "wagate/store/sqlite/message_repo.hpp"
 #include "wagate/store/sqlite/sqlite_stores.hpp"
 
 namespace wagate::store::sqlite {
+namespace {
+
+// A message to a customer joins its conversation; mark_read reaches none.
+std::optional<std::string> JoinConversation(Connection& c, const MessageRecord& m) {
+  if (m.message_type == "mark_read" || m.to_number.empty()) return std::nullopt;
+  conversation_repo::MessageNote note{
+      m.tenant_id, m.outlet_id, core::DigitsOf(m.to_number),
+      LastMessage{m.id, Direction::kOutbound, m.message_type, m.body_text.value_or(""), m.created_at},
+      false, std::nullopt};
+  return conversation_repo::NoteMessage(c, note, m.created_at);
+}
+
+}  // namespace
 
 void SqliteMessageStore::Accept(AcceptRequest request, std::function<void(core::Result<AcceptResult>)> done) {
   auto result = std::make_shared<AcceptResult>();
@@ -34,7 +49,7 @@ void SqliteMessageStore::Accept(AcceptRequest request, std::function<void(core::
               "the tenant's monthly quota of " + std::to_string(*tenant->monthly_quota) + " messages is used up"};
         }
         if (req->counts_for_quota) admin_repo::AddQuotaUse(c, m.tenant_id, req->month, 1);
-        message_repo::Insert(c, m);
+        message_repo::Insert(c, m, JoinConversation(c, m));
         if (req->idempotency_key) {
           idempotency_repo::Insert(c, m.tenant_id, *req->idempotency_key, {req->request_hash, m.id}, m.created_at);
         }

@@ -46,6 +46,7 @@ class SqliteTenantStore final : public TenantStore {
   core::Result<OutletRecord> UpdateOutlet(const std::string& tenant_id, const std::string& id,
                                           const std::function<void(OutletRecord&)>& change) override;
   core::Status DeleteOutlet(const std::string& tenant_id, const std::string& id) override;
+  std::vector<AccountSignal> ListSignals(const std::string& outlet_id) override;
   core::Status CreateApiKey(const ApiKeyRecord& k) override;
   std::vector<ApiKeyRecord> ListApiKeys(const std::optional<std::string>& tenant_id) override;
   core::Status DeleteApiKey(const std::string& tenant_id, const std::string& id) override;
@@ -75,9 +76,12 @@ class SqliteWebhookJournal final : public WebhookJournal {
  public:
   explicit SqliteWebhookJournal(Database& db) : db_(db) {}
   void Append(std::string body, std::string signature, int64_t now_ms,
-              std::function<void(const core::Status&)> done) override;
+              std::function<void(core::Result<int64_t>)> done) override;
+  void RecordRejected(std::string reason, int64_t bytes, std::vector<std::string> tenant_ids,
+                      int64_t now_ms) override;
   std::vector<JournalEntry> Unprocessed(int64_t limit) override;
-  core::Result<size_t> Apply(const std::vector<JournalApplication>& batch, int64_t now_ms) override;
+  core::Result<std::vector<ApplyCounts>> Apply(const std::vector<JournalApplication>& batch, int64_t now_ms) override;
+  std::vector<WebhookEventRecord> ListEvents(const WebhookEventFilter& filter) override;
   void Prune(int64_t before_ms, int64_t keys_before_ms) override;
 
  private:
@@ -88,6 +92,20 @@ class SqliteContactStore final : public ContactStore {
  public:
   explicit SqliteContactStore(Database& db) : db_(db) {}
   std::vector<ContactRecord> RecentContacts(int64_t since_ms) override;
+
+ private:
+  Database& db_;
+};
+
+class SqliteConversationStore final : public ConversationStore {
+ public:
+  explicit SqliteConversationStore(Database& db) : db_(db) {}
+  std::vector<ConversationRecord> List(const ConversationFilter& filter) override;
+  std::optional<ConversationRecord> Get(const std::string& id) override;
+  std::vector<HistoryItem> History(const HistoryFilter& filter) override;
+  std::optional<HistoryItem> NewestInbound(const std::string& conversation_id) override;
+  void MarkRead(const std::string& id, int64_t now_ms,
+                std::function<void(core::Result<ConversationRecord>)> done) override;
 
  private:
   Database& db_;

@@ -1,4 +1,5 @@
 #include "wagate/store/sqlite/admin_repo.hpp"
+#include "wagate/store/sqlite/journal_repo.hpp"
 #include "wagate/store/sqlite/sqlite_stores.hpp"
 
 namespace wagate::store::sqlite {
@@ -69,6 +70,10 @@ core::Status SqliteTenantStore::DeleteOutlet(const std::string& tenant_id, const
     if (!admin_repo::DeleteOutlet(c, tenant_id, id)) return core::Error::NotFound("outlet");
     return core::Ok{};
   });
+}
+
+std::vector<AccountSignal> SqliteTenantStore::ListSignals(const std::string& outlet_id) {
+  return db_.Read([&](Connection& c) { return webhook_journal::ListSignals(c, outlet_id); });
 }
 
 core::Status SqliteTenantStore::CreateApiKey(const ApiKeyRecord& k) {

@@ -79,10 +79,10 @@ size_t Processor::ProcessBatch() {
       }
       event_types.insert(event_types.end(), p.template_statuses.size(), "template_status");
       for (const auto& name : payload->status_names) event_types.push_back(name.empty() ? "status_unnamed" : name);
-      event_types.insert(event_types.end(), payload->inbound_messages, "message");
-      for (auto& in : payload->inbound) {
-        if (auto outlet = outlets_.ByPhoneNumberId(in.phone_number_id)) {
-          p.inbound.push_back({outlet->id, std::move(in.from), in.at_ms > 0 ? in.at_ms : now});
+      event_types.insert(event_types.end(), payload->messages.size(), "message");
+      for (auto& m : payload->messages) {
+        if (auto outlet = outlets_.ByPhoneNumberId(m.phone_number_id)) {
+          p.inbound.push_back({outlet->id, std::move(m.from), m.at_ms > 0 ? m.at_ms : now});
         }
       }
     }

@@ -13,6 +13,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto& s : payload->statuses) {
       if (s.wamid.empty()) __builtin_trap();  // parser contract: statuses always name a wamid
     }
+    // Messages name their id, sender and number; previews stay within 200 bytes.
+    for (const auto& m : payload->messages) {
+      if (m.wamid.empty() || m.from.empty() || m.phone_number_id.empty() || m.preview.size() > 200) __builtin_trap();
+    }
   }
   size_t split = input.find('\n');
   if (split != std::string_view::npos) {

@@ -665,6 +665,14 @@ class Sandbox:
             body["reason"] = reason
         return self._ok(self.http.post("/_sandbox/templates/%s/status" % template_id, body))
 
+    def quality(self, phone_number_id, current_limit, **kw):
+        """Meta moves the number to the messaging limit `current_limit` (TIER_250, TIER_UNLIMITED, ...): the
+        sandbox sends a signed phone_number_quality_update webhook and enforces the new limit for that number.
+        Optional kw: event, old_limit, max_daily_conversations_per_business. Returns
+        {"webhook_scheduled", "messaging_tier"}."""
+        body = dict(kw, current_limit=current_limit)
+        return self._ok(self.http.post("/_sandbox/numbers/%s/quality" % phone_number_id, body))
+
     def accepted_by_biz(self):
         """{biz_opaque_callback_data: number of accepted sends}"""
         counts = {}

@@ -1,9 +1,9 @@
-// POST /_sandbox/inbound: a simulated customer writes to a business number, with text or with media
-// the sandbox then serves like any other (cloud-api.md §4.4).
-#include <set>
+// POST /_sandbox/inbound: a simulated customer writes to a business number, with any message type Meta
+// delivers (cloud-api.md §4.4): text, media the sandbox then serves like any other, or the type's object.
 
 #include "wagate/core/json/object_reader.hpp"
 #include "wagate/http/responses.hpp"
+#include "wagate/sandbox/app/inbound_message_types.hpp"
 #include "wagate/sandbox/app/sandbox_app.hpp"
 #include "wagate/sandbox/graph/base64.hpp"
 #include "wagate/sandbox/graph/graph_ids.hpp"
@@ -17,10 +17,7 @@ using nlohmann::json;
 
 http::Response BadField(const std::string& message) { return http::ErrorResponse(400, "invalid_field", message); }
 
-bool IsMediaType(std::string_view type) {
-  static const std::set<std::string, std::less<>> kTypes = {"image", "video", "audio", "document", "sticker"};
-  return kTypes.count(type) > 0;
-}
+constexpr int64_t kMaxTimestampS = 253'402'300'799;  // the last second of year 9999
 
 // The same size always gives the same bytes (xorshift64 seeded with the size), so a test that asked for
 // `size` bytes can also rebuild them; the answer's sha256 is simpler to compare.
@@ -74,6 +71,8 @@ std::optional<http::Response> ReadMedia(const std::string& type, const json& obj
 
 }  // namespace
 
+// {phone_number_id, from, name?, type?, text | <type object>, context?, referral?, timestamp?, id?}: every
+// field is checked before anything is stored or scheduled, so a 400 leaves no trace.
 void SandboxApp::HandleInbound(http::Request& request, http::Responder respond) {
   auto parsed = core::ParseJsonObject(request.body);
   if (!parsed.ok()) return respond(http::ErrorResponse(parsed.error()));
@@ -81,35 +80,42 @@ void SandboxApp::HandleInbound(http::Request& request, http::Responder respond) 
   core::ObjectReader fields(*parsed, "", errors);
   auto phone_number_id = fields.String("phone_number_id", true, 20, 1);
   auto from = fields.String("from", true, 32, 1);
-  auto type = fields.String("type", false, 16, 1);
+  auto type = fields.String("type", false, 32, 1);
   auto name = fields.String("name", false, 256, 0);
   std::string message_type = type.value_or("text");
   auto text = fields.String("text", message_type == "text", 4096, 1);
+  auto timestamp_s = fields.Int("timestamp", false, 0, kMaxTimestampS);
+  auto id = fields.String("id", false, 256, 1);
   if (!fields.ok()) return respond(http::ErrorResponse(fields.error()));
   if (!AllDigits(*phone_number_id)) return respond(BadField("field 'phone_number_id' must be digits"));
   std::string from_digits = DigitsOf(*from);
   if (from_digits.empty()) return respond(BadField("field 'from' must be a phone number"));
-  if (message_type != "text" && !IsMediaType(message_type)) {
-    return respond(BadField("field 'type' must be text, image, video, audio, document or sticker"));
+  if (auto problem = InboundTypeProblem(message_type))
+    return respond(http::ErrorResponse(core::Error::InvalidField("type", *problem)));
+  auto extras = ReadMessageExtras(*parsed, message_type, DisplayNumberFor(*phone_number_id));
+  if (!extras.ok()) return respond(http::ErrorResponse(extras.error()));
+  std::shared_ptr<InboundMedia> media;
+  std::string bytes;
+  if (IsInboundMediaType(message_type)) {
+    if (!parsed->contains(message_type)) return respond(BadField("field '" + message_type + "' is required"));
+    media = std::make_shared<InboundMedia>();
+    if (auto bad = ReadMedia(message_type, (*parsed)[message_type], media.get(), &bytes))
+      return respond(std::move(*bad));
   }
 
   WebhookEvent event;
   event.kind = WebhookEvent::Kind::kInbound;
   event.waba_id = WabaForWebhooks(*phone_number_id);
   event.phone_number_id = *phone_number_id;
-  event.wamid = NewWamid();
+  event.wamid = id ? *id : NewWamid();  // a given id simulates Meta delivering the same message again
   event.peer_wa_id = from_digits;
-  event.timestamp_s = clock_.NowMs() / 1000;
+  event.timestamp_s = timestamp_s.value_or(clock_.NowMs() / 1000);
   event.message_type = message_type;
-  event.text = text.value_or("");
+  event.text = message_type == "text" ? text.value_or("") : "";
   event.profile_name = name.value_or("Sandbox Customer");
+  if (!extras->empty()) event.extra = std::make_shared<const json>(std::move(*extras));
   json answer = {{"wamid", event.wamid}};
-  if (message_type != "text") {
-    if (!parsed->contains(message_type)) return respond(BadField("field '" + message_type + "' is required"));
-    auto media = std::make_shared<InboundMedia>();
-    std::string bytes;
-    if (auto bad = ReadMedia(message_type, (*parsed)[message_type], media.get(), &bytes))
-      return respond(std::move(*bad));
+  if (media) {
     auto buffer = std::make_shared<const std::string>(std::move(bytes));
     MediaRecord stored =
         media_store_.Put(*phone_number_id, media->mime_type, buffer, *buffer, clock_.NowMs(), kInboundMediaLifetimeMs);
@@ -120,7 +126,9 @@ void SandboxApp::HandleInbound(http::Request& request, http::Responder respond) 
     event.media = std::move(media);
   }
   wamids_.Add(event.wamid, WamidRegistry::Entry{true, message_type, *phone_number_id});
-  windows_.RecordInbound(*phone_number_id, from_digits);  // the customer opened (or refreshed) the window
+  // Any message the customer sends opens (or refreshes) the window, at its arrival whatever its
+  // `timestamp`; a system message is Meta's notice, not the customer writing.
+  if (message_type != "system") windows_.RecordInbound(*phone_number_id, from_digits);
   answer["webhook_scheduled"] = webhooks_.Schedule(std::move(event), std::chrono::steady_clock::now());
   respond(http::JsonResponse(200, answer));
 }

@@ -107,6 +107,7 @@ void SandboxApp::RegisterRoutes(http::Router& router) {
   router.Add("POST", "/_sandbox/inbound", bind(&SandboxApp::HandleInbound), http::Execution::kWorker,
              kMaxMediaBytes + kMiB);
   router.Add("POST", "/_sandbox/window", bind(&SandboxApp::HandleWindow));
+  router.Add("POST", "/_sandbox/numbers/{phone_number_id}/quality", bind(&SandboxApp::HandleQuality));
   router.Add("GET", "/_sandbox/faults", bind(&SandboxApp::HandleGetFaults));
   router.Add("POST", "/_sandbox/faults", bind(&SandboxApp::HandlePostFaults));
   router.Add("GET", "/_sandbox/config", bind(&SandboxApp::HandleGetConfig));
@@ -240,7 +241,8 @@ SendOutcome SandboxApp::Accept(std::string_view phone_number_id, ValidSend send,
 std::optional<AsyncFailure> SandboxApp::DecideFate(std::string_view phone_number_id, const ValidSend& send,
                                                    const LiveConfig& cfg) {
   bool free_form = send.type != "template";
-  bool window_matters = (cfg.enforce_window && free_form) || cfg.tier > 0;
+  int64_t tier = tier_.LimitFor(phone_number_id);  // the number's own tier, else the `tier` setting
+  bool window_matters = (cfg.enforce_window && free_form) || tier > 0;
   bool window_open = !window_matters || windows_.IsOpen(phone_number_id, send.wa_id);
   if (!window_open && cfg.enforce_window && free_form) {
     ++window_failures_;
@@ -258,10 +260,10 @@ std::optional<AsyncFailure> SandboxApp::DecideFate(std::string_view phone_number
     }
   }
   if (window_open) return std::nullopt;
-  if (cfg.tier > 0 && !tier_.TryReach(phone_number_id, send.wa_id)) {
+  if (tier > 0 && !tier_.TryReach(phone_number_id, send.wa_id)) {
     ++tier_failures_;
     return AsyncFailure{
-        131000, "sandbox: messaging tier limit of " + std::to_string(cfg.tier) + " unique customers per 24 h reached"};
+        131000, "sandbox: messaging tier limit of " + std::to_string(tier) + " unique customers per 24 h reached"};
   }
   return std::nullopt;
 }

@@ -69,15 +69,17 @@ class SandboxApp final {
   SendOutcome Send(std::string_view version, std::string_view phone_number_id, std::string_view bearer,
                    std::string_view body, int64_t arrival_us = 0);
 
-  // The stores, for tests and for seeding.
+  // The stores, for tests and for seeding; the webhook queue, for tests.
   TemplateStore& template_store() { return template_store_; }
   MediaStore& media_store() { return media_store_; }
+  const WebhookSender& webhook_sender() const { return webhooks_; }
 
  private:
   void HandleSend(http::Request& request, http::Responder respond);
   void HandleGetObject(http::Request& request, http::Responder respond);
   void HandleDeleteObject(http::Request& request, http::Responder respond);
   void HandleInbound(http::Request& request, http::Responder respond);
+  void HandleQuality(http::Request& request, http::Responder respond);
   void HandleGetFaults(http::Request& request, http::Responder respond);
   void HandlePostFaults(http::Request& request, http::Responder respond);
   void HandleGetConfig(http::Request& request, http::Responder respond);

@@ -75,5 +75,41 @@ TEST(SandboxMessagingTierTest, ZeroIsUnlimitedAndLimitChangesAtRuntime) {
   EXPECT_EQ(tier.reached("1"), 0u);
 }
 
+TEST(SandboxMessagingTierTest, ANumbersOwnLimitReplacesTheDefault) {
+  core::FakeClock clock;
+  MessagingTier tier(clock, 1);
+  tier.SetNumberLimit("1", 2);
+  EXPECT_EQ(tier.LimitFor("1"), 2);
+  EXPECT_EQ(tier.LimitFor("2"), 1);
+  EXPECT_TRUE(tier.TryReach("1", "a"));
+  EXPECT_TRUE(tier.TryReach("1", "b"));
+  EXPECT_FALSE(tier.TryReach("1", "c"));
+  EXPECT_TRUE(tier.TryReach("2", "a"));
+  EXPECT_FALSE(tier.TryReach("2", "b"));
+  tier.SetLimit(0);  // the default turns unlimited: numbers that follow it forget their counts, "1" keeps its own
+  EXPECT_EQ(tier.reached("2"), 0u);
+  EXPECT_EQ(tier.reached("1"), 2u);
+  EXPECT_FALSE(tier.TryReach("1", "c"));
+  tier.SetNumberLimit("1", 0);  // unlimited for that number, whatever the default
+  tier.SetLimit(5);
+  EXPECT_EQ(tier.LimitFor("1"), 0);
+  EXPECT_EQ(tier.reached("1"), 0u);
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(tier.TryReach("1", std::to_string(i)));
+  EXPECT_EQ(tier.reached("1"), 0u);
+}
+
+TEST(SandboxMessagingTierTest, MetasTierNamesAsLimits) {
+  EXPECT_EQ(LimitOfTier("TIER_50"), 50);
+  EXPECT_EQ(LimitOfTier("TIER_250"), 250);
+  EXPECT_EQ(LimitOfTier("TIER_1K"), 1000);
+  EXPECT_EQ(LimitOfTier("TIER_2K"), 2000);
+  EXPECT_EQ(LimitOfTier("TIER_10K"), 10'000);
+  EXPECT_EQ(LimitOfTier("TIER_100K"), 100'000);
+  EXPECT_EQ(LimitOfTier("TIER_UNLIMITED"), 0);
+  EXPECT_EQ(LimitOfTier("TIER_NOT_SET"), std::nullopt);
+  EXPECT_EQ(LimitOfTier("tier_250"), std::nullopt);
+  EXPECT_EQ(MessagingTierNames().size(), 8u);
+}
+
 }  // namespace
 }  // namespace wagate::sandbox

@@ -50,8 +50,11 @@ json InboundJson(const WebhookEvent& e) {
       {"from", e.peer_wa_id}, {"id", e.wamid}, {"timestamp", std::to_string(e.timestamp_s)}, {"type", e.message_type}};
   if (e.media) {
     message[e.message_type] = MediaJson(e);
-  } else {
+  } else if (e.message_type == "text") {
     message["text"] = {{"body", e.text}};
+  }
+  if (e.extra) {
+    for (const auto& [key, value] : e.extra->items()) message[key] = value;
   }
   return message;
 }
@@ -106,7 +109,7 @@ json BuildWebhookPayload(const std::vector<WebhookEvent>& events) {
   struct Entry {
     std::string waba_id;
     std::vector<std::pair<std::pair<std::string, WebhookEvent::Kind>, json>> values;  // field "messages"
-    std::vector<json> template_changes;
+    std::vector<json> account_changes;  // other fields: template status, phone number quality
     int64_t time_s = 0;
   };
   std::vector<Entry> entries;
@@ -115,7 +118,10 @@ json BuildWebhookPayload(const std::vector<WebhookEvent>& events) {
     auto entry = std::find_if(entries.begin(), entries.end(), [&](const Entry& x) { return x.waba_id == waba; });
     if (entry == entries.end()) entry = entries.insert(entries.end(), Entry{waba, {}, {}, 0});
     if (e.kind == WebhookEvent::Kind::kTemplateStatus && e.template_change) {
-      entry->template_changes.push_back(TemplateStatusJson(*e.template_change));
+      entry->account_changes.push_back(TemplateStatusJson(*e.template_change));
+      if (entry->time_s == 0) entry->time_s = e.timestamp_s;
+    } else if (e.kind == WebhookEvent::Kind::kPhoneQuality && e.extra) {
+      entry->account_changes.push_back({{"field", "phone_number_quality_update"}, {"value", *e.extra}});
       if (entry->time_s == 0) entry->time_s = e.timestamp_s;
     } else {
       AddMessagesEvent(e, &entry->values);
@@ -125,9 +131,9 @@ json BuildWebhookPayload(const std::vector<WebhookEvent>& events) {
   for (Entry& entry : entries) {
     json changes = json::array();
     for (auto& [key, value] : entry.values) changes.push_back({{"field", "messages"}, {"value", std::move(value)}});
-    for (json& change : entry.template_changes) changes.push_back(std::move(change));
+    for (json& change : entry.account_changes) changes.push_back(std::move(change));
     json out = {{"id", entry.waba_id}, {"changes", std::move(changes)}};
-    if (!entry.template_changes.empty()) out["time"] = entry.time_s;  // non-`messages` fields carry entry time
+    if (!entry.account_changes.empty()) out["time"] = entry.time_s;  // non-`messages` fields carry entry time
     out_entries.push_back(std::move(out));
   }
   return json{{"object", "whatsapp_business_account"}, {"entry", std::move(out_entries)}};

@@ -32,10 +32,10 @@ struct TemplateStatusChange {
   std::optional<std::string> reason;  // NONE, INVALID_FORMAT, …; null when absent
 };
 
-// Kept compact (no JSON; rare parts behind pointers) because up to a million may wait while the gateway
-// is down.
+// Kept compact (no JSON inline; rare parts behind pointers) because up to a million may wait while the
+// gateway is down.
 struct WebhookEvent {
-  enum class Kind { kStatus, kInbound, kTemplateStatus };
+  enum class Kind { kStatus, kInbound, kTemplateStatus, kPhoneQuality };
   Kind kind = Kind::kStatus;
   std::string waba_id;  // entry[].id; empty = kSandboxWabaId
   std::string phone_number_id;
@@ -49,12 +49,16 @@ struct WebhookEvent {
   int error_code = 0;                           // failed: errors[0].code (title from the code table)
   std::string error_details;                    // failed: errors[0].error_data.details
   // kInbound
-  std::string message_type = "text";  // text, image, video, audio, document or sticker
+  std::string message_type = "text";  // Meta's `type`: text, image, …, location, reaction, or any other word
   std::string text;
   std::string profile_name;
   std::shared_ptr<const InboundMedia> media;  // media types
   // kTemplateStatus
   std::shared_ptr<const TemplateStatusChange> template_change;
+  // kInbound: members added to the message object as they are (the object of a type other than text and
+  // media, `context`, `referral`, `errors`); null when none. kPhoneQuality: the change's whole `value`.
+  // One pointer for both, so the common event (a status) stays small.
+  std::shared_ptr<const nlohmann::json> extra;
 };
 
 // The WhatsApp Business Account of numbers nobody linked to another (POST /_sandbox/numbers).
@@ -66,7 +70,8 @@ std::string DisplayNumberFor(std::string_view phone_number_id);
 
 // {"object":"whatsapp_business_account","entry":[{"id":WABA,"changes":[{"field":"messages","value":{…}}]}]}
 // One entry per WABA. Events of one phone number share a `value`; statuses and inbound messages sit in
-// separate values; each template status change is its own change, and its entry carries `time`.
+// separate values; each template status change and phone number quality update is its own change (field
+// `message_template_status_update` or `phone_number_quality_update`), and then its entry carries `time`.
 nlohmann::json BuildWebhookPayload(const std::vector<WebhookEvent>& events);
 
 // Serialises with every non-ASCII character escaped as \uXXXX, as Meta signs and sends it.

@@ -102,6 +102,39 @@ TEST(SandboxWebhookEventTest, InboundMediaCarriesItsObject) {
   EXPECT_FALSE(message["audio"].contains("filename"));
 }
 
+TEST(SandboxWebhookEventTest, InboundExtrasJoinTheMessageObject) {
+  WebhookEvent e;
+  e.kind = WebhookEvent::Kind::kInbound;
+  e.phone_number_id = "1";
+  e.wamid = "wamid.IN";
+  e.peer_wa_id = "5";
+  e.timestamp_s = 7;
+  e.message_type = "location";
+  e.extra = std::make_shared<const nlohmann::json>(nlohmann::json::parse(
+      R"({"location":{"latitude":1.5,"longitude":2},"context":{"from":"15550000001","id":"wamid.OUT"}})"));
+  nlohmann::json message = BuildWebhookPayload({e})["entry"][0]["changes"][0]["value"]["messages"][0];
+  EXPECT_EQ(message, nlohmann::json::parse(R"({"from":"5","id":"wamid.IN","timestamp":"7","type":"location",
+      "location":{"latitude":1.5,"longitude":2},"context":{"from":"15550000001","id":"wamid.OUT"}})"));
+}
+
+TEST(SandboxWebhookEventTest, PhoneNumberQualityUpdateIsAnAccountChangeWithTime) {
+  WebhookEvent e;
+  e.kind = WebhookEvent::Kind::kPhoneQuality;
+  e.waba_id = "200";
+  e.phone_number_id = "1";
+  e.timestamp_s = 1751247548;
+  e.extra = std::make_shared<const nlohmann::json>(nlohmann::json::parse(
+      R"({"display_phone_number":"15550000001","event":"THROUGHPUT_UPGRADE","current_limit":"TIER_2K"})"));
+  nlohmann::json p = BuildWebhookPayload({e, Status("1", "sent")});
+  ASSERT_EQ(p["entry"].size(), 2u);
+  EXPECT_EQ(p["entry"][0]["id"], "200");
+  EXPECT_EQ(p["entry"][0]["time"], 1751247548);
+  ASSERT_EQ(p["entry"][0]["changes"].size(), 1u);
+  EXPECT_EQ(p["entry"][0]["changes"][0]["field"], "phone_number_quality_update");
+  EXPECT_EQ(p["entry"][0]["changes"][0]["value"], *e.extra);
+  EXPECT_FALSE(p["entry"][1].contains("time"));
+}
+
 TEST(SandboxWebhookEventTest, TemplateStatusUpdateHasMetasShape) {
   WebhookEvent e;
   e.kind = WebhookEvent::Kind::kTemplateStatus;

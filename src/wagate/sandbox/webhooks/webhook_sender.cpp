@@ -115,6 +115,19 @@ bool WebhookSender::Schedule(WebhookEvent event, SteadyTime due) {
   return true;
 }
 
+std::vector<WebhookEvent> WebhookSender::Queued() const {
+  std::lock_guard lock(mu_);
+  std::vector<const Item*> items;
+  for (const Item& item : heap_) items.push_back(&item);
+  for (const auto& [key, parked] : parked_) {
+    for (const Item& item : parked) items.push_back(&item);
+  }
+  std::sort(items.begin(), items.end(), [](const Item* a, const Item* b) { return Later()(*b, *a); });
+  std::vector<WebhookEvent> events;
+  for (const Item* item : items) events.push_back(item->event);
+  return events;
+}
+
 const std::string& WebhookSender::OrderKey(const Item& item) {
   static const std::string kNone;
   return item.event.kind == WebhookEvent::Kind::kStatus ? item.event.wamid : kNone;

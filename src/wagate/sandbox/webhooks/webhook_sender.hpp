@@ -63,6 +63,9 @@ class WebhookSender final {
   std::chrono::seconds horizon() const;
 
   WebhookSenderStats stats() const;
+  // Copies of the events waiting to leave (not those in flight), by due time: what a test of the events a
+  // route schedules reads from a sender it never started.
+  std::vector<WebhookEvent> Queued() const;
 
   // 0.2 s doubling per failed attempt, capped at 10 s.
   static std::chrono::milliseconds Backoff(int failed_attempts);

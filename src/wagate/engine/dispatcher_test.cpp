@@ -153,13 +153,13 @@ class DispatcherTest : public testing::Test {
     e.message_id = id;
     e.status = status;
     e.at_ms = clock_.NowMs();
-    std::promise<core::Status> appended;
-    stores_.journal->Append("{}", "", clock_.NowMs(), [&appended](const core::Status& s) { appended.set_value(s); });
-    ASSERT_TRUE(appended.get_future().get().ok());
-    auto journaled = stores_.journal->Unprocessed(1);
-    ASSERT_EQ(journaled.size(), 1u);
+    std::promise<core::Result<int64_t>> appended;
+    stores_.journal->Append("{}", "", clock_.NowMs(),
+                            [&appended](core::Result<int64_t> id) { appended.set_value(std::move(id)); });
+    auto journal_id = appended.get_future().get();
+    ASSERT_TRUE(journal_id.ok());
     store::JournalApplication what;
-    what.journal_id = journaled[0].id;
+    what.journal_id = *journal_id;
     what.statuses.push_back(e);
     ASSERT_TRUE(stores_.journal->Apply({what}, clock_.NowMs()).ok());
   }

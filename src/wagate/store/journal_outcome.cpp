@@ -6,13 +6,13 @@ namespace wagate::store {
 
 JournalOutcome DecideOutcome(const ApplyCounts& c) {
   if (c.messages + c.reactions + c.statuses + c.template_statuses + c.signals > 0) return {"applied", std::nullopt};
-  std::string reason;
-  int64_t most = 0;
+  // The most frequent; ties go to "duplicate", then to the first by name, so the outcome is stable.
+  std::string reason = "duplicate";
+  int64_t most = c.duplicates;
   for (const auto& [why, n] : c.skipped) {
-    if (n > most) most = n, reason = why;  // ties: the first by name, so the outcome is stable
+    if (n > most) most = n, reason = why;
   }
-  if (most == 0 && c.duplicates > 0) reason = "duplicate";
-  if (most == 0 && c.duplicates == 0) reason = c.other_events.empty() ? "empty" : "nothing_to_apply";
+  if (most == 0) reason = c.other_events.empty() ? "empty" : "nothing_to_apply";
   return {"skipped", reason};
 }
 

@@ -14,8 +14,8 @@ struct JournalOutcome {
   std::optional<std::string> reason;
 };
 
-// "applied" when anything new took effect; otherwise "skipped" with the most frequent skip reason
-// ("duplicate" when everything had been applied before, "empty" when the body held no event).
+// "applied" when anything new took effect; otherwise "skipped" with the most frequent reason among
+// the skip reasons and "duplicate" (events applied before); "empty" when the body held no event.
 JournalOutcome DecideOutcome(const ApplyCounts& counts);
 
 // {"messages":1,"statuses":2,…,"skipped":{"unknown_phone_number_id":1}}: zero counts left out.

@@ -78,7 +78,9 @@ TYPED_TEST_P(ConversationStoreConformance, ACustomerMessageOpensOneConversationA
   ASSERT_TRUE(history[0].inbound.has_value());
   EXPECT_EQ(history[0].inbound->content, R"({"body":"hello"})");
   EXPECT_EQ(history[0].inbound->from, this->kCustomer);
-  EXPECT_TRUE(this->stores_.conversations->List(ConversationFilter{std::nullopt, "o2"}).empty());
+  ConversationFilter other;
+  other.outlet_id = "o2";
+  EXPECT_TRUE(this->stores_.conversations->List(other).empty());
 }
 
 TYPED_TEST_P(ConversationStoreConformance, SendsJoinTheConversationInBothDirections) {

@@ -145,8 +145,8 @@ store::JournalApplication Processor::Prepare(const store::JournalEntry& entry, c
   }
   for (const auto& t : p.template_statuses) {
     if (!deps_.templates) continue;
-    if (!auth.SignedForWaba(t.waba_id)) {
-      ++app.skipped["not_signed_by_outlet"];
+    if (!auth.SignedForWaba(t.waba_id)) {  // no app secret of that WABA signed it: another tenant's forgery?
+      ++app.skipped["unsigned_waba"];
       continue;
     }
     for (const auto& o : deps_.outlets.ByWabaId(t.waba_id)) auth.Touch(*o);

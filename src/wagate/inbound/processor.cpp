@@ -85,7 +85,7 @@ void Processor::Notify() { worker_.Wake(); }
 void Processor::Handoff(int64_t id, std::shared_ptr<const Delivery> delivery) {
   {
     std::lock_guard lock(handoff_mu_);
-    if (handoffs_.size() < kMaxHandoffs) handoffs_.emplace(id, std::move(delivery));
+    if (id > applied_through_ && handoffs_.size() < kMaxHandoffs) handoffs_.emplace(id, std::move(delivery));
   }
   Notify();
 }
@@ -222,6 +222,11 @@ size_t Processor::ProcessBatch() {
   if (!applied) {
     core::LogError("inbound", "could not apply webhooks", {{"error", applied.error().message}});
     return 0;
+  }
+  {
+    std::lock_guard lock(handoff_mu_);
+    applied_through_ = std::max(applied_through_, entries.back().id);
+    handoffs_.erase(handoffs_.begin(), handoffs_.upper_bound(applied_through_));
   }
   Remember(batch, now);
   // Counted only now, so the metric never runs ahead of what the gateway knows.

@@ -6,9 +6,9 @@
 // and never holds back the rest of the payload.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 
 #include "wagate/conversation/contact_windows.hpp"
 #include "wagate/core/clock.hpp"
@@ -68,7 +68,11 @@ class Processor final {
   ProcessorDeps deps_;
   int64_t last_prune_ms_ = 0;
   std::mutex handoff_mu_;
-  std::unordered_map<int64_t, std::shared_ptr<const Delivery>> handoffs_;
+  // By journal id. Ingest hands a delivery over only after its row is committed, so the processor may
+  // already have read (and parsed) that row itself: a hand-off for an applied id is dropped, and
+  // applying a batch forgets every hand-off up to its last id, so none is kept for ever.
+  std::map<int64_t, std::shared_ptr<const Delivery>> handoffs_;
+  int64_t applied_through_ = 0;  // journal ids up to this one are applied (rows are applied in id order)
   // Applies everything journaled when notified, and at least every second. Stopping lets a batch
   // finish (it is one transaction: applied whole or not at all); what is left stays in the journal.
   core::Worker worker_;

@@ -4,6 +4,7 @@
 --
 -- BENCH_DATA names a Lua data file written by bench/lib (bench.write_lua_data):
 --   return { path = "/default/path", requests = { { path = "/optional/own/path", headers = {...}, body = "..." }, ... } }
+-- A request may name its own `method` (default POST; a GET has no body).
 -- Every request is formatted once per wrk thread in init(), so wrk spends no time building requests.
 -- done() prints one line "BENCH_RESULT {json}" that bench/lib parses.
 
@@ -27,7 +28,7 @@ function init(args)
    for i, r in ipairs(data.requests) do
       local h = {}
       for k, v in pairs(r.headers) do h[k] = v end
-      reqs[i] = wrk.format("POST", r.path or data.path, h, r.body)
+      reqs[i] = wrk.format(r.method or data.method or "POST", r.path or data.path, h, r.body)
    end
    count = #reqs
    -- each thread starts at a different place in the list

@@ -61,16 +61,20 @@ void MarkProcessed(Connection& c, int64_t id, const JournalOutcome& outcome, con
 }
 
 std::vector<WebhookEventRecord> ListEvents(Connection& c, const WebhookEventFilter& f) {
-  // "pending" is a row not processed yet (its outcome column is still NULL).
-  std::string where =
-      " WHERE (?2 IS NULL OR (?2 = 'pending' AND j.processed = 0) OR j.outcome = ?2) AND (?3 IS NULL OR j.id < ?3)";
-  std::string sql =
-      f.tenant_id ? "SELECT j.id, j.received_at, j.processed_at, j.outcome, j.outcome_reason, j.details, j.bytes "
-                    "FROM webhook_event_tenants t JOIN webhook_journal j ON j.id = t.journal_id" +
-                        where + " AND t.tenant_id = ?1 ORDER BY j.id DESC LIMIT ?4"
-                  : "SELECT j.id, j.received_at, j.processed_at, j.outcome, j.outcome_reason, j.details, j.bytes "
-                    "FROM webhook_journal j" +
-                        where + " AND ?1 IS NULL ORDER BY j.id DESC LIMIT ?4";
+  // "pending" is a row not processed yet (its outcome column is still NULL). Only the filters given are
+  // in the SQL, so the partial index of unprocessed rows (or the outcome's index) serves them: with
+  // "(?2 IS NULL OR …)" every query scanned the whole journal (days of bodies) from the newest row, so
+  // asking whether anything is pending took longer the more had been applied.
+  // A tenant's list walks its own links (tenant, journal id) newest first and looks each row up.
+  const char* id = f.tenant_id ? "t.journal_id" : "j.id";
+  std::string where = " WHERE 1";
+  if (f.outcome) where += *f.outcome == "pending" ? " AND j.processed = 0" : " AND j.outcome = ?2";
+  if (f.before_id) where += std::string(" AND ") + id + " < ?3";
+  if (f.tenant_id) where += " AND t.tenant_id = ?1";
+  std::string sql = "SELECT j.id, j.received_at, j.processed_at, j.outcome, j.outcome_reason, j.details, j.bytes ";
+  sql += f.tenant_id ? "FROM webhook_event_tenants t CROSS JOIN webhook_journal j ON j.id = t.journal_id"
+                     : "FROM webhook_journal j";
+  sql += where + " ORDER BY " + id + " DESC LIMIT ?4";  // ?4 is the highest: every index below may be bound
   Statement s = c.Prepare(sql);
   s.Bind(1, f.tenant_id).Bind(2, f.outcome).Bind(3, f.before_id).Bind(4, f.limit);
   std::vector<WebhookEventRecord> out;

@@ -126,6 +126,12 @@ store::JournalApplication Processor::Prepare(const store::JournalEntry& entry, c
   store::JournalApplication app;
   app.journal_id = entry.id;
   Authorised auth{deps_.outlets, delivery, app};
+  // The outlets whose app secret vouched for the payload (all of them named by it): their tenants may see
+  // what became of it even when no part was applied (an unhandled field, an entry without changes), as
+  // they see the refusal of a badly signed payload naming their number.
+  for (const auto& id : delivery.signed_by) {
+    if (auto o = deps_.outlets.ById(id)) auth.Touch(*o);
+  }
   for (size_t i = 0; i < p.statuses.size(); ++i) {
     if (!auth.Outlet(p.statuses[i].phone_number_id)) continue;
     app.statuses.push_back(p.statuses[i]);

@@ -203,8 +203,10 @@ void Messages(ApiContext& ctx, http::Request& req, http::Responder respond) {
   auto items = ctx.conversations.History(f);
   Json out = Json::array();
   for (const auto& h : items) out.push_back(HistoryJson(h));
-  Json next = nullptr;
-  if (static_cast<int64_t>(items.size()) == *limit) {
+  // Always the position after the last item (a history only grows at its end): an empty page means
+  // "nothing newer yet", and the same cursor polls for what arrives later.
+  Json next = req.Query("cursor") ? Json(*req.Query("cursor")) : Json(nullptr);
+  if (!items.empty()) {
     const auto& last = items.back();
     next = std::to_string(last.at_ms) + (last.direction == store::Direction::kInbound ? ".i." : ".o.") + last.id;
   }

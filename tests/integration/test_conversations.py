@@ -233,6 +233,30 @@ class ConversationFlowTest(ConversationTestBase):
         self.assertIn(newest["id"], [x["id"] for x in since])
 
 
+class LargePayloadTest(ConversationTestBase):
+    def test_a_three_megabyte_batch_from_meta_is_taken_and_applied(self):
+        """Meta batches up to 3 MB per POST: larger than the API's 1 MiB limit, still accepted whole."""
+        s = self.start_stack(connect_webhooks=False)
+        fx = s.default_fixture()
+        me = s.client(fx.api_key)
+        customer = harness.recipient().lstrip("+")
+        now = int(time.time())
+        messages = [{"from": customer, "id": "wamid.BIG%05d" % i, "timestamp": str(now - 1000 + i), "type": "text",
+                     "text": {"body": ("%05d " % i) + "x" * 4000}} for i in range(720)]
+        payload = harness.webhook_payload([(fx.outlet["waba_id"], [harness.change_value(
+            fx.phone_number_id, messages=messages, contacts=[{"profile": {"name": "Big"}, "wa_id": customer}])])])
+        body = harness.encode_payload(payload)
+        self.assertGreater(len(body), 2_900_000)
+        self.assertLess(len(body), 3_000_000)
+        r = s.post_webhook(payload, fx.secrets["app_secret"], raw=body)
+        self.assertEqual(r.status, 200, r)
+        c = self.wait_conversation(me, fx, customer, lambda c: c["unread_count"] == 720, "720 messages applied")
+        self.assertEqual(c["last_message"]["preview"][:6], "00719 ")
+        events = me.get("/api/v1/webhook-events?limit=1").json()["events"]
+        self.assertEqual(events[0]["counts"], {"messages": 720}, events)
+        self.assertEqual(events[0]["bytes"], len(body))
+
+
 class QualityUpdateTest(ConversationTestBase):
     def test_a_higher_tier_from_meta_releases_held_messages(self):
         s = self.start_stack(sandbox_args=FAST_SANDBOX + ["--tier", "2"])

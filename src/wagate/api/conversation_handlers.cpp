@@ -36,7 +36,10 @@ Json ConversationJson(const store::ConversationRecord& c, int64_t now) {
   if (c.last_inbound_at) expires = *c.last_inbound_at + conversation::ContactWindows::kWindowMs;
   return {{"id", c.id},
           {"outlet_id", c.outlet_id},
-          {"customer", {{"wa_id", c.wa_id}, {"phone", "+" + c.wa_id}, {"name", c.profile_name ? Json(*c.profile_name) : Json(nullptr)}}},
+          {"customer",
+           {{"wa_id", c.wa_id},
+            {"phone", "+" + c.wa_id},
+            {"name", c.profile_name ? Json(*c.profile_name) : Json(nullptr)}}},
           {"unread_count", c.unread_count},
           {"last_message", last},
           {"last_inbound_at", OptTime(c.last_inbound_at)},
@@ -239,7 +242,8 @@ void Read(ApiContext& ctx, http::Request& req, http::Responder respond) {
 }  // namespace
 
 void RegisterConversationRoutes(http::Router& router, ApiContext& ctx) {
-  router.Add("GET", "/api/v1/conversations", [&ctx](http::Request& r, http::Responder p) { List(ctx, r, std::move(p)); });
+  router.Add("GET", "/api/v1/conversations",
+             [&ctx](http::Request& r, http::Responder p) { List(ctx, r, std::move(p)); });
   router.Add("GET", "/api/v1/conversations/{id}",
              [&ctx](http::Request& r, http::Responder p) { Get(ctx, r, std::move(p)); });
   router.Add("GET", "/api/v1/conversations/{id}/messages",

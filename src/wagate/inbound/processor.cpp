@@ -231,8 +231,7 @@ size_t Processor::ProcessBatch() {
     if (!counts.skipped.empty()) {
       std::string reasons;
       for (const auto& [reason, n] : counts.skipped) reasons += (reasons.empty() ? "" : ",") + reason;
-      core::LogInfo("inbound", "webhook parts skipped",
-                    {{"journal_id", batch[i].journal_id}, {"reasons", reasons}});
+      core::LogInfo("inbound", "webhook parts skipped", {{"journal_id", batch[i].journal_id}, {"reasons", reasons}});
     }
     for (const auto& [reason, n] : counts.skipped) {
       deps_.metrics

@@ -91,8 +91,7 @@ void Processor::Handoff(int64_t id, std::shared_ptr<const Delivery> delivery) {
 }
 
 void Processor::CountEvent(const std::string& type) {
-  deps_.metrics
-      .GetCounter("wagate_webhook_events_total", "Webhook events applied, by type", "type=\"" + type + "\"")
+  deps_.metrics.GetCounter("wagate_webhook_events_total", "Webhook events applied, by type", "type=\"" + type + "\"")
       ->Inc();
 }
 
@@ -136,7 +135,7 @@ store::JournalApplication Processor::Prepare(const store::JournalEntry& entry, c
     if (!auth.Outlet(p.statuses[i].phone_number_id)) continue;
     app.statuses.push_back(p.statuses[i]);
     event_types.push_back(p.status_names.size() > i && !p.status_names[i].empty() ? p.status_names[i]
-                                                                                    : "status_unnamed");
+                                                                                  : "status_unnamed");
   }
   for (const auto& m : p.messages) {
     auto outlet = auth.Outlet(m.phone_number_id);
@@ -146,7 +145,8 @@ store::JournalApplication Processor::Prepare(const store::JournalEntry& entry, c
       ++app.other_events["system"];
       continue;
     }
-    auto& w = app.messages.emplace_back(store::InboundWrite{InboundId(outlet->id, m.wamid), outlet->tenant_id, outlet->id, m});
+    auto& w = app.messages.emplace_back(
+        store::InboundWrite{InboundId(outlet->id, m.wamid), outlet->tenant_id, outlet->id, m});
     if (w.message.at_ms <= 0) w.message.at_ms = deps_.clock.NowMs();  // Meta always sends one; a forgery may not
   }
   for (const auto& t : p.template_statuses) {
@@ -232,7 +232,13 @@ size_t Processor::ProcessBatch() {
   Remember(batch, now);
   // Counted only now, so the metric never runs ahead of what the gateway knows.
   for (const auto& type : event_types) CountEvent(type);
-  for (const auto& counts : *applied) {
+  for (size_t i = 0; i < applied->size(); ++i) {
+    const store::ApplyCounts& counts = (*applied)[i];
+    if (!counts.skipped.empty()) {
+      std::string reasons;
+      for (const auto& [reason, n] : counts.skipped) reasons += (reasons.empty() ? "" : ",") + reason;
+      core::LogInfo("inbound", "webhook parts skipped", {{"journal_id", batch[i].journal_id}, {"reasons", reasons}});
+    }
     for (const auto& [reason, n] : counts.skipped) {
       deps_.metrics
           .GetCounter("wagate_webhook_events_skipped_total", "Webhook events not applied, by reason",

@@ -24,7 +24,8 @@ ConversationRecord ReadConversation(Statement& s) {
   r.profile_name = s.OptText(4);
   r.unread_count = s.Int(5);
   r.last_inbound_at = s.OptInt(6);
-  if (!s.IsNull(7)) r.last_message = LastMessage{s.Text(7), ParseDirection(s.Text(8)), s.Text(9), s.Text(10), s.Int(11)};
+  if (!s.IsNull(7))
+    r.last_message = LastMessage{s.Text(7), ParseDirection(s.Text(8)), s.Text(9), s.Text(10), s.Int(11)};
   r.created_at = s.Int(12);
   r.updated_at = s.Int(13);
   return r;
@@ -153,13 +154,27 @@ std::string NoteMessage(Connection& c, const MessageNote& n, int64_t now_ms) {
       "unread_count = unread_count + excluded.unread_count, "
       "last_inbound_at = CASE WHEN excluded.last_inbound_at IS NULL THEN last_inbound_at "
       "ELSE MAX(COALESCE(last_inbound_at, 0), excluded.last_inbound_at) END, "
-      "profile_name = CASE WHEN " + kNewerName + " THEN excluded.profile_name ELSE profile_name END, "
-      "profile_name_at = CASE WHEN " + kNewerName + " THEN excluded.profile_name_at ELSE profile_name_at END, "
-      "last_id = CASE WHEN " + kNewer + " THEN excluded.last_id ELSE last_id END, "
-      "last_direction = CASE WHEN " + kNewer + " THEN excluded.last_direction ELSE last_direction END, "
-      "last_type = CASE WHEN " + kNewer + " THEN excluded.last_type ELSE last_type END, "
-      "last_preview = CASE WHEN " + kNewer + " THEN excluded.last_preview ELSE last_preview END, "
-      "last_at = CASE WHEN " + kNewer + " THEN excluded.last_at ELSE last_at END, "
+      "profile_name = CASE WHEN " +
+      kNewerName +
+      " THEN excluded.profile_name ELSE profile_name END, "
+      "profile_name_at = CASE WHEN " +
+      kNewerName +
+      " THEN excluded.profile_name_at ELSE profile_name_at END, "
+      "last_id = CASE WHEN " +
+      kNewer +
+      " THEN excluded.last_id ELSE last_id END, "
+      "last_direction = CASE WHEN " +
+      kNewer +
+      " THEN excluded.last_direction ELSE last_direction END, "
+      "last_type = CASE WHEN " +
+      kNewer +
+      " THEN excluded.last_type ELSE last_type END, "
+      "last_preview = CASE WHEN " +
+      kNewer +
+      " THEN excluded.last_preview ELSE last_preview END, "
+      "last_at = CASE WHEN " +
+      kNewer +
+      " THEN excluded.last_at ELSE last_at END, "
       "updated_at = MAX(updated_at, excluded.updated_at) RETURNING id";
   bool inbound = n.message.direction == Direction::kInbound;
   Statement s = c.Prepare(kSql);
@@ -189,8 +204,9 @@ InboundResult StoreInbound(Connection& c, const InboundWrite& w, int64_t now_ms)
   bool duplicate = seen.Step();
   seen.Reset();
   if (duplicate) return InboundResult::kDuplicate;
-  MessageNote note{w.tenant_id, w.outlet_id, m.from, LastMessage{w.id, Direction::kInbound, m.type, m.preview, m.at_ms},
-                   true, m.profile_name.empty() ? std::nullopt : std::optional<std::string>(m.profile_name)};
+  MessageNote note{w.tenant_id, w.outlet_id,
+                   m.from,      LastMessage{w.id, Direction::kInbound, m.type, m.preview, m.at_ms},
+                   true,        m.profile_name.empty() ? std::nullopt : std::optional<std::string>(m.profile_name)};
   std::string conversation_id = NoteMessage(c, note, now_ms);
   c.Prepare(
        "INSERT INTO inbound_messages(id, conversation_id, outlet_id, wamid, type, content, preview, context_id, "
@@ -313,8 +329,7 @@ bool MarkRead(Connection& c, const std::string& id, int64_t now_ms) {
 }
 
 std::vector<ContactRecord> RecentContacts(Connection& c, int64_t since_ms) {
-  Statement s =
-      c.Prepare("SELECT outlet_id, wa_id, last_inbound_at FROM conversations WHERE last_inbound_at > ?");
+  Statement s = c.Prepare("SELECT outlet_id, wa_id, last_inbound_at FROM conversations WHERE last_inbound_at > ?");
   s.Bind(1, since_ms);
   std::vector<ContactRecord> out;
   while (s.Step()) out.push_back(ContactRecord{s.Text(0), s.Text(1), s.Int(2)});

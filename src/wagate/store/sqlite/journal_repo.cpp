@@ -64,13 +64,13 @@ std::vector<WebhookEventRecord> ListEvents(Connection& c, const WebhookEventFilt
   // "pending" is a row not processed yet (its outcome column is still NULL).
   std::string where =
       " WHERE (?2 IS NULL OR (?2 = 'pending' AND j.processed = 0) OR j.outcome = ?2) AND (?3 IS NULL OR j.id < ?3)";
-  std::string sql =
-      f.tenant_id ? "SELECT j.id, j.received_at, j.processed_at, j.outcome, j.outcome_reason, j.details, j.bytes "
-                    "FROM webhook_event_tenants t JOIN webhook_journal j ON j.id = t.journal_id" +
-                        where + " AND t.tenant_id = ?1 ORDER BY j.id DESC LIMIT ?4"
-                  : "SELECT j.id, j.received_at, j.processed_at, j.outcome, j.outcome_reason, j.details, j.bytes "
-                    "FROM webhook_journal j" +
-                        where + " AND ?1 IS NULL ORDER BY j.id DESC LIMIT ?4";
+  std::string sql = f.tenant_id
+                        ? "SELECT j.id, j.received_at, j.processed_at, j.outcome, j.outcome_reason, j.details, j.bytes "
+                          "FROM webhook_event_tenants t JOIN webhook_journal j ON j.id = t.journal_id" +
+                              where + " AND t.tenant_id = ?1 ORDER BY j.id DESC LIMIT ?4"
+                        : "SELECT j.id, j.received_at, j.processed_at, j.outcome, j.outcome_reason, j.details, j.bytes "
+                          "FROM webhook_journal j" +
+                              where + " AND ?1 IS NULL ORDER BY j.id DESC LIMIT ?4";
   Statement s = c.Prepare(sql);
   s.Bind(1, f.tenant_id).Bind(2, f.outcome).Bind(3, f.before_id).Bind(4, f.limit);
   std::vector<WebhookEventRecord> out;

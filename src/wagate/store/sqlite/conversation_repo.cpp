@@ -61,18 +61,24 @@ HistoryItem ReadInbound(Statement& s) {
   return h;
 }
 
+// After a cursor: inbound items sort before outbound ones of the same millisecond (direction is the
+// second key). Each case is its own statement, so the bound is an index range, not a filter.
+std::string AfterCursor(const HistoryFilter& f, Direction page, const char* at, const char* id) {
+  if (!f.after) return " AND ?2 IS NULL AND ?3 = ''";
+  std::string t(at), i(id);
+  if (f.after->direction == page) return " AND (" + t + ", " + i + ") > (?2, ?3)";
+  return page == Direction::kInbound ? " AND " + t + " > ?2 AND ?3 = ?3" : " AND " + t + " >= ?2 AND ?3 = ?3";
+}
+
 std::vector<HistoryItem> InboundPage(Connection& c, const HistoryFilter& f) {
-  const HistoryCursor* after = f.after ? &*f.after : nullptr;
   Statement s = c.Prepare(std::string("SELECT ") + kInboundColumns +
                           " FROM inbound_messages i JOIN conversations c ON c.id = i.conversation_id"
-                          " JOIN outlets o ON o.id = c.outlet_id WHERE i.conversation_id = ?1"
-                          " AND (?2 IS NULL OR i.at > ?2 OR (i.at = ?2 AND ?3 = 0 AND i.id > ?4))"
-                          " ORDER BY i.at, i.id LIMIT ?5");
+                          " JOIN outlets o ON o.id = c.outlet_id WHERE i.conversation_id = ?1" +
+                          AfterCursor(f, Direction::kInbound, "i.at", "i.id") + " ORDER BY i.at, i.id LIMIT ?4");
   s.Bind(1, f.conversation_id)
-      .Bind(2, after ? std::optional<int64_t>(after->at_ms) : std::nullopt)
-      .Bind(3, static_cast<int64_t>(after && after->direction == Direction::kOutbound ? 1 : 0))
-      .Bind(4, after ? after->id : std::string())
-      .Bind(5, f.limit);
+      .Bind(2, f.after ? std::optional<int64_t>(f.after->at_ms) : std::nullopt)
+      .Bind(3, f.after ? f.after->id : std::string())
+      .Bind(4, f.limit);
   std::vector<HistoryItem> out;
   while (s.Step()) out.push_back(ReadInbound(s));
   return out;
@@ -97,18 +103,14 @@ HistoryItem FromMessage(MessageRecord&& m) {
   return h;
 }
 
-// Outbound messages sort after inbound ones of the same millisecond (direction is the second key).
 std::vector<HistoryItem> OutboundPage(Connection& c, const HistoryFilter& f) {
-  const HistoryCursor* after = f.after ? &*f.after : nullptr;
-  Statement s = c.Prepare(
-      "SELECT id FROM messages WHERE conversation_ref = ?1"
-      " AND (?2 IS NULL OR created_at > ?2 OR (created_at = ?2 AND (?3 = 0 OR id > ?4)))"
-      " ORDER BY created_at, id LIMIT ?5");
+  Statement s =
+      c.Prepare("SELECT id FROM messages WHERE conversation_ref = ?1" +
+                AfterCursor(f, Direction::kOutbound, "created_at", "id") + " ORDER BY created_at, id LIMIT ?4");
   s.Bind(1, f.conversation_id)
-      .Bind(2, after ? std::optional<int64_t>(after->at_ms) : std::nullopt)
-      .Bind(3, static_cast<int64_t>(after && after->direction == Direction::kOutbound ? 1 : 0))
-      .Bind(4, after ? after->id : std::string())
-      .Bind(5, f.limit);
+      .Bind(2, f.after ? std::optional<int64_t>(f.after->at_ms) : std::nullopt)
+      .Bind(3, f.after ? f.after->id : std::string())
+      .Bind(4, f.limit);
   std::vector<std::string> ids;
   while (s.Step()) ids.push_back(s.Text(0));
   std::vector<HistoryItem> out;
@@ -264,14 +266,18 @@ ReactionResult StoreReaction(Connection& c, const InboundWrite& w, int64_t now_m
 
 std::vector<ConversationRecord> List(Connection& c, const ConversationFilter& f) {
   const ConversationCursor* after = f.after ? &*f.after : nullptr;
-  // The outlet or tenant leads, so one of the (…, updated_at, id) indexes serves the order.
-  Statement s = c.Prepare(std::string("SELECT ") + kConversationColumns +
-                          " FROM conversations WHERE (?1 IS NULL OR tenant_id = ?1) AND (?2 IS NULL OR outlet_id = ?2)"
-                          " AND (?3 = 0 OR unread_count > 0) AND (?4 IS NULL OR updated_at >= ?4)"
-                          " AND (?5 IS NULL OR updated_at < ?5 OR (updated_at = ?5 AND id < ?6))"
+  // The leading equality is spelled out per case (not "?1 IS NULL OR …"), so the planner walks the
+  // matching (…, updated_at, id) index in order and stops at the limit instead of sorting every row.
+  std::string lead = f.outlet_id   ? "outlet_id = ?1 AND (?2 IS NULL OR tenant_id = ?2)"
+                     : f.tenant_id ? "tenant_id = ?2 AND ?1 IS NULL"
+                                   : "?1 IS NULL AND ?2 IS NULL";
+  // A row-value bound is an index range: a deep page starts where the cursor points, not at the top.
+  std::string page = after ? " AND (updated_at, id) < (?5, ?6)" : " AND ?5 IS NULL AND ?6 = ''";
+  Statement s = c.Prepare(std::string("SELECT ") + kConversationColumns + " FROM conversations WHERE " + lead +
+                          " AND (?3 = 0 OR unread_count > 0) AND (?4 IS NULL OR updated_at >= ?4)" + page +
                           " ORDER BY updated_at DESC, id DESC LIMIT ?7");
-  s.Bind(1, f.tenant_id)
-      .Bind(2, f.outlet_id)
+  s.Bind(1, f.outlet_id)
+      .Bind(2, f.tenant_id)
       .Bind(3, static_cast<int64_t>(f.unread_only))
       .Bind(4, f.updated_since_ms)
       .Bind(5, after ? std::optional<int64_t>(after->updated_at) : std::nullopt)

@@ -18,14 +18,15 @@ std::string InboundId(const std::string& outlet_id, const std::string& wamid) {
 }
 
 // The outlets a signal is about: the WABA's outlet with the signal's display number, or every outlet
-// of the WABA when the signal names no number (account_update) or no outlet shows that number.
+// of the WABA when the signal names no number (account_update). Another number of the same WABA that
+// the gateway does not serve matches none: its tier must never land on ours.
 std::vector<OutletPtr> SignalOutlets(const tenancy::OutletRegistry& outlets, const graph::AccountSignalEvent& s) {
   auto all = outlets.ByWabaId(s.waba_id);
   if (s.display_phone_number.empty()) return all;
   std::vector<OutletPtr> match;
   std::copy_if(all.begin(), all.end(), std::back_inserter(match),
                [&](const OutletPtr& o) { return o->display_phone_number == s.display_phone_number; });
-  return match.empty() && all.size() == 1 ? all : match;
+  return match;
 }
 
 bool CarriesTier(const graph::AccountSignalEvent& s) {

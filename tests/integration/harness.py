@@ -956,8 +956,11 @@ class Stack:
             "app_secret": app_secret or self.sandbox.app_secret,
             "verify_token": verify_token or rand_token("verify-"),
         }
-        body = {"name": rand_token("outlet-", 6), "phone_number_id": phone_number_id or rand_phone_number_id(),
-                "waba_id": rand_phone_number_id(), "display_phone_number": "+15550783881"}
+        phone_number_id = phone_number_id or rand_phone_number_id()
+        # The sandbox shows each number as "1555" + its id's last 7 digits (DisplayNumberFor): the same here,
+        # so Meta's phone_number_quality_update (which names the display number) finds this outlet.
+        body = {"name": rand_token("outlet-", 6), "phone_number_id": phone_number_id,
+                "waba_id": rand_phone_number_id(), "display_phone_number": "+1555" + phone_number_id[-7:]}
         body.update(secrets)
         if throughput_mps is not None:
             body["throughput_mps"] = throughput_mps

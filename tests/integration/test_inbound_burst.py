@@ -28,7 +28,7 @@ import harness  # noqa: E402
 from harness import change_value, encode_payload, meta_error, sign, wait_until, webhook_payload  # noqa: E402
 
 WEBHOOK_PATH = "/webhooks/whatsapp"
-DISPLAY_NUMBER = "15550783881"
+BUSINESS = "<the outlet's display number>"  # context.from of a reply to our message, whichever outlet
 
 # Stream of part 1
 STREAM_SEED = 20261121
@@ -268,6 +268,7 @@ class OutletView:
         self.pnid = fx.phone_number_id
         self.waba = fx.outlet["waba_id"]
         self.secret = fx.secrets["app_secret"]
+        self.display = fx.outlet["display_phone_number"].lstrip("+")  # Meta's metadata and context.from
         self.t0 = t0
         self.out_ids = out_ids
         self.out_wamids = out_wamids
@@ -287,7 +288,8 @@ class OutletView:
         m = {"from": ev["from"], "id": ev["wamid"], "timestamp": ts, "type": ev["type"], ev["type"]: ev["body"]}
         if ev["context"] is not None:
             side, ref = ev["context"]
-            m["context"] = {"from": DISPLAY_NUMBER if side == "out" else ev["from"], "id": self.target_wamid(ev["context"])}
+            m["context"] = {"from": self.display if side == "out" else ev["from"],
+                            "id": self.target_wamid(ev["context"])}
         return m
 
     def render_status(self, ev, stream):
@@ -301,7 +303,7 @@ class OutletView:
     def value_of(self, cls, events, stream):
         if cls == "statuses":
             return change_value(self.pnid, statuses=[self.render_status(e, stream) for e in events],
-                                display=DISPLAY_NUMBER)
+                                display=self.display)
         # One contact per customer of the value, named as at their newest event in it (Meta sends the
         # profile as it is when it sends the payload).
         newest = {}
@@ -310,7 +312,7 @@ class OutletView:
                 newest[e["from"]] = e["ts"]
         contacts = [{"profile": {"name": stream.name_at(c, ts)}, "wa_id": c} for c, ts in newest.items()]
         return change_value(self.pnid, messages=[self.render_message(e, stream) for e in events], contacts=contacts,
-                            display=DISPLAY_NUMBER)
+                            display=self.display)
 
     def payloads(self, events, stream, rng):
         """Signed payloads of 1-50 events each: several values (statuses and messages apart, as Meta
@@ -358,7 +360,7 @@ def expected_state(stream, out_texts):
             s["unread_count"] += 1
             ctx = None
             if e["context"] is not None:
-                ctx = {"ref": e["context"], "from": DISPLAY_NUMBER if e["context"][0] == "out" else e["from"]}
+                ctx = {"ref": e["context"], "from": BUSINESS if e["context"][0] == "out" else e["from"]}
             s["items"][("in", e["wamid"])] = (e["ts"], {"direction": "inbound", "ref": ("in", e["wamid"]),
                                                         "type": e["type"], "content": e["body"], "context": ctx,
                                                         "status": "received"})
@@ -407,7 +409,8 @@ def normalise(view, conversations, histories, t0):
         for h in histories[wa_id]:
             ctx = h.get("context")
             if ctx is not None and ctx.get("id"):
-                ctx = {"ref": ref(ctx["id"]), "from": ctx.get("from")}
+                who = ctx.get("from")
+                ctx = {"ref": ref(ctx["id"]), "from": BUSINESS if who == view.display else who}
             item = {"direction": h["direction"], "ref": ref(h["whatsapp_message_id"]), "type": h["type"],
                     "content": h["content"], "context": ctx, "status": h["status"],
                     "reactions": sorted((r["emoji"], r["from"], rel(r["timestamp"])) for r in h["reactions"])}
@@ -437,8 +440,8 @@ def differences(want, got, label, limit=8):
                                 break
                         else:
                             w, g = "%d items" % len(w), "%d items" % len(g)
-                    diffs.append("%s: customer %s %s: want %s, got %s" % (label, c, field, json.dumps(w, default=str)[:600],
-                                                                          json.dumps(g, default=str)[:600]))
+                    diffs.append("%s: customer %s %s: want %s, got %s"
+                                 % (label, c, field, json.dumps(w, default=str)[:600], json.dumps(g, default=str)[:600]))
         if len(diffs) >= limit:
             break
     return diffs
@@ -478,7 +481,7 @@ class DuplicatesAndReorderingTest(harness.WagateTestCase):
         t_start = time.monotonic()
         s = self.start_stack(connect_webhooks=False, sandbox_args=["--mps", "0", "--pair-burst", "0"])
         t = s.create_tenant()
-        # two numbers of one Meta app (one app secret), both displayed as DISPLAY_NUMBER
+        # two numbers of one Meta app (one app secret)
         o1, sec = s.create_outlet(t["id"], throughput_mps=1000)
         o2, _ = s.create_outlet(t["id"], throughput_mps=1000, app_secret=sec["app_secret"])
         key = s.create_api_key(t["id"])
@@ -583,6 +586,7 @@ def burst_payloads(fx, rng, t0):
     """
     customers = ["62813%08d" % n for n in rng.sample(range(10_000_000, 99_999_999), BURST_CUSTOMERS)]
     pnid, waba, secret = fx.phone_number_id, fx.outlet["waba_id"], fx.secrets["app_secret"]
+    display = fx.outlet["display_phone_number"].lstrip("+")
     author = {}
     payloads = []
     seq = 0
@@ -610,7 +614,7 @@ def burst_payloads(fx, rng, t0):
                 author[wamid] = c
                 wamids.append(wamid)
                 earlier.append(wamid)
-            values.append(change_value(pnid, messages=msgs, contacts=list(contacts.values()), display=DISPLAY_NUMBER))
+            values.append(change_value(pnid, messages=msgs, contacts=list(contacts.values()), display=display))
         entries = [(waba, values)] if p % 2 == 0 else [(waba, values[:1]), (waba, values[1:])]
         body = encode_payload(webhook_payload(entries))
         payloads.append((body, sign(body, secret), wamids))

@@ -1,9 +1,9 @@
 // Admin resources: tenants, outlets (WhatsApp credentials), API keys.
 
 #include "wagate/api/auth.hpp"
-#include "wagate/core/json_parse.hpp"
 #include "wagate/api/routes.hpp"
 #include "wagate/core/json/object_reader.hpp"
+#include "wagate/core/json_parse.hpp"
 #include "wagate/core/time_format.hpp"
 #include "wagate/graph/graph_id.hpp"
 #include "wagate/http/responses.hpp"

@@ -36,7 +36,10 @@ Json ConversationJson(const store::ConversationRecord& c, int64_t now) {
   if (c.last_inbound_at) expires = *c.last_inbound_at + conversation::ContactWindows::kWindowMs;
   return {{"id", c.id},
           {"outlet_id", c.outlet_id},
-          {"customer", {{"wa_id", c.wa_id}, {"phone", "+" + c.wa_id}, {"name", c.profile_name ? Json(*c.profile_name) : Json(nullptr)}}},
+          {"customer",
+           {{"wa_id", c.wa_id},
+            {"phone", "+" + c.wa_id},
+            {"name", c.profile_name ? Json(*c.profile_name) : Json(nullptr)}}},
           {"unread_count", c.unread_count},
           {"last_message", last},
           {"last_inbound_at", OptTime(c.last_inbound_at)},
@@ -203,8 +206,10 @@ void Messages(ApiContext& ctx, http::Request& req, http::Responder respond) {
   auto items = ctx.conversations.History(f);
   Json out = Json::array();
   for (const auto& h : items) out.push_back(HistoryJson(h));
-  Json next = nullptr;
-  if (static_cast<int64_t>(items.size()) == *limit) {
+  // Always the position after the last item (a history only grows at its end): an empty page means
+  // "nothing newer yet", and the same cursor polls for what arrives later.
+  Json next = req.Query("cursor") ? Json(*req.Query("cursor")) : Json(nullptr);
+  if (!items.empty()) {
     const auto& last = items.back();
     next = std::to_string(last.at_ms) + (last.direction == store::Direction::kInbound ? ".i." : ".o.") + last.id;
   }
@@ -237,7 +242,8 @@ void Read(ApiContext& ctx, http::Request& req, http::Responder respond) {
 }  // namespace
 
 void RegisterConversationRoutes(http::Router& router, ApiContext& ctx) {
-  router.Add("GET", "/api/v1/conversations", [&ctx](http::Request& r, http::Responder p) { List(ctx, r, std::move(p)); });
+  router.Add("GET", "/api/v1/conversations",
+             [&ctx](http::Request& r, http::Responder p) { List(ctx, r, std::move(p)); });
   router.Add("GET", "/api/v1/conversations/{id}",
              [&ctx](http::Request& r, http::Responder p) { Get(ctx, r, std::move(p)); });
   router.Add("GET", "/api/v1/conversations/{id}/messages",

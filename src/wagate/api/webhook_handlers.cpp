@@ -5,8 +5,8 @@
 #include "wagate/api/query_params.hpp"
 #include "wagate/api/routes.hpp"
 #include "wagate/core/json_parse.hpp"
-#include "wagate/core/time_format.hpp"
 #include "wagate/core/log.hpp"
+#include "wagate/core/time_format.hpp"
 #include "wagate/http/responses.hpp"
 #include "wagate/inbound/ingest.hpp"
 #include "wagate/inbound/webhook_auth.hpp"
@@ -68,13 +68,14 @@ void ListEvents(ApiContext& ctx, http::Request& req, http::Responder respond) {
   http::Json out = http::Json::array();
   for (const auto& e : events) {
     http::Json counts = core::ParseUntrustedJson(e.details);
-    out.push_back({{"id", e.id},
-                   {"received_at", core::FormatIso8601(e.received_at)},
-                   {"processed_at", e.processed_at ? http::Json(core::FormatIso8601(*e.processed_at)) : http::Json(nullptr)},
-                   {"outcome", e.outcome},
-                   {"reason", e.reason ? http::Json(*e.reason) : http::Json(nullptr)},
-                   {"counts", counts.is_object() ? counts : http::Json::object()},
-                   {"bytes", e.bytes}});
+    out.push_back(
+        {{"id", e.id},
+         {"received_at", core::FormatIso8601(e.received_at)},
+         {"processed_at", e.processed_at ? http::Json(core::FormatIso8601(*e.processed_at)) : http::Json(nullptr)},
+         {"outcome", e.outcome},
+         {"reason", e.reason ? http::Json(*e.reason) : http::Json(nullptr)},
+         {"counts", counts.is_object() ? counts : http::Json::object()},
+         {"bytes", e.bytes}});
   }
   http::Json next = nullptr;
   if (static_cast<int64_t>(events.size()) == filter.limit) next = std::to_string(events.back().id);

@@ -1,8 +1,8 @@
 #include "wagate/conversation/contact_windows.hpp"
 
-#include "wagate/core/phone.hpp"
-
 #include <mutex>
+
+#include "wagate/core/phone.hpp"
 
 namespace wagate::conversation {
 

@@ -15,9 +15,9 @@ TEST(TimeFormat, ParsesWhatItFormatsAndCommonVariants) {
 }
 
 TEST(TimeFormat, RefusesWhatIsNotATime) {
-  for (const char* bad : {"", "yesterday", "2026-13-01", "2026-12-32", "2026-12-03T25:00:00Z", "2026-12-03T17:10:00",
-                          "2026-12-03T17:10Z", "2026-12-03T17:10:00.Z", "2026-12-03T17:10:00+1", "1796317800000",
-                          "2026-12-03T17:10:00Zjunk"}) {
+  for (const char* bad :
+       {"", "yesterday", "2026-13-01", "2026-12-32", "2026-12-03T25:00:00Z", "2026-12-03T17:10:00", "2026-12-03T17:10Z",
+        "2026-12-03T17:10:00.Z", "2026-12-03T17:10:00+1", "1796317800000", "2026-12-03T17:10:00Zjunk"}) {
     EXPECT_FALSE(ParseIso8601(bad).has_value()) << bad;
   }
 }

@@ -33,8 +33,7 @@ void Ingest::Receive(std::string body, std::string_view signature, std::function
 
 void Ingest::Refuse(const core::Error& error, size_t bytes, std::vector<std::string> tenant_ids) {
   core::LogWarn("inbound.webhook", "webhook rejected", {{"reason", error.code}});
-  metrics_
-      .GetCounter("wagate_webhooks_rejected_total", "Webhook deliveries refused", "reason=\"" + error.code + "\"")
+  metrics_.GetCounter("wagate_webhooks_rejected_total", "Webhook deliveries refused", "reason=\"" + error.code + "\"")
       ->Inc();
   int64_t second = clock_.NowMs() / 1000;
   if (reject_second_.exchange(second) != second) rejects_this_second_ = 0;

@@ -18,14 +18,15 @@ std::string InboundId(const std::string& outlet_id, const std::string& wamid) {
 }
 
 // The outlets a signal is about: the WABA's outlet with the signal's display number, or every outlet
-// of the WABA when the signal names no number (account_update) or no outlet shows that number.
+// of the WABA when the signal names no number (account_update). Another number of the same WABA that
+// the gateway does not serve matches none: its tier must never land on ours.
 std::vector<OutletPtr> SignalOutlets(const tenancy::OutletRegistry& outlets, const graph::AccountSignalEvent& s) {
   auto all = outlets.ByWabaId(s.waba_id);
   if (s.display_phone_number.empty()) return all;
   std::vector<OutletPtr> match;
   std::copy_if(all.begin(), all.end(), std::back_inserter(match),
                [&](const OutletPtr& o) { return o->display_phone_number == s.display_phone_number; });
-  return match.empty() && all.size() == 1 ? all : match;
+  return match;
 }
 
 bool CarriesTier(const graph::AccountSignalEvent& s) {
@@ -91,8 +92,7 @@ void Processor::Handoff(int64_t id, std::shared_ptr<const Delivery> delivery) {
 }
 
 void Processor::CountEvent(const std::string& type) {
-  deps_.metrics
-      .GetCounter("wagate_webhook_events_total", "Webhook events applied, by type", "type=\"" + type + "\"")
+  deps_.metrics.GetCounter("wagate_webhook_events_total", "Webhook events applied, by type", "type=\"" + type + "\"")
       ->Inc();
 }
 
@@ -126,11 +126,17 @@ store::JournalApplication Processor::Prepare(const store::JournalEntry& entry, c
   store::JournalApplication app;
   app.journal_id = entry.id;
   Authorised auth{deps_.outlets, delivery, app};
+  // The outlets whose app secret vouched for the payload (all of them named by it): their tenants may see
+  // what became of it even when no part was applied (an unhandled field, an entry without changes), as
+  // they see the refusal of a badly signed payload naming their number.
+  for (const auto& id : delivery.signed_by) {
+    if (auto o = deps_.outlets.ById(id)) auth.Touch(*o);
+  }
   for (size_t i = 0; i < p.statuses.size(); ++i) {
     if (!auth.Outlet(p.statuses[i].phone_number_id)) continue;
     app.statuses.push_back(p.statuses[i]);
     event_types.push_back(p.status_names.size() > i && !p.status_names[i].empty() ? p.status_names[i]
-                                                                                    : "status_unnamed");
+                                                                                  : "status_unnamed");
   }
   for (const auto& m : p.messages) {
     auto outlet = auth.Outlet(m.phone_number_id);
@@ -140,7 +146,8 @@ store::JournalApplication Processor::Prepare(const store::JournalEntry& entry, c
       ++app.other_events["system"];
       continue;
     }
-    auto& w = app.messages.emplace_back(store::InboundWrite{InboundId(outlet->id, m.wamid), outlet->tenant_id, outlet->id, m});
+    auto& w = app.messages.emplace_back(
+        store::InboundWrite{InboundId(outlet->id, m.wamid), outlet->tenant_id, outlet->id, m});
     if (w.message.at_ms <= 0) w.message.at_ms = deps_.clock.NowMs();  // Meta always sends one; a forgery may not
   }
   for (const auto& t : p.template_statuses) {
@@ -231,7 +238,13 @@ size_t Processor::ProcessBatch() {
   Remember(batch, now);
   // Counted only now, so the metric never runs ahead of what the gateway knows.
   for (const auto& type : event_types) CountEvent(type);
-  for (const auto& counts : *applied) {
+  for (size_t i = 0; i < applied->size(); ++i) {
+    const store::ApplyCounts& counts = (*applied)[i];
+    if (!counts.skipped.empty()) {
+      std::string reasons;
+      for (const auto& [reason, n] : counts.skipped) reasons += (reasons.empty() ? "" : ",") + reason;
+      core::LogInfo("inbound", "webhook parts skipped", {{"journal_id", batch[i].journal_id}, {"reasons", reasons}});
+    }
     for (const auto& [reason, n] : counts.skipped) {
       deps_.metrics
           .GetCounter("wagate_webhook_events_skipped_total", "Webhook events not applied, by reason",

@@ -24,7 +24,7 @@ core::Result<std::string> AcceptHandshake(const tenancy::OutletRegistry& outlets
 }
 
 std::vector<std::shared_ptr<const tenancy::OutletCredentials>> NamedOutlets(const tenancy::OutletRegistry& outlets,
-                                                                             const graph::WebhookPayload& payload) {
+                                                                            const graph::WebhookPayload& payload) {
   std::vector<std::shared_ptr<const tenancy::OutletCredentials>> out;
   for (const auto& pnid : payload.phone_number_ids) {
     if (auto o = outlets.ByPhoneNumberId(pnid)) out.push_back(std::move(o));

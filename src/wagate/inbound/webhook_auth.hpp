@@ -29,7 +29,7 @@ core::Result<std::string> AcceptHandshake(const tenancy::OutletRegistry& outlets
 // it does not know are skipped later, part by part); or, when it names no phone_number_id at all
 // (template, quality and account updates carry no metadata), every outlet of the WABAs it names.
 std::vector<std::shared_ptr<const tenancy::OutletCredentials>> NamedOutlets(const tenancy::OutletRegistry& outlets,
-                                                                             const graph::WebhookPayload& payload);
+                                                                            const graph::WebhookPayload& payload);
 
 // A delivery is accepted when it names at least one known outlet and the body is signed with the app
 // secret of at least one of them. Answers the ids of the outlets whose secret produced the signature:

@@ -54,10 +54,10 @@ struct JournalApplication {
 struct ApplyCounts {
   int64_t messages = 0;   // new customer messages
   int64_t reactions = 0;  // reactions that changed what a message shows
-  int64_t statuses = 0;   // statuses that moved a message
+  int64_t statuses = 0;   // statuses that moved a message, or brought its first pricing
   int64_t template_statuses = 0;
   int64_t signals = 0;
-  int64_t duplicates = 0;                 // events seen before (Meta's redeliveries): applied once already
+  int64_t duplicates = 0;                  // events seen before (Meta's redeliveries): applied once already
   std::map<std::string, int64_t> skipped;  // by reason: unknown_phone_number_id, unknown_message, …
   std::map<std::string, int64_t> other_events;
 };

@@ -13,10 +13,9 @@ bool OutletRegistry::Put(const store::OutletRecord& r) {
   auto secret = box_.Open(r.app_secret_sealed);
   auto verify = box_.Open(r.verify_token_sealed);
   if (!token || !secret || !verify) return false;
-  auto creds = std::make_shared<OutletCredentials>(
-      OutletCredentials{r.id, r.tenant_id, r.phone_number_id, r.waba_id, *token, *secret, *verify, r.throughput_mps,
-                        r.pair_burst, r.pair_interval_ms, r.messaging_tier, r.window_policy == "reject",
-                        core::DigitsOf(r.display_phone_number)});
+  auto creds = std::make_shared<OutletCredentials>(OutletCredentials{
+      r.id, r.tenant_id, r.phone_number_id, r.waba_id, *token, *secret, *verify, r.throughput_mps, r.pair_burst,
+      r.pair_interval_ms, r.messaging_tier, r.window_policy == "reject", core::DigitsOf(r.display_phone_number)});
   std::unique_lock lock(mu_);
   by_id_[r.id] = creds;
   by_phone_[r.phone_number_id] = creds;

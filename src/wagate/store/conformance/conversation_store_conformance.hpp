@@ -43,8 +43,8 @@ class ConversationStoreConformance : public StoreTest<Backend> {
   }
   core::Result<ConversationRecord> MarkRead(const std::string& id) {
     std::promise<core::Result<ConversationRecord>> done;
-    this->stores_.conversations->MarkRead(id, 99'000,
-                                          [&done](core::Result<ConversationRecord> r) { done.set_value(std::move(r)); });
+    this->stores_.conversations->MarkRead(
+        id, 99'000, [&done](core::Result<ConversationRecord> r) { done.set_value(std::move(r)); });
     return done.get_future().get();
   }
 };
@@ -123,8 +123,8 @@ TYPED_TEST_P(ConversationStoreConformance, ReactionsFollowMetaTimeNotArrival) {
     return this->ApplyWebhookCounts(w, 9000);
   };
   EXPECT_EQ(react("wamid.r1", 2000, "👍").reactions, 1);
-  EXPECT_EQ(react("wamid.r3", 4000, "❤️").reactions, 1);     // changed
-  EXPECT_EQ(react("wamid.r2", 3000, "😮").duplicates, 1);    // older, late: ignored
+  EXPECT_EQ(react("wamid.r3", 4000, "❤️").reactions, 1);  // changed
+  EXPECT_EQ(react("wamid.r2", 3000, "😮").duplicates, 1);      // older, late: ignored
   auto c = this->Only("o");
   EXPECT_EQ(c.unread_count, 0);  // a reaction is not a message to read
   auto history = this->History(c.id);
@@ -235,8 +235,8 @@ TYPED_TEST_P(ConversationStoreConformance, MarkReadClearsUnread) {
 TYPED_TEST_P(ConversationStoreConformance, PagesHaveNoGapsOrRepeats) {
   JournalApplication webhook;
   for (int i = 0; i < 25; ++i) {
-    webhook.messages.push_back(this->Inbound("o", "wamid.c" + std::to_string(i), "4915100000" + std::to_string(100 + i),
-                                             1000 + i));
+    webhook.messages.push_back(
+        this->Inbound("o", "wamid.c" + std::to_string(i), "4915100000" + std::to_string(100 + i), 1000 + i));
   }
   this->ApplyWebhook(webhook, 2000);
   std::set<std::string> seen;
@@ -256,7 +256,8 @@ TYPED_TEST_P(ConversationStoreConformance, PagesHaveNoGapsOrRepeats) {
 
   // One customer's history, paged while messages keep arriving.
   JournalApplication first;
-  for (int i = 0; i < 10; ++i) first.messages.push_back(this->Inbound("o2", "wamid.h" + std::to_string(i), this->kCustomer, 10'000 + i * 10));
+  for (int i = 0; i < 10; ++i)
+    first.messages.push_back(this->Inbound("o2", "wamid.h" + std::to_string(i), this->kCustomer, 10'000 + i * 10));
   this->ApplyWebhook(first, 20'000);
   auto conversation = this->Only("o2");
   std::vector<std::string> walked;
@@ -267,7 +268,8 @@ TYPED_TEST_P(ConversationStoreConformance, PagesHaveNoGapsOrRepeats) {
     for (const auto& item : page) walked.push_back(*item.wamid);
     if (next < 14) {  // a new message arrives between pages
       JournalApplication more;
-      more.messages.push_back(this->Inbound("o2", "wamid.h" + std::to_string(next), this->kCustomer, 10'000 + next * 10));
+      more.messages.push_back(
+          this->Inbound("o2", "wamid.h" + std::to_string(next), this->kCustomer, 10'000 + next * 10));
       ++next;
       this->ApplyWebhook(more, 20'000);
     }

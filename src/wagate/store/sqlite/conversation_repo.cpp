@@ -24,7 +24,8 @@ ConversationRecord ReadConversation(Statement& s) {
   r.profile_name = s.OptText(4);
   r.unread_count = s.Int(5);
   r.last_inbound_at = s.OptInt(6);
-  if (!s.IsNull(7)) r.last_message = LastMessage{s.Text(7), ParseDirection(s.Text(8)), s.Text(9), s.Text(10), s.Int(11)};
+  if (!s.IsNull(7))
+    r.last_message = LastMessage{s.Text(7), ParseDirection(s.Text(8)), s.Text(9), s.Text(10), s.Int(11)};
   r.created_at = s.Int(12);
   r.updated_at = s.Int(13);
   return r;
@@ -60,18 +61,24 @@ HistoryItem ReadInbound(Statement& s) {
   return h;
 }
 
+// After a cursor: inbound items sort before outbound ones of the same millisecond (direction is the
+// second key). Each case is its own statement, so the bound is an index range, not a filter.
+std::string AfterCursor(const HistoryFilter& f, Direction page, const char* at, const char* id) {
+  if (!f.after) return " AND ?2 IS NULL AND ?3 = ''";
+  std::string t(at), i(id);
+  if (f.after->direction == page) return " AND (" + t + ", " + i + ") > (?2, ?3)";
+  return page == Direction::kInbound ? " AND " + t + " > ?2 AND ?3 = ?3" : " AND " + t + " >= ?2 AND ?3 = ?3";
+}
+
 std::vector<HistoryItem> InboundPage(Connection& c, const HistoryFilter& f) {
-  const HistoryCursor* after = f.after ? &*f.after : nullptr;
   Statement s = c.Prepare(std::string("SELECT ") + kInboundColumns +
                           " FROM inbound_messages i JOIN conversations c ON c.id = i.conversation_id"
-                          " JOIN outlets o ON o.id = c.outlet_id WHERE i.conversation_id = ?1"
-                          " AND (?2 IS NULL OR i.at > ?2 OR (i.at = ?2 AND ?3 = 0 AND i.id > ?4))"
-                          " ORDER BY i.at, i.id LIMIT ?5");
+                          " JOIN outlets o ON o.id = c.outlet_id WHERE i.conversation_id = ?1" +
+                          AfterCursor(f, Direction::kInbound, "i.at", "i.id") + " ORDER BY i.at, i.id LIMIT ?4");
   s.Bind(1, f.conversation_id)
-      .Bind(2, after ? std::optional<int64_t>(after->at_ms) : std::nullopt)
-      .Bind(3, static_cast<int64_t>(after && after->direction == Direction::kOutbound ? 1 : 0))
-      .Bind(4, after ? after->id : std::string())
-      .Bind(5, f.limit);
+      .Bind(2, f.after ? std::optional<int64_t>(f.after->at_ms) : std::nullopt)
+      .Bind(3, f.after ? f.after->id : std::string())
+      .Bind(4, f.limit);
   std::vector<HistoryItem> out;
   while (s.Step()) out.push_back(ReadInbound(s));
   return out;
@@ -96,18 +103,14 @@ HistoryItem FromMessage(MessageRecord&& m) {
   return h;
 }
 
-// Outbound messages sort after inbound ones of the same millisecond (direction is the second key).
 std::vector<HistoryItem> OutboundPage(Connection& c, const HistoryFilter& f) {
-  const HistoryCursor* after = f.after ? &*f.after : nullptr;
-  Statement s = c.Prepare(
-      "SELECT id FROM messages WHERE conversation_ref = ?1"
-      " AND (?2 IS NULL OR created_at > ?2 OR (created_at = ?2 AND (?3 = 0 OR id > ?4)))"
-      " ORDER BY created_at, id LIMIT ?5");
+  Statement s =
+      c.Prepare("SELECT id FROM messages WHERE conversation_ref = ?1" +
+                AfterCursor(f, Direction::kOutbound, "created_at", "id") + " ORDER BY created_at, id LIMIT ?4");
   s.Bind(1, f.conversation_id)
-      .Bind(2, after ? std::optional<int64_t>(after->at_ms) : std::nullopt)
-      .Bind(3, static_cast<int64_t>(after && after->direction == Direction::kOutbound ? 1 : 0))
-      .Bind(4, after ? after->id : std::string())
-      .Bind(5, f.limit);
+      .Bind(2, f.after ? std::optional<int64_t>(f.after->at_ms) : std::nullopt)
+      .Bind(3, f.after ? f.after->id : std::string())
+      .Bind(4, f.limit);
   std::vector<std::string> ids;
   while (s.Step()) ids.push_back(s.Text(0));
   std::vector<HistoryItem> out;
@@ -153,13 +156,27 @@ std::string NoteMessage(Connection& c, const MessageNote& n, int64_t now_ms) {
       "unread_count = unread_count + excluded.unread_count, "
       "last_inbound_at = CASE WHEN excluded.last_inbound_at IS NULL THEN last_inbound_at "
       "ELSE MAX(COALESCE(last_inbound_at, 0), excluded.last_inbound_at) END, "
-      "profile_name = CASE WHEN " + kNewerName + " THEN excluded.profile_name ELSE profile_name END, "
-      "profile_name_at = CASE WHEN " + kNewerName + " THEN excluded.profile_name_at ELSE profile_name_at END, "
-      "last_id = CASE WHEN " + kNewer + " THEN excluded.last_id ELSE last_id END, "
-      "last_direction = CASE WHEN " + kNewer + " THEN excluded.last_direction ELSE last_direction END, "
-      "last_type = CASE WHEN " + kNewer + " THEN excluded.last_type ELSE last_type END, "
-      "last_preview = CASE WHEN " + kNewer + " THEN excluded.last_preview ELSE last_preview END, "
-      "last_at = CASE WHEN " + kNewer + " THEN excluded.last_at ELSE last_at END, "
+      "profile_name = CASE WHEN " +
+      kNewerName +
+      " THEN excluded.profile_name ELSE profile_name END, "
+      "profile_name_at = CASE WHEN " +
+      kNewerName +
+      " THEN excluded.profile_name_at ELSE profile_name_at END, "
+      "last_id = CASE WHEN " +
+      kNewer +
+      " THEN excluded.last_id ELSE last_id END, "
+      "last_direction = CASE WHEN " +
+      kNewer +
+      " THEN excluded.last_direction ELSE last_direction END, "
+      "last_type = CASE WHEN " +
+      kNewer +
+      " THEN excluded.last_type ELSE last_type END, "
+      "last_preview = CASE WHEN " +
+      kNewer +
+      " THEN excluded.last_preview ELSE last_preview END, "
+      "last_at = CASE WHEN " +
+      kNewer +
+      " THEN excluded.last_at ELSE last_at END, "
       "updated_at = MAX(updated_at, excluded.updated_at) RETURNING id";
   bool inbound = n.message.direction == Direction::kInbound;
   Statement s = c.Prepare(kSql);
@@ -189,8 +206,9 @@ InboundResult StoreInbound(Connection& c, const InboundWrite& w, int64_t now_ms)
   bool duplicate = seen.Step();
   seen.Reset();
   if (duplicate) return InboundResult::kDuplicate;
-  MessageNote note{w.tenant_id, w.outlet_id, m.from, LastMessage{w.id, Direction::kInbound, m.type, m.preview, m.at_ms},
-                   true, m.profile_name.empty() ? std::nullopt : std::optional<std::string>(m.profile_name)};
+  MessageNote note{w.tenant_id, w.outlet_id,
+                   m.from,      LastMessage{w.id, Direction::kInbound, m.type, m.preview, m.at_ms},
+                   true,        m.profile_name.empty() ? std::nullopt : std::optional<std::string>(m.profile_name)};
   std::string conversation_id = NoteMessage(c, note, now_ms);
   c.Prepare(
        "INSERT INTO inbound_messages(id, conversation_id, outlet_id, wamid, type, content, preview, context_id, "
@@ -248,20 +266,18 @@ ReactionResult StoreReaction(Connection& c, const InboundWrite& w, int64_t now_m
 
 std::vector<ConversationRecord> List(Connection& c, const ConversationFilter& f) {
   const ConversationCursor* after = f.after ? &*f.after : nullptr;
-  // Only the filters given are in the SQL: "(?2 IS NULL OR outlet_id = ?2)" cannot use an index, and
-  // SQLite then scanned and sorted every conversation for each page. With the outlet (or else the
-  // tenant) as an equality and the cursor as a row value, one of the (…, updated_at, id) indexes gives
-  // the page by a range seek in order, however deep. `+tenant_id` keeps the planner on the outlet's index.
-  std::string sql = std::string("SELECT ") + kConversationColumns + " FROM conversations WHERE 1";
-  if (f.outlet_id) sql += " AND outlet_id = ?2";
-  if (f.tenant_id) sql += f.outlet_id ? " AND +tenant_id = ?1" : " AND tenant_id = ?1";
-  if (f.unread_only) sql += " AND unread_count > 0";
-  if (f.updated_since_ms) sql += " AND updated_at >= ?4";
-  if (after) sql += " AND (updated_at, id) < (?5, ?6)";
-  sql += " ORDER BY updated_at DESC, id DESC LIMIT ?7";  // ?7 is the highest: every index below may be bound
-  Statement s = c.Prepare(sql);
-  s.Bind(1, f.tenant_id)
-      .Bind(2, f.outlet_id)
+  // The leading equality is spelled out per case (not "?1 IS NULL OR …"), so the planner walks the
+  // matching (…, updated_at, id) index in order and stops at the limit instead of sorting every row.
+  std::string lead = f.outlet_id   ? "outlet_id = ?1 AND (?2 IS NULL OR tenant_id = ?2)"
+                     : f.tenant_id ? "tenant_id = ?2 AND ?1 IS NULL"
+                                   : "?1 IS NULL AND ?2 IS NULL";
+  // A row-value bound is an index range: a deep page starts where the cursor points, not at the top.
+  std::string page = after ? " AND (updated_at, id) < (?5, ?6)" : " AND ?5 IS NULL AND ?6 = ''";
+  Statement s = c.Prepare(std::string("SELECT ") + kConversationColumns + " FROM conversations WHERE " + lead +
+                          " AND (?3 = 0 OR unread_count > 0) AND (?4 IS NULL OR updated_at >= ?4)" + page +
+                          " ORDER BY updated_at DESC, id DESC LIMIT ?7");
+  s.Bind(1, f.outlet_id)
+      .Bind(2, f.tenant_id)
       .Bind(3, static_cast<int64_t>(f.unread_only))
       .Bind(4, f.updated_since_ms)
       .Bind(5, after ? std::optional<int64_t>(after->updated_at) : std::nullopt)
@@ -319,8 +335,7 @@ bool MarkRead(Connection& c, const std::string& id, int64_t now_ms) {
 }
 
 std::vector<ContactRecord> RecentContacts(Connection& c, int64_t since_ms) {
-  Statement s =
-      c.Prepare("SELECT outlet_id, wa_id, last_inbound_at FROM conversations WHERE last_inbound_at > ?");
+  Statement s = c.Prepare("SELECT outlet_id, wa_id, last_inbound_at FROM conversations WHERE last_inbound_at > ?");
   s.Bind(1, since_ms);
   std::vector<ContactRecord> out;
   while (s.Step()) out.push_back(ContactRecord{s.Text(0), s.Text(1), s.Int(2)});

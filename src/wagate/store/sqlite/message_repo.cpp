@@ -248,7 +248,9 @@ const char* kFindByWamid =
     "WHERE m.wamid = ? AND o.phone_number_id = ?";
 
 // Pricing arrives on `sent` and on one of delivered/read: the first one kept says what Meta charges.
-void RecordPricing(Connection& c, const std::string& id, const core::StatusEvent::Pricing& p) {
+// True when it was new (the usual `sent` webhook, after the send's answer already said sent, brings
+// only this).
+bool RecordPricing(Connection& c, const std::string& id, const core::StatusEvent::Pricing& p) {
   c.Prepare(
        "UPDATE messages SET pricing_category = ?, pricing_type = ?, pricing_model = ? WHERE id = ? AND "
        "pricing_category IS NULL")
@@ -257,6 +259,7 @@ void RecordPricing(Connection& c, const std::string& id, const core::StatusEvent
       .Bind(3, p.model)
       .Bind(4, id)
       .Run();
+  return c.Changes() > 0;
 }
 
 }  // namespace
@@ -274,11 +277,10 @@ ApplyResult ApplyStatus(Connection& c, const core::StatusEvent& e, int64_t now_m
   if (!match->wamid) {
     c.Prepare("UPDATE messages SET wamid = ? WHERE id = ?").Bind(1, e.wamid).Bind(2, match->message_id).Run();
   }
-  if (e.pricing) RecordPricing(c, match->message_id, *e.pricing);
+  bool priced = e.pricing && RecordPricing(c, match->message_id, *e.pricing);
   std::optional<core::StatusState> next = core::DecideStatus(match->state, e, now_ms);
-  if (!next) return ApplyResult::kIgnored;
-  return WriteStatus(c, match->message_id, match->state.status, *next, now_ms) ? ApplyResult::kApplied
-                                                                               : ApplyResult::kIgnored;
+  bool moved = next && WriteStatus(c, match->message_id, match->state.status, *next, now_ms);
+  return moved || priced ? ApplyResult::kApplied : ApplyResult::kIgnored;
 }
 
 void ForEachPending(Connection& c, const std::function<void(PendingMessage&&)>& visit) {

@@ -46,7 +46,7 @@ class Statement final {
 
   bool Step();   // true while a row is available
   void Reset();  // ready to bind and step again (the same statement, reused in a loop)
-  void Run();   // step to completion
+  void Run();    // step to completion
   bool IsNull(int col) const;
   int64_t Int(int col) const;
   std::optional<int64_t> OptInt(int col) const;

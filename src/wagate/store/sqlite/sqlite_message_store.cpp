@@ -12,9 +12,12 @@ namespace {
 std::optional<std::string> JoinConversation(Connection& c, const MessageRecord& m) {
   if (m.message_type == "mark_read" || m.to_number.empty()) return std::nullopt;
   conversation_repo::MessageNote note{
-      m.tenant_id, m.outlet_id, core::DigitsOf(m.to_number),
+      m.tenant_id,
+      m.outlet_id,
+      core::DigitsOf(m.to_number),
       LastMessage{m.id, Direction::kOutbound, m.message_type, m.body_text.value_or(""), m.created_at},
-      false, std::nullopt};
+      false,
+      std::nullopt};
   return conversation_repo::NoteMessage(c, note, m.created_at);
 }
 

@@ -77,8 +77,7 @@ class SqliteWebhookJournal final : public WebhookJournal {
   explicit SqliteWebhookJournal(Database& db) : db_(db) {}
   void Append(std::string body, std::string signature, int64_t now_ms,
               std::function<void(core::Result<int64_t>)> done) override;
-  void RecordRejected(std::string reason, int64_t bytes, std::vector<std::string> tenant_ids,
-                      int64_t now_ms) override;
+  void RecordRejected(std::string reason, int64_t bytes, std::vector<std::string> tenant_ids, int64_t now_ms) override;
   std::vector<JournalEntry> Unprocessed(int64_t limit) override;
   core::Result<std::vector<ApplyCounts>> Apply(const std::vector<JournalApplication>& batch, int64_t now_ms) override;
   std::vector<WebhookEventRecord> ListEvents(const WebhookEventFilter& filter) override;

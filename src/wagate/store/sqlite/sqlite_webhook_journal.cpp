@@ -12,9 +12,15 @@ namespace {
 void ApplyStatuses(Connection& c, const JournalApplication& entry, int64_t now_ms, ApplyCounts& counts) {
   for (const auto& st : entry.statuses) {
     switch (message_repo::ApplyStatus(c, st, now_ms)) {
-      case message_repo::ApplyResult::kApplied: ++counts.statuses; break;
-      case message_repo::ApplyResult::kIgnored: ++counts.duplicates; break;
-      case message_repo::ApplyResult::kOrphaned: ++counts.skipped["unknown_message"]; break;
+      case message_repo::ApplyResult::kApplied:
+        ++counts.statuses;
+        break;
+      case message_repo::ApplyResult::kIgnored:
+        ++counts.duplicates;
+        break;
+      case message_repo::ApplyResult::kOrphaned:
+        ++counts.skipped["unknown_message"];
+        break;
     }
   }
 }
@@ -23,9 +29,15 @@ void ApplyMessages(Connection& c, const JournalApplication& entry, int64_t now_m
   for (const auto& w : entry.messages) {
     if (w.message.reaction_to) {
       switch (conversation_repo::StoreReaction(c, w, now_ms)) {
-        case conversation_repo::ReactionResult::kChanged: ++counts.reactions; break;
-        case conversation_repo::ReactionResult::kUnchanged: ++counts.duplicates; break;
-        case conversation_repo::ReactionResult::kUnknownTarget: ++counts.skipped["unknown_message"]; break;
+        case conversation_repo::ReactionResult::kChanged:
+          ++counts.reactions;
+          break;
+        case conversation_repo::ReactionResult::kUnchanged:
+          ++counts.duplicates;
+          break;
+        case conversation_repo::ReactionResult::kUnknownTarget:
+          ++counts.skipped["unknown_message"];
+          break;
       }
       continue;
     }

@@ -56,7 +56,9 @@ def iso_ms(seconds):
 
 
 def all_pages(client, path, key, limit, max_items):
-    """Every item of a cursor-paged list: GET path?…&limit=&cursor= until next_cursor is null."""
+    """Every item of a cursor-paged list: GET path?…&limit=&cursor= until next_cursor is null, or (a
+    conversation's history, whose cursor always points after the last item, to poll for newer ones) until a
+    page comes back short."""
     items, cursor = [], None
     sep = "&" if "?" in path else "?"
     for _ in range(max_items // limit + 2):
@@ -67,7 +69,7 @@ def all_pages(client, path, key, limit, max_items):
         j = r.json()
         items += j[key]
         cursor = j["next_cursor"]
-        if not cursor:
+        if not cursor or len(j[key]) < limit:
             return items
     raise AssertionError("GET %s: more than %d items (paging does not end?)" % (path, max_items))
 

@@ -12,7 +12,7 @@
 # (100000; 10000), INBOUND_SECONDS (10; 2), INBOUND_WARMUP (2; 0), INBOUND_THREADS (2), INBOUND_CONNECTIONS (32),
 # INBOUND_BODIES (10000; 1000), INBOUND_LIST_CONVERSATIONS (100000; 10000), INBOUND_LIST_SECONDS (10; 2),
 # INBOUND_LIST_CONCURRENCY ("1,8"), INBOUND_GATEWAY_SET ("KEY=VALUE ..." passed as --set to every gateway),
-# INBOUND_PERF (1: perf record the gateway during apply and the 10-message ingest load), INBOUND_WAIT_ITESTS
+# INBOUND_PERF (1: perf record the gateway during apply and each gateway ingest load), INBOUND_WAIT_ITESTS
 # (seconds to wait for running integration tests in a full run, 1200; 0 = don't wait), INBOUND_OUT (result
 # file), BENCH_TMPDIR (parent of the work directory; a real disk).
 #

@@ -591,7 +591,7 @@ http {{
         mc = self.admin(gw)
         for shape, kind, per in SHAPES:
             log(f"ingest: gateway, {shape}: {s['ingest_seconds']:g}s wrk -t{threads} -c{conns}")
-            perf = self.start_perf(gw, f"ingest-{shape}") if s["perf"] and shape == "message_x10" else None
+            perf = self.start_perf(gw, f"ingest-{shape}") if s["perf"] else None
             io0 = proc_io(gw.pid)
             raw, cpu = self.wrk(f"gateway_{shape}", f"http://{gw.addr}", data[shape], threads, conns,
                                 s["ingest_seconds"], s["ingest_warmup"],

@@ -23,6 +23,25 @@ TEST(StatusRulesTest, ReadFillsTheSkippedDeliveredButNeverBeforeTheSend) {
   EXPECT_EQ(read->read_at, 2500);
 }
 
+// Read then a late delivered ends where delivered then read does: the arrival order does not matter.
+TEST(StatusRulesTest, ALateDeliveredCorrectsTheTimeReadImplied) {
+  StatusState sent{MessageStatus::kSent, 1000, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+  auto read_first = DecideStatus(sent, Event(MessageStatus::kRead, 5000), 9000);
+  ASSERT_TRUE(read_first.has_value());
+  auto then_delivered = DecideStatus(*read_first, Event(MessageStatus::kDelivered, 3000), 9000);
+  ASSERT_TRUE(then_delivered.has_value());
+  auto delivered_first = DecideStatus(sent, Event(MessageStatus::kDelivered, 3000), 9000);
+  auto then_read = DecideStatus(*delivered_first, Event(MessageStatus::kRead, 5000), 9000);
+  EXPECT_EQ(then_delivered->status, MessageStatus::kRead);
+  EXPECT_EQ(then_delivered->delivered_at, then_read->delivered_at);
+  EXPECT_EQ(then_delivered->read_at, then_read->read_at);
+  EXPECT_EQ(then_delivered->delivered_at, 3000);
+  // Repeated, or later than what is known: nothing to decide; never before the send.
+  EXPECT_FALSE(DecideStatus(*then_delivered, Event(MessageStatus::kDelivered, 3000), 9000).has_value());
+  EXPECT_FALSE(DecideStatus(*then_delivered, Event(MessageStatus::kDelivered, 4000), 9000).has_value());
+  EXPECT_EQ(DecideStatus(*read_first, Event(MessageStatus::kDelivered, 500), 9000)->delivered_at, 1000);
+}
+
 TEST(StatusRulesTest, BackwardAndRepeatedEventsAreNotDecisions) {
   StatusState delivered{MessageStatus::kDelivered, 1, 2, std::nullopt, std::nullopt, std::nullopt};
   EXPECT_FALSE(DecideStatus(delivered, Event(MessageStatus::kSent, 3), 4).has_value());

@@ -154,7 +154,7 @@ class DispatcherTest : public testing::Test {
     e.status = status;
     e.at_ms = clock_.NowMs();
     std::promise<core::Result<int64_t>> appended;
-    stores_.journal->Append("{}", "", clock_.NowMs(),
+    stores_.journal->Append("{}", "", {}, clock_.NowMs(),
                             [&appended](core::Result<int64_t> id) { appended.set_value(std::move(id)); });
     auto journal_id = appended.get_future().get();
     ASSERT_TRUE(journal_id.ok());

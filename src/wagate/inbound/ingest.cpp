@@ -22,8 +22,12 @@ void Ingest::Receive(std::string body, std::string_view signature, std::function
     Refuse(signed_by.error(), body.size(), {tenants.begin(), tenants.end()});
     return done(signed_by.error());
   }
+  std::set<std::string> tenants;  // whose outlets signed it: they may follow it, also while pending
+  for (const auto& id : *signed_by) {
+    if (auto o = outlets_.ById(id)) tenants.insert(o->tenant_id);
+  }
   auto delivery = std::make_shared<Delivery>(Delivery{std::move(*payload), std::move(*signed_by)});
-  journal_.Append(std::move(body), std::string(signature), clock_.NowMs(),
+  journal_.Append(std::move(body), std::string(signature), {tenants.begin(), tenants.end()}, clock_.NowMs(),
                   [this, delivery, done = std::move(done)](core::Result<int64_t> id) mutable {
                     if (!id) return done(id.error());  // Meta retries non-200s
                     processor_.Handoff(*id, std::move(delivery));

@@ -88,8 +88,8 @@ class WebhookJournal {
   virtual ~WebhookJournal() = default;
 
   // `done` runs once the body is durable (then, and only then, may Meta hear 200).
-  // `done` gets the entry's id.
-  virtual void Append(std::string body, std::string signature, int64_t now_ms,
+  // `done` gets the entry's id. `tenant_ids`: whose outlets signed it, who may see it (also while pending).
+  virtual void Append(std::string body, std::string signature, std::vector<std::string> tenant_ids, int64_t now_ms,
                       std::function<void(core::Result<int64_t>)> done) = 0;
   // A delivery refused at the door (never journaled), kept for GET /api/v1/webhook-events. Best effort.
   virtual void RecordRejected(std::string reason, int64_t bytes, std::vector<std::string> tenant_ids,

@@ -117,12 +117,15 @@ TYPED_TEST_P(MessageStoreConformance, StatusesOnlyMoveForwardAndReadImpliesDeliv
   this->Claim("m1", 2000);
   this->MarkSent("m1", "wamid.A", 2100);
   EXPECT_EQ(this->ApplyStatus(this->Event("wamid.A", MessageStatus::kRead, 5000), 6000), 1u);
+  EXPECT_EQ(this->Load("m1").delivered_at, 5000);  // implied by the read
+  // A late delivered keeps the status read but corrects the implied time: the same end state as in order.
+  EXPECT_EQ(this->ApplyStatus(this->Event("wamid.A", MessageStatus::kDelivered, 4000), 6000), 1u);
   EXPECT_EQ(this->ApplyStatus(this->Event("wamid.A", MessageStatus::kDelivered, 4000), 6000), 0u);
   EXPECT_EQ(this->ApplyStatus(this->Event("wamid.A", MessageStatus::kRead, 5000), 6000), 0u);
   MessageRecord m = this->Load("m1");
   EXPECT_EQ(m.status, MessageStatus::kRead);
   EXPECT_EQ(m.sent_at, 2100);
-  EXPECT_EQ(m.delivered_at, 5000);
+  EXPECT_EQ(m.delivered_at, 4000);
   EXPECT_EQ(m.read_at, 5000);
 }
 

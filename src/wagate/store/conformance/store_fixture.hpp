@@ -104,9 +104,10 @@ class StoreTest : public testing::Test {
     e.message_id = std::move(id);
     return e;
   }
-  int64_t Append(const std::string& body, const std::string& signature, int64_t now) {
+  int64_t Append(const std::string& body, const std::string& signature, int64_t now,
+                 std::vector<std::string> tenant_ids = {}) {
     std::promise<core::Result<int64_t>> appended;
-    stores_.journal->Append(body, signature, now,
+    stores_.journal->Append(body, signature, std::move(tenant_ids), now,
                             [&appended](core::Result<int64_t> id) { appended.set_value(std::move(id)); });
     auto id = appended.get_future().get();
     EXPECT_TRUE(id.ok());

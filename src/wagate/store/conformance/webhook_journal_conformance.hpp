@@ -97,6 +97,10 @@ TYPED_TEST_P(WebhookJournalConformance, OutcomesAreRecordedAndListedPerTenant) {
   auto second = this->stores_.journal->ListEvents(page);
   ASSERT_EQ(second.size(), 2u);
   EXPECT_EQ(second[0].id, all[2].id);
+  this->Append("{}", "", 6500, {"someone-else"});  // signed by its outlet: visible while still pending
+  auto theirs = this->stores_.journal->ListEvents(mine);
+  ASSERT_EQ(theirs.size(), 1u);
+  EXPECT_EQ(theirs[0].outcome, "pending");
 }
 
 TYPED_TEST_P(WebhookJournalConformance, AnOutletKeepsTheNewestSignalOfEachField) {

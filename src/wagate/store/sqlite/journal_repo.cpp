@@ -14,14 +14,17 @@ void LinkTenants(Connection& c, int64_t id, const std::vector<std::string>& tena
 
 }  // namespace
 
-int64_t Append(Connection& c, const std::string& body, const std::string& signature, int64_t now_ms) {
+int64_t Append(Connection& c, const std::string& body, const std::string& signature,
+               const std::vector<std::string>& tenant_ids, int64_t now_ms) {
   c.Prepare("INSERT INTO webhook_journal(received_at, body, signature, bytes) VALUES (?, ?, ?, ?)")
       .Bind(1, now_ms)
       .Bind(2, body)
       .Bind(3, signature)
       .Bind(4, static_cast<int64_t>(body.size()))
       .Run();
-  return c.LastInsertRowId();
+  int64_t id = c.LastInsertRowId();
+  LinkTenants(c, id, tenant_ids);
+  return id;
 }
 
 void AppendRejected(Connection& c, const std::string& reason, int64_t bytes, const std::vector<std::string>& tenant_ids,

@@ -12,7 +12,8 @@
 namespace wagate::store::sqlite::webhook_journal {
 
 // `signature`: the X-Hub-Signature-256 header it came with.
-int64_t Append(Connection& c, const std::string& body, const std::string& signature, int64_t now_ms);
+int64_t Append(Connection& c, const std::string& body, const std::string& signature,
+               const std::vector<std::string>& tenant_ids, int64_t now_ms);
 // A refused delivery: a row with no body, already processed, outcome "rejected".
 void AppendRejected(Connection& c, const std::string& reason, int64_t bytes, const std::vector<std::string>& tenant_ids,
                     int64_t now_ms);

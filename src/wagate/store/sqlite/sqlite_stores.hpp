@@ -75,7 +75,7 @@ class SqliteTemplateStore final : public TemplateStore {
 class SqliteWebhookJournal final : public WebhookJournal {
  public:
   explicit SqliteWebhookJournal(Database& db) : db_(db) {}
-  void Append(std::string body, std::string signature, int64_t now_ms,
+  void Append(std::string body, std::string signature, std::vector<std::string> tenant_ids, int64_t now_ms,
               std::function<void(core::Result<int64_t>)> done) override;
   void RecordRejected(std::string reason, int64_t bytes, std::vector<std::string> tenant_ids, int64_t now_ms) override;
   std::vector<JournalEntry> Unprocessed(int64_t limit) override;

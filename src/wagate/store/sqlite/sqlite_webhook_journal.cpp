@@ -73,13 +73,14 @@ ApplyCounts ApplyEntry(Connection& c, const JournalApplication& entry, int64_t n
 
 }  // namespace
 
-void SqliteWebhookJournal::Append(std::string body, std::string signature, int64_t now_ms,
-                                  std::function<void(core::Result<int64_t>)> done) {
+void SqliteWebhookJournal::Append(std::string body, std::string signature, std::vector<std::string> tenant_ids,
+                                  int64_t now_ms, std::function<void(core::Result<int64_t>)> done) {
   auto shared_body = std::make_shared<std::string>(std::move(body));
   auto id = std::make_shared<int64_t>(0);
   db_.Write(
-      [shared_body, id, signature = std::move(signature), now_ms](Connection& c) -> core::Status {
-        *id = webhook_journal::Append(c, *shared_body, signature, now_ms);
+      [shared_body, id, signature = std::move(signature), tenant_ids = std::move(tenant_ids),
+       now_ms](Connection& c) -> core::Status {
+        *id = webhook_journal::Append(c, *shared_body, signature, tenant_ids, now_ms);
         return core::Ok{};
       },
       [id, done = std::move(done)](const core::Status& s) {

@@ -29,6 +29,9 @@ Database::Database(DatabaseSettings settings) : settings_(std::move(settings)) {
   writer_conn_->Exec("PRAGMA journal_mode=WAL");
   writer_conn_->Exec("PRAGMA synchronous=FULL");
   writer_conn_->Exec("PRAGMA foreign_keys=ON");
+  // Statement journals (an UPSERT inside a transaction keeps the pages it changes until it completes)
+  // stay in memory instead of a temp file: the webhook processor wrote 16 KB per event to /var/tmp.
+  writer_conn_->Exec("PRAGMA temp_store=MEMORY");
   writer_conn_->Exec("PRAGMA wal_autocheckpoint=0");  // see Checkpoint
   Migrate();
   checkpoint_conn_ = std::make_unique<Connection>(settings_.path, false);
@@ -119,19 +122,28 @@ void Database::RunWriter() {
     bool disk_failed = false;
     try {
       conn.Prepare("BEGIN IMMEDIATE").Run();
+      // A job alone in its batch needs no savepoint: its own transaction is rolled back if it fails.
+      // That matters for big jobs (the webhook processor's): under a savepoint SQLite copies every page
+      // the job changes into a sub-journal first, which for a batch of webhooks is most of the writing.
+      bool solo = batch.size() == 1;
       for (size_t i = 0; i < batch.size(); ++i) {
-        conn.Prepare("SAVEPOINT job").Run();
+        if (!solo) conn.Prepare("SAVEPOINT job").Run();
         try {
           results[i] = batch[i].job(conn);
         } catch (const StoreError& e) {
           disk_failed = disk_failed || e.storage_failure();
           results[i] = e.storage_failure() ? StorageUnavailable() : core::Error::Internal(e.what());
         }
+        if (solo) break;
         if (!results[i].ok()) conn.Prepare("ROLLBACK TO job").Run();
         conn.Prepare("RELEASE job").Run();
       }
-      conn.Prepare("COMMIT").Run();
-      committed = true;
+      if (solo && !results[0].ok()) {
+        conn.Exec("ROLLBACK");
+      } else {
+        conn.Prepare("COMMIT").Run();
+      }
+      committed = true;  // the answers are final: a failed solo job gets its own error
     } catch (const StoreError& e) {
       disk_failed = disk_failed || e.storage_failure();
       core::LogError("store", "batch commit failed", {{"error", e.what()}, {"jobs", batch.size()}});

@@ -105,9 +105,9 @@ class StoreTest : public testing::Test {
     return e;
   }
   int64_t Append(const std::string& body, const std::string& signature, int64_t now,
-                 std::vector<std::string> tenant_ids = {}) {
+                 const std::vector<std::string>& tenant_ids = {}) {
     std::promise<core::Result<int64_t>> appended;
-    stores_.journal->Append(body, signature, std::move(tenant_ids), now,
+    stores_.journal->Append(body, signature, tenant_ids, now,
                             [&appended](core::Result<int64_t> id) { appended.set_value(std::move(id)); });
     auto id = appended.get_future().get();
     EXPECT_TRUE(id.ok());

@@ -237,6 +237,12 @@ INSERT INTO conversations(id, tenant_id, outlet_id, wa_id, last_inbound_at, crea
   FROM contacts k JOIN outlets o ON o.id = k.outlet_id;
 DROP TABLE contacts;
 )SQL",
+      // 5: the outcome index holds processed rows only, so journaling a webhook (the request path)
+      // writes one index less.
+      R"SQL(
+DROP INDEX webhook_journal_outcome;
+CREATE INDEX webhook_journal_outcome ON webhook_journal(outcome, id) WHERE outcome IS NOT NULL;
+)SQL",
   };
   return kMigrations;
 }

@@ -22,7 +22,11 @@ from harness import wait_until  # noqa: E402
 N = int(os.environ.get("WAGATE_STORM_N", "20000"))
 OUTLETS = 4
 KILLS = 10
-IN_DOUBT_MS = 3000
+# How long an in-doubt send waits for its status webhook before the policy acts. It must outlast the
+# sandbox's webhook backoff across a restart (200 ms doubling while the gateway is down, so several
+# seconds when ctest -j2 starves a restart) plus ingest and apply: at 3 s, a starved run resent
+# messages whose webhooks were simply late, and the resend policy then sent them twice.
+IN_DOUBT_MS = 10000
 
 
 class CrashStormTest(harness.WagateTestCase):

@@ -18,8 +18,6 @@ Usage: inbound.py run --mode quick|full --work DIR --out FILE --wagate BIN --ngi
 """
 
 import argparse
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -92,12 +90,8 @@ def settings_for(mode):
     return s
 
 
-def compact(obj):
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=True)
-
-
-def sign(secret, body):
-    return "sha256=" + hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
+compact = bench.compact  # ASCII-only JSON, like Meta's
+sign = bench.sign        # X-Hub-Signature-256 of a body
 
 
 def proc_io(pid):

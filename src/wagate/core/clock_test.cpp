@@ -4,20 +4,10 @@
 
 #include <thread>
 
+#include "wagate/core/test_wait.hpp"
+
 namespace wagate::core {
 namespace {
-
-// Spins (yielding) until `fn` holds: waits on a condition, never a sleep. Real time bounds only a hang,
-// generously, so a loaded machine never trips it.
-template <typename Fn>
-bool Eventually(Fn fn) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!fn()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::yield();
-  }
-  return true;
-}
 
 TEST(FakeClock, AdvanceWakesAWaitWhoseDeadlinePassed) {
   FakeClock clock(1000);

@@ -5,19 +5,10 @@
 #include <atomic>
 #include <stdexcept>
 
+#include "wagate/core/test_wait.hpp"
+
 namespace wagate::core {
 namespace {
-
-// Spins (yielding) until `fn` holds; real time bounds only a hang, generously.
-template <typename Fn>
-bool Eventually(Fn fn) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!fn()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::yield();
-  }
-  return true;
-}
 
 TEST(WorkerTest, StepsAtStartOnWakeAndWhenItsPeriodPassesOnTheInjectedClock) {
   FakeClock clock(1000);

@@ -6,19 +6,12 @@
 #include <chrono>
 #include <thread>
 
+#include "wagate/core/test_wait.hpp"
+
 namespace wagate::engine {
 namespace {
 
-// Waits for a condition with a deadline (the timer thread runs on its own; Advance wakes it).
-template <typename Fn>
-bool Eventually(Fn fn) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (std::chrono::steady_clock::now() < until) {
-    if (fn()) return true;
-    std::this_thread::yield();
-  }
-  return fn();
-}
+using core::Eventually;
 
 TEST(OutcomeWaiters, EveryWaiterOfAMessageHearsTheOutcomeOnce) {
   core::FakeClock clock(0);

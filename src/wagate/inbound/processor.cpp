@@ -173,9 +173,8 @@ store::JournalApplication Processor::Prepare(const store::JournalEntry& entry, c
       event_types.push_back(s.field);
     }
   }
-  for (const auto& field : p.unhandled_fields) {
-    (void)field;
-    ++app.skipped["unhandled_field"];
+  if (!p.unhandled_fields.empty()) {
+    app.skipped["unhandled_field"] += static_cast<int64_t>(p.unhandled_fields.size());
   }
   return app;
 }

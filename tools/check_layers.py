@@ -30,8 +30,10 @@ ALLOWED = {
     "engine": CORE | {"conversation", "graph", "metrics", "store", "tenancy"},
     "messaging": CORE | {"content", "conversation", "engine", "store", "templates", "tenancy"},
     "inbound": CORE | {"conversation", "graph", "messaging", "metrics", "security", "store", "templates", "tenancy"},
-    "api": CORE | {"config", "content", "conversation", "engine", "graph", "http", "inbound", "media", "messaging",
-                   "metrics", "security", "store", "templates", "tenancy"},
+    # Outgoing events (subscriptions, the outbox deliverer) and pre-send hooks.
+    "events": CORE | {"metrics", "security", "store", "tenancy"},
+    "api": CORE | {"config", "content", "conversation", "engine", "events", "graph", "http", "inbound", "media",
+                   "messaging", "metrics", "security", "store", "templates", "tenancy"},
     # The sandbox is an independent oracle of Meta's behaviour: it shares no gateway logic.
     "sandbox": CORE | {"http", "security"},
     "app": None,  # the composition root wires everything

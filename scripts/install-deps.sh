@@ -7,9 +7,12 @@ PACKAGES=(
   libphonenumber-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
   nginx-light wrk sqlite3
   clang clang-format clang-tidy systemd
+  nodejs npm
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
+  # NodeSource's nodejs bundles npm and conflicts with Debian's npm package: any npm on PATH will do.
+  if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then continue; fi
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then

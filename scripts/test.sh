@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/install-node-deps.sh  # the events receiver's standardwebhooks (tests/integration/receiver)
 
 echo "== sanitizer build: unit tests under ASan + UBSan"
 scripts/build.sh --sanitize --target unit_binaries

@@ -8,6 +8,9 @@
 #include "wagate/core/clock.hpp"
 #include "wagate/core/lag_monitor.hpp"
 #include "wagate/engine/dispatcher.hpp"
+#include "wagate/events/deliverer.hpp"
+#include "wagate/events/presend_hooks.hpp"
+#include "wagate/events/subscriptions.hpp"
 #include "wagate/inbound/ingest.hpp"
 #include "wagate/inbound/processor.hpp"
 #include "wagate/media/media_service.hpp"
@@ -28,6 +31,7 @@ struct ApiContext {
   store::WebhookJournal& journal;
   store::ConversationStore& conversations;
   store::TenantStore& tenant_store;
+  store::EventStore& event_store;
   const store::StoreHealth& store_health;
   messaging::DeadLetters& dead_letters;
   tenancy::AdminService& admin;
@@ -42,6 +46,9 @@ struct ApiContext {
   inbound::Ingest& ingest;
   templates::TemplateRegistry& templates;
   media::MediaService& media;
+  events::Subscriptions& subscriptions;
+  events::Deliverer& deliverer;
+  events::PresendHooks& hooks;
   metrics::Registry& metrics;
   const core::Clock& clock;
   int64_t sync_wait_ms = 60000;

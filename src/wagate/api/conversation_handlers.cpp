@@ -7,63 +7,25 @@
 #include "wagate/core/json_parse.hpp"
 #include "wagate/core/time_format.hpp"
 #include "wagate/http/responses.hpp"
+#include "wagate/store/record_json.hpp"
 
 namespace wagate::api {
 namespace {
 
 using http::Json;
 
-Json OptTime(const std::optional<int64_t>& ms) { return ms ? Json(core::FormatIso8601(*ms)) : Json(nullptr); }
-const char* DirectionName(store::Direction d) { return d == store::Direction::kInbound ? "inbound" : "outbound"; }
+using store::DirectionName;
+using store::Embedded;
+using store::InboundJson;
+using store::OptTime;
 
-// Stored JSON text (written by the gateway from Meta's payload) back to JSON; null if absent.
-Json Embedded(const std::optional<std::string>& text) {
-  if (!text) return nullptr;
-  Json j = core::ParseUntrustedJson(*text);
-  return j.is_discarded() ? Json(nullptr) : j;
-}
-
+// The service window depends on when the conversation is shown.
 Json ConversationJson(const store::ConversationRecord& c, int64_t now) {
-  Json last = nullptr;
-  if (c.last_message) {
-    last = {{"id", c.last_message->id},
-            {"direction", DirectionName(c.last_message->direction)},
-            {"type", c.last_message->type},
-            {"preview", c.last_message->preview},
-            {"timestamp", core::FormatIso8601(c.last_message->at_ms)}};
-  }
+  Json j = store::ConversationJson(c);
   std::optional<int64_t> expires;
   if (c.last_inbound_at) expires = *c.last_inbound_at + conversation::ContactWindows::kWindowMs;
-  return {{"id", c.id},
-          {"outlet_id", c.outlet_id},
-          {"customer",
-           {{"wa_id", c.wa_id},
-            {"phone", "+" + c.wa_id},
-            {"name", c.profile_name ? Json(*c.profile_name) : Json(nullptr)}}},
-          {"unread_count", c.unread_count},
-          {"last_message", last},
-          {"last_inbound_at", OptTime(c.last_inbound_at)},
-          {"service_window", {{"open", expires && *expires > now}, {"expires_at", OptTime(expires)}}},
-          {"created_at", core::FormatIso8601(c.created_at)},
-          {"updated_at", core::FormatIso8601(c.updated_at)}};
-}
-
-Json InboundJson(const core::InboundMessage& m) {
-  Json context = nullptr;
-  if (m.context_id || m.forwarded || m.frequently_forwarded) {
-    context = {{"id", m.context_id ? Json(*m.context_id) : Json(nullptr)},
-               {"from", m.context_from ? Json(*m.context_from) : Json(nullptr)},
-               {"forwarded", m.forwarded},
-               {"frequently_forwarded", m.frequently_forwarded}};
-  }
-  return {{"from", m.from},
-          {"content", Embedded(m.content)},
-          {"preview", m.preview},
-          {"context", context},
-          {"referral", Embedded(m.referral)},
-          {"errors", Embedded(m.errors)},
-          {"media_id", m.media_id ? Json(*m.media_id) : Json(nullptr)},
-          {"status", "received"}};
+  j["service_window"] = {{"open", expires && *expires > now}, {"expires_at", OptTime(expires)}};
+  return j;
 }
 
 Json OutboundJson(const store::HistoryItem& h) {

@@ -11,53 +11,15 @@
 #include "wagate/http/responses.hpp"
 #include "wagate/security/crypto.hpp"
 #include "wagate/store/message_store.hpp"
+#include "wagate/store/record_json.hpp"
 
 namespace wagate::api {
 namespace {
 
 using http::Json;
 
-Json OptTime(const std::optional<int64_t>& ms) { return ms ? Json(core::FormatIso8601(*ms)) : Json(nullptr); }
-
-Json ErrorJson(const std::optional<core::GraphError>& e) {
-  if (!e) return nullptr;
-  return {{"code", e->code}, {"title", e->title}, {"details", e->details}};
-}
-
-Json StatusJson(const store::MessageRecord& m) {
-  // A retry pending keeps the last error visible; a sent message shows none.
-  bool show_error = m.status == core::MessageStatus::kFailed || m.status == core::MessageStatus::kQueued;
-  return {{"message_id", m.id},
-          {"status", core::ToString(m.status)},
-          {"whatsapp_message_id", m.wamid ? Json(*m.wamid) : Json(nullptr)},
-          {"sent_at", OptTime(m.sent_at)},
-          {"delivered_at", OptTime(m.delivered_at)},
-          {"read_at", OptTime(m.read_at)},
-          {"failed_at", OptTime(m.failed_at)},
-          {"error", show_error ? ErrorJson(m.error) : Json(nullptr)},
-          {"deferred_reason",
-           m.deferred_reason && m.status == core::MessageStatus::kQueued ? Json(*m.deferred_reason) : Json(nullptr)}};
-}
-
-Json MessageJson(const store::MessageRecord& m) {
-  Json j = StatusJson(m);
-  j["tenant_id"] = m.tenant_id;
-  j["outlet_id"] = m.outlet_id;
-  j["conversation_id"] = m.conversation_id ? Json(*m.conversation_id) : Json(nullptr);
-  j["to"] = m.to_number;
-  j["message_type"] = m.message_type;
-  j["priority"] = m.priority ? "bulk" : "transactional";
-  j["business_initiated"] = m.business_initiated;
-  j["message"] = m.body_text ? Json(*m.body_text) : Json(nullptr);  // text, caption, template name…
-  if (m.template_name) j["template"] = {{"name", *m.template_name}, {"language", m.template_language.value_or("")}};
-  j["pricing"] = m.pricing_category ? Json{{"category", *m.pricing_category},
-                                           {"type", m.pricing_type.value_or("")},
-                                           {"model", m.pricing_model.value_or("")}}
-                                    : Json(nullptr);
-  j["attempts"] = m.attempts;
-  j["created_at"] = core::FormatIso8601(m.created_at);
-  return j;
-}
+using store::MessageJson;
+using store::StatusJson;
 
 struct ParsedSend {
   messaging::SendCommand cmd;
@@ -77,20 +39,19 @@ core::Status RefuseUnknownMembers(const Json& body, const std::string& message_t
   return core::Ok{};
 }
 
-core::Result<ParsedSend> ParseSend(const tenancy::Principal& who, const http::Request& req) {
-  auto body = core::ParseJsonObject(req.body);
-  if (!body) return body.error();
+// A send body (the request's, or the one a pre-send hook answered instead); headers from the request.
+core::Result<ParsedSend> ParseSendBody(const tenancy::Principal& who, const Json& body, const http::Request& req) {
   core::FieldErrors errors;
-  core::ObjectReader f(*body, "", errors);
+  core::ObjectReader f(body, "", errors);
   ParsedSend p;
   auto tenant_id = f.String("tenant_id", who.is_admin, 64, 1);
   p.cmd.outlet_id = f.String("outlet_id", true, 64, 1).value_or("");
   p.cmd.conversation_id = f.String("conversation_id", false, 256, 0);
   if (!f.ok()) return f.error();
-  auto content = content::ParseMessageContent(*body);
+  auto content = content::ParseMessageContent(body);
   if (!content) return content.error();
   p.cmd.content = std::move(*content);
-  if (core::Status known = RefuseUnknownMembers(*body, p.cmd.content.type); !known.ok()) return known.error();
+  if (core::Status known = RefuseUnknownMembers(body, p.cmd.content.type); !known.ok()) return known.error();
   // mark_read names the message, not the customer: `to` is optional there.
   auto to = f.String("to", p.cmd.content.needs_recipient, 64, 1);
   p.async = f.Bool("async").value_or(false);
@@ -169,14 +130,12 @@ std::optional<http::Response> FinalAnswer(const store::MessageRecord& m, bool wi
   }
 }
 
-void Send(ApiContext& ctx, http::Request& req, http::Responder respond) {
-  auto who = Authenticate(ctx, req);
-  if (!who) return respond(http::ErrorResponse(who.error()));
-  auto parsed = ParseSend(*who, req);
-  if (!parsed) return respond(http::ErrorResponse(parsed.error()));
-  bool async = parsed->async;
+// Accepts a parsed send and answers: 202 at once for an async one, else when its outcome is known.
+void AcceptAndAnswer(ApiContext& ctx, const tenancy::Principal& who, const ParsedSend& parsed,
+                     http::Responder respond) {
+  bool async = parsed.async;
   int64_t deadline = ctx.clock.NowMs() + ctx.sync_wait_ms;
-  ctx.sender.Accept(*who, parsed->cmd, [respond, async, deadline, &ctx](core::Result<messaging::Accepted> r) {
+  ctx.sender.Accept(who, parsed.cmd, [respond, async, deadline, &ctx](core::Result<messaging::Accepted> r) {
     if (!r) return respond(http::ErrorResponse(r.error()));
     const store::MessageRecord& m = r->message;
     const char* window = r->window_open ? "open" : "closed";
@@ -199,6 +158,66 @@ void Send(ApiContext& ctx, http::Request& req, http::Responder respond) {
           respond(o->sent ? SentAnswer(id, o->wamid, o->sent_at_ms, window_open) : FailedAnswer(id, *o));
         });
   });
+}
+
+// A pre-send hook's verdict: deny → 422 and nothing queued; modify → the hook's message, validated
+// like a fresh send, with the caller's tenant, outlet, idempotency key and async choice; a hook that
+// did not answer → its failure policy.
+void ApplyVerdict(ApiContext& ctx, const tenancy::Principal& who, const ParsedSend& parsed,
+                  const http::Request& req, events::HookVerdict verdict, http::Responder respond) {
+  using Kind = events::HookVerdict::Kind;
+  switch (verdict.kind) {
+    case Kind::kAllow:
+      return AcceptAndAnswer(ctx, who, parsed, std::move(respond));
+    case Kind::kDeny:
+      return respond(http::ErrorResponse(
+          core::Error{core::ErrorKind::kUnprocessable, "blocked_by_hook", "the pre-send hook denied this message"},
+          {{"reason", verdict.reason}}));
+    case Kind::kUnavailable:
+      if (!verdict.fail_closed) return AcceptAndAnswer(ctx, who, parsed, std::move(respond));
+      return respond(http::ErrorResponse(core::Error{core::ErrorKind::kUnavailable, "hook_unavailable",
+                                                     "the pre-send hook did not answer (" + verdict.reason +
+                                                         ") and its failure_policy is fail_closed"}));
+    case Kind::kModify:
+      break;
+  }
+  Json& message = verdict.message;
+  message["outlet_id"] = parsed.cmd.outlet_id;
+  if (who.is_admin) {
+    message["tenant_id"] = parsed.cmd.tenant_id;
+  } else {
+    message.erase("tenant_id");
+  }
+  message["async"] = parsed.async;
+  auto changed = ParseSendBody(who, message, req);
+  if (!changed) {
+    core::Error e{core::ErrorKind::kUnprocessable, "hook_modification_invalid",
+                  "the pre-send hook's changed message is not a valid send: " + changed.error().message};
+    e.field = changed.error().field;
+    return respond(http::ErrorResponse(e));
+  }
+  changed->cmd.idempotency_key = parsed.cmd.idempotency_key;  // the caller's request, as the caller sent it
+  changed->cmd.request_hash = parsed.cmd.request_hash;
+  AcceptAndAnswer(ctx, who, *changed, std::move(respond));
+}
+
+void Send(ApiContext& ctx, http::Request& req, http::Responder respond) {
+  auto who = Authenticate(ctx, req);
+  if (!who) return respond(http::ErrorResponse(who.error()));
+  auto body = core::ParseJsonObject(req.body);
+  if (!body) return respond(http::ErrorResponse(body.error()));
+  auto parsed = ParseSendBody(*who, *body, req);
+  if (!parsed) return respond(http::ErrorResponse(parsed.error()));
+  if (!ctx.hooks.Applies(parsed->cmd.tenant_id, parsed->cmd.outlet_id)) {
+    return AcceptAndAnswer(ctx, *who, *parsed, std::move(respond));
+  }
+  // The verdict comes later, on another thread: what it needs is kept.
+  auto kept = std::make_shared<std::tuple<tenancy::Principal, ParsedSend, http::Request>>(*who, std::move(*parsed), req);
+  ctx.hooks.Check(std::get<1>(*kept).cmd.tenant_id, std::get<1>(*kept).cmd.outlet_id, *body,
+                  [&ctx, kept, respond = std::move(respond)](events::HookVerdict v) mutable {
+                    auto& [principal, send, request] = *kept;
+                    ApplyVerdict(ctx, principal, send, request, std::move(v), std::move(respond));
+                  });
 }
 
 // Loads a message the caller may see; another tenant's message is "not found".

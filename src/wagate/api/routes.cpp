@@ -11,6 +11,8 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   RegisterTemplateRoutes(router, ctx);
   RegisterMediaRoutes(router, ctx);
   RegisterConversationRoutes(router, ctx);
+  RegisterSubscriptionRoutes(router, ctx);
+  RegisterHookRoutes(router, ctx);
 }
 
 }  // namespace wagate::api

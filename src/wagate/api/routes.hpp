@@ -17,5 +17,7 @@ void RegisterEngineRoutes(http::Router& router, ApiContext& ctx);
 void RegisterTemplateRoutes(http::Router& router, ApiContext& ctx);
 void RegisterMediaRoutes(http::Router& router, ApiContext& ctx);
 void RegisterConversationRoutes(http::Router& router, ApiContext& ctx);
+void RegisterSubscriptionRoutes(http::Router& router, ApiContext& ctx);
+void RegisterHookRoutes(http::Router& router, ApiContext& ctx);
 
 }  // namespace wagate::api

@@ -145,11 +145,31 @@ int RunServe(const std::vector<std::string>& args) {
   messaging::DeadLetters dead_letters(*stores.messages, dispatcher, clock);
   messaging::ConversationReads reads(*stores.conversations, sender, clock);
 
+  // Outgoing events and pre-send hooks share one HTTP client (its own thread, kept-alive connections).
+  events::TargetPolicy targets;
+  targets.allow_private = s.events_allow_private_targets;
+  events::PosterSettings poster_settings;
+  poster_settings.targets = targets;
+  events::HttpPoster poster(poster_settings);
+  events::Subscriptions subscriptions(*stores.events, box, clock, targets);
+  events::DelivererSettings ds;
+  ds.schedule.delays_s = s.events_retry_schedule_s;
+  ds.timeout_ms = s.events_timeout_ms;
+  ds.disable_after_ms = s.events_disable_after_s * 1000;
+  ds.max_in_flight = s.events_max_in_flight;
+  ds.poll_ms = s.events_poll_ms;
+  ds.retention_ms = s.events_retention_s * 1000;
+  events::Deliverer deliverer(*stores.events, subscriptions, poster, outlets, clock, random, &metrics, ds);
+  subscriptions.OnChange([&deliverer] { deliverer.Wake(); });
+  events::PresendHooks hooks(*stores.events, box, poster, clock, targets, &metrics);
+  hooks.Load();
+
   api::ApiContext ctx{*stores.messages,
                       *stores.templates,
                       *stores.journal,
                       *stores.conversations,
                       *stores.tenants,
+                      *stores.events,
                       *stores.health,
                       dead_letters,
                       admin,
@@ -164,6 +184,9 @@ int RunServe(const std::vector<std::string>& args) {
                       ingest,
                       templates,
                       media,
+                      subscriptions,
+                      deliverer,
+                      hooks,
                       metrics,
                       clock,
                       s.engine_sync_wait_ms};
@@ -206,10 +229,12 @@ int RunServe(const std::vector<std::string>& args) {
 
   processor.Start();
   dispatcher.Start();
+  deliverer.Start();
   templates.StartBackgroundSync(s.templates_sync_interval_s);
   auto bound = server.Start();
   if (!bound) {
     std::cerr << "wagate serve: " << bound.error().message << "\n";
+    deliverer.Stop();
     dispatcher.Stop();
     processor.Stop();
     return 1;
@@ -226,6 +251,8 @@ int RunServe(const std::vector<std::string>& args) {
   ctx.ready = false;
   server.Stop();
   templates.Stop();
+  deliverer.Stop();
+  poster.Stop();
   dispatcher.Stop();
   processor.Stop();
   stores.health->Stop();

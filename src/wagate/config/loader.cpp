@@ -115,6 +115,47 @@ std::string ParseJitter(const std::string& v, Settings& s) {
   }
 }
 
+Binding Bool(bool Settings::*field) {
+  return {[=](const std::string& v, Settings& s) -> std::string {
+            if (v != "true" && v != "false") return "must be true or false (got '" + v + "')";
+            s.*field = v == "true";
+            return "";
+          },
+          [=](const Settings& s) { return std::string(s.*field ? "true" : "false"); }};
+}
+
+// A list of whole seconds: a TOML array, or "0,5,300" from the environment or a flag.
+Binding Seconds(std::vector<int64_t> Settings::*field, size_t max_items) {
+  return {[=](const std::string& v, Settings& s) -> std::string {
+            std::vector<int64_t> out;
+            std::string text = v;
+            if (text.size() >= 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
+            std::stringstream ss(text);
+            std::string item;
+            while (std::getline(ss, item, ',')) {
+              while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+              while (!item.empty() && item.back() == ' ') item.pop_back();
+              int64_t n = 0;
+              auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
+              if (ec != std::errc() || p != item.data() + item.size() || n < 0 || n > 7 * 86400) {
+                return "must be a list of 1 to " + std::to_string(max_items) +
+                       " whole seconds from 0 to 604800 (got '" + v + "')";
+              }
+              out.push_back(n);
+            }
+            if (out.empty() || out.size() > max_items) {
+              return "must be a list of 1 to " + std::to_string(max_items) + " whole seconds (got '" + v + "')";
+            }
+            s.*field = std::move(out);
+            return "";
+          },
+          [=](const Settings& s) {
+            std::string out = "[";
+            for (size_t i = 0; i < (s.*field).size(); ++i) out += (i ? ", " : "") + std::to_string((s.*field)[i]);
+            return out + "]";
+          }};
+}
+
 const Binding kListen{
     ParseListen, [](const Settings& s) {
       bool v6 = s.listen_host.find(':') != std::string::npos;
@@ -184,6 +225,22 @@ const std::vector<Key>& Keys() {
        Int(&Settings::engine_pacing_margin_max_ms, 0, 1000)},
       {"templates.sync_interval_s", "seconds between template registry syncs from Graph (0 = on demand only)",
        Int(&Settings::templates_sync_interval_s, 0, 7 * 86400)},
+      {"events.retry_schedule_s",
+       "seconds to wait before each delivery attempt of an event (the first is usually 0); ±20% jitter; after the "
+       "last, failed",
+       Seconds(&Settings::events_retry_schedule_s, 32)},
+      {"events.timeout_ms", "an endpoint must answer 2xx within this to count as delivered",
+       Int(&Settings::events_timeout_ms, 100, 120000)},
+      {"events.disable_after_s", "an endpoint whose every delivery failed for this long is disabled",
+       Int(&Settings::events_disable_after_s, 1, 365 * 86400)},
+      {"events.allow_private_targets",
+       "allow webhook and hook URLs on loopback, private, link-local or metadata addresses (tests, private networks)",
+       Bool(&Settings::events_allow_private_targets)},
+      {"events.max_in_flight", "event deliveries in flight per endpoint", Int(&Settings::events_max_in_flight, 1, 1000)},
+      {"events.poll_ms", "how often new events are looked for (the longest a new event waits)",
+       Int(&Settings::events_poll_ms, 10, 10000)},
+      {"events.retention_s", "finished deliveries and their attempt logs are kept this long",
+       Int(&Settings::events_retention_s, 3600, 365 * 86400)},
   };
   return kKeys;
 }
@@ -219,7 +276,16 @@ std::string ApplyToml(const toml::table& table, const std::string& prefix, Setti
       continue;
     }
     bool ok = false;
-    std::string value = TomlScalar(node, &ok);
+    std::string value;
+    if (const toml::array* list = node.as_array()) {  // a list setting: its items, comma-separated
+      for (const auto& item : *list) {
+        value += (value.empty() ? "" : ",") + TomlScalar(item, &ok);
+        if (!ok) break;
+      }
+      ok = ok || list->empty();
+    } else {
+      value = TomlScalar(node, &ok);
+    }
     if (!ok) return file + ": setting '" + key + "' must be a string, number or boolean";
     if (std::string err = Apply(key, value, s, file); !err.empty()) return err;
   }

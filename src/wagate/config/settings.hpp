@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace wagate::config {
 
@@ -39,7 +40,16 @@ struct Settings {
   int64_t engine_pacing_margin_ms = 20;
   int64_t engine_pacing_margin_max_ms = 250;
 
-  int64_t templates_sync_interval_s = 3600;  // 0 = only on demand (and after an outlet is added)
+  int64_t templates_sync_interval_s = 3600;
+
+  // Outgoing events and pre-send hooks (docs/events.md).
+  std::vector<int64_t> events_retry_schedule_s = {0, 5, 300, 1800, 7200, 18000, 36000, 36000};
+  int64_t events_timeout_ms = 15000;
+  int64_t events_disable_after_s = 5 * 86400;
+  bool events_allow_private_targets = false;
+  int64_t events_max_in_flight = 16;
+  int64_t events_poll_ms = 250;
+  int64_t events_retention_s = 7 * 86400;  // 0 = only on demand (and after an outlet is added)
 };
 
 }  // namespace wagate::config

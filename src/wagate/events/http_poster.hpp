@@ -48,7 +48,15 @@ struct PosterSettings {
 // elsewhere), exactly once per request. Owns one thread from construction until Stop. Construction
 // throws std::runtime_error only when curl cannot make its multi handle (start-up). Do not destroy the
 // poster from a `done`.
-class HttpPoster final {
+// What the outbox deliverer and the pre-send hooks post through: HttpPoster, or a scripted one in tests.
+class Poster {
+ public:
+  virtual ~Poster() = default;
+  // `done` runs exactly once, on the poster's thread (keep it quick).
+  virtual void Post(PostRequest request, std::function<void(PostResult)> done) = 0;
+};
+
+class HttpPoster final : public Poster {
  public:
   explicit HttpPoster(PosterSettings settings);
   ~HttpPoster();  // Stop()
@@ -57,7 +65,7 @@ class HttpPoster final {
 
   // Queues a POST and wakes the poster's thread. After Stop, `done` runs at once on the calling
   // thread with error_class "io" and error_message "stopped".
-  void Post(PostRequest request, std::function<void(PostResult)> done);
+  void Post(PostRequest request, std::function<void(PostResult)> done) override;
   // Stops accepting, answers every queued and running request with error_class "io", error_message
   // "stopped" (their connections are dropped), and joins the thread. Idempotent. From a `done` it only
   // asks the thread to stop (the destructor joins it).

@@ -7,6 +7,7 @@
 
 #include "wagate/store/contact_store.hpp"
 #include "wagate/store/conversation_store.hpp"
+#include "wagate/store/event_store.hpp"
 #include "wagate/store/message_store.hpp"
 #include "wagate/store/template_store.hpp"
 #include "wagate/store/tenant_store.hpp"
@@ -34,6 +35,7 @@ struct Stores {
   std::unique_ptr<WebhookJournal> journal;
   std::unique_ptr<ContactStore> contacts;
   std::unique_ptr<ConversationStore> conversations;
+  std::unique_ptr<EventStore> events;
   std::unique_ptr<StoreHealth> health;
 };
 

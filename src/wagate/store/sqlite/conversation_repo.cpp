@@ -3,12 +3,14 @@
 #include <algorithm>
 
 #include "wagate/core/ids.hpp"
+#include "wagate/store/event_payloads.hpp"
+#include "wagate/store/record_json.hpp"
+#include "wagate/store/sqlite/event_repo.hpp"
 #include "wagate/store/sqlite/message_repo.hpp"
 
 namespace wagate::store::sqlite::conversation_repo {
 namespace {
 
-const char* DirectionName(Direction d) { return d == Direction::kInbound ? "inbound" : "outbound"; }
 Direction ParseDirection(const std::string& s) { return s == "outbound" ? Direction::kOutbound : Direction::kInbound; }
 
 const char* kConversationColumns =
@@ -231,6 +233,9 @@ InboundResult StoreInbound(Connection& c, const InboundWrite& w, int64_t now_ms)
       .Bind(15, m.at_ms)
       .Bind(16, now_ms)
       .Run();
+  event_repo::Emit(c, w.tenant_id, "message.received",
+                   [&] { return ReceivedEvent(w, conversation_id, now_ms); });
+  EmitUpdated(c, w.tenant_id, conversation_id, now_ms);
   return InboundResult::kStored;
 }
 
@@ -261,7 +266,9 @@ ReactionResult StoreReaction(Connection& c, const InboundWrite& w, int64_t now_m
   known.Bind(1, w.outlet_id).Bind(2, target);
   bool found = known.Step();
   known.Reset();
-  return found ? ReactionResult::kChanged : ReactionResult::kUnknownTarget;
+  if (!found) return ReactionResult::kUnknownTarget;
+  event_repo::Emit(c, w.tenant_id, "message.reaction", [&] { return ReactionEvent(w, now_ms); });
+  return ReactionResult::kChanged;
 }
 
 std::vector<ConversationRecord> List(Connection& c, const ConversationFilter& f) {
@@ -325,13 +332,22 @@ std::optional<HistoryItem> NewestInbound(Connection& c, const std::string& conve
 }
 
 bool MarkRead(Connection& c, const std::string& id, int64_t now_ms) {
+  std::optional<ConversationRecord> before = Get(c, id);
+  if (!before) return false;
   c.Prepare(
        "UPDATE conversations SET unread_count = 0, updated_at = CASE WHEN unread_count > 0 THEN MAX(updated_at, ?) "
        "ELSE updated_at END WHERE id = ?")
       .Bind(1, now_ms)
       .Bind(2, id)
       .Run();
-  return c.Changes() > 0;
+  if (before->unread_count > 0) EmitUpdated(c, before->tenant_id, id, now_ms);
+  return true;
+}
+
+void EmitUpdated(Connection& c, const std::string& tenant_id, const std::string& id, int64_t now_ms) {
+  event_repo::Emit(c, tenant_id, "conversation.updated", [&] {
+    return ConversationEvent(Get(c, id).value_or(ConversationRecord{}), now_ms);
+  });
 }
 
 std::vector<ContactRecord> RecentContacts(Connection& c, int64_t since_ms) {

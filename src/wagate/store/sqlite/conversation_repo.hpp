@@ -37,7 +37,10 @@ std::vector<ConversationRecord> List(Connection& c, const ConversationFilter& f)
 std::optional<ConversationRecord> Get(Connection& c, const std::string& id);
 std::vector<HistoryItem> History(Connection& c, const HistoryFilter& f);
 std::optional<HistoryItem> NewestInbound(Connection& c, const std::string& conversation_id);
+// Unread back to 0 (conversation.updated when something was unread). False if there is no such conversation.
 bool MarkRead(Connection& c, const std::string& id, int64_t now_ms);
+// The conversation.updated event for the conversation as it now stands (store/event_store.hpp).
+void EmitUpdated(Connection& c, const std::string& tenant_id, const std::string& id, int64_t now_ms);
 
 // Customers whose last message is after `since_ms` (service windows to restore at start).
 std::vector<ContactRecord> RecentContacts(Connection& c, int64_t since_ms);

@@ -1,5 +1,7 @@
 #include "wagate/store/sqlite/message_repo.hpp"
 
+#include "wagate/store/sqlite/event_repo.hpp"
+
 #include "wagate/core/status_rules.hpp"
 
 namespace wagate::store::sqlite::message_repo {
@@ -132,14 +134,26 @@ std::optional<ClaimedSend> Claim(Connection& c, const std::string& id, int64_t n
 }
 
 void MarkSent(Connection& c, const std::string& id, const std::string& wamid, int64_t now_ms) {
+  std::optional<std::string> wamid_value = wamid.empty() ? std::nullopt : std::optional<std::string>(wamid);
   c.Prepare(
        "UPDATE messages SET wamid = COALESCE(wamid, ?), sent_at = COALESCE(sent_at, ?), updated_at = ?, "
-       "status = CASE WHEN status IN ('queued', 'sending', 'unknown') THEN 'sent' ELSE status END WHERE id = ?")
-      .Bind(1, wamid.empty() ? std::nullopt : std::optional<std::string>(wamid))
+       "status = 'sent' WHERE id = ? AND status IN ('queued', 'sending', 'unknown')")
+      .Bind(1, wamid_value)
       .Bind(2, now_ms)
       .Bind(3, now_ms)
       .Bind(4, id)
       .Run();
+  if (c.Changes() > 0) {
+    event_repo::EmitMessage(c, id, "message.sent", now_ms);
+  } else {  // a status webhook moved it first: keep its status, fill what the answer adds
+    c.Prepare("UPDATE messages SET wamid = COALESCE(wamid, ?), sent_at = COALESCE(sent_at, ?), updated_at = ? "
+              "WHERE id = ?")
+        .Bind(1, wamid_value)
+        .Bind(2, now_ms)
+        .Bind(3, now_ms)
+        .Bind(4, id)
+        .Run();
+  }
   if (!wamid.empty()) ApplyOrphans(c, wamid, now_ms);  // mark-as-read answers carry no wamid
 }
 
@@ -176,6 +190,7 @@ void MarkFailed(Connection& c, const std::string& id, const GraphError& error, i
       .Bind(5, now_ms)
       .Bind(6, id)
       .Run();
+  if (c.Changes() > 0) event_repo::EmitMessage(c, id, "message.failed", now_ms);
 }
 
 bool ResolveInDoubt(Connection& c, const std::string& id, bool resend, int64_t now_ms) {
@@ -285,6 +300,9 @@ ApplyResult ApplyStatus(Connection& c, const core::StatusEvent& e, int64_t now_m
   bool priced = e.pricing && RecordPricing(c, match->message_id, *e.pricing);
   std::optional<core::StatusState> next = core::DecideStatus(match->state, e, now_ms);
   bool moved = next && WriteStatus(c, match->message_id, match->state.status, *next, now_ms);
+  if (moved && next->status != match->state.status) {
+    event_repo::EmitMessage(c, match->message_id, "message." + std::string(core::ToString(next->status)), now_ms);
+  }
   return moved || priced ? ApplyResult::kApplied : ApplyResult::kIgnored;
 }
 

@@ -16,6 +16,7 @@ core::Result<Stores> OpenSqliteStores(const SqliteSettings& settings) {
   stores.journal = std::make_unique<SqliteWebhookJournal>(*shared);
   stores.contacts = std::make_unique<SqliteContactStore>(*shared);
   stores.conversations = std::make_unique<SqliteConversationStore>(*shared);
+  stores.events = std::make_unique<SqliteEventStore>(*shared);
   stores.health = std::make_unique<SqliteHealth>(*shared);
   return stores;
 }

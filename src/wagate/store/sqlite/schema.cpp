@@ -243,6 +243,76 @@ DROP TABLE contacts;
 DROP INDEX webhook_journal_outcome;
 CREATE INDEX webhook_journal_outcome ON webhook_journal(outcome, id) WHERE outcome IS NOT NULL;
 )SQL",
+      // 6: outgoing events. Subscriptions, the outbox (an event once, a delivery per subscription that
+      // takes it, every attempt logged) and pre-send hooks. The partial indexes hold pending deliveries
+      // only, so a finished one costs no index maintenance on the deliverer's path.
+      R"SQL(
+CREATE TABLE subscriptions (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  events TEXT NOT NULL,                -- JSON array of types, prefixes ("message.*") or "*"
+  headers TEXT NOT NULL DEFAULT '{}',  -- JSON object of custom headers
+  kind TEXT NOT NULL DEFAULT 'webhook',
+  secret_sealed TEXT NOT NULL,
+  previous_secret_sealed TEXT,         -- still signs until previous_secret_expires_at (a rotation's overlap)
+  previous_secret_expires_at INTEGER,
+  enabled INTEGER NOT NULL DEFAULT 1,
+  ordered INTEGER NOT NULL DEFAULT 0,
+  disabled_reason TEXT,
+  failing_since INTEGER,               -- first failed attempt since the last success
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX subscriptions_tenant ON subscriptions(tenant_id, enabled);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  webhook_id TEXT NOT NULL,            -- the Standard Webhooks message id: stable across retries and replays
+  tenant_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  payload TEXT NOT NULL,               -- the JSON body every subscriber gets
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE deliveries (
+  id INTEGER PRIMARY KEY,
+  subscription_id TEXT NOT NULL,
+  event_id INTEGER NOT NULL,
+  event_type TEXT NOT NULL,
+  ordering_key TEXT NOT NULL,          -- the conversation, for ordered subscriptions
+  status TEXT NOT NULL,                -- pending | succeeded | failed
+  attempts INTEGER NOT NULL DEFAULT 0,
+  retry_index INTEGER NOT NULL DEFAULT 0,  -- attempts since created or last replayed: the schedule's position
+  next_attempt_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  finished_at INTEGER
+);
+CREATE INDEX deliveries_due ON deliveries(subscription_id, next_attempt_at, id) WHERE status = 'pending';
+CREATE INDEX deliveries_order ON deliveries(subscription_id, ordering_key, id) WHERE status = 'pending';
+CREATE INDEX deliveries_log ON deliveries(subscription_id, id);
+CREATE INDEX deliveries_event ON deliveries(event_id);
+CREATE INDEX deliveries_finished ON deliveries(finished_at) WHERE status != 'pending';
+CREATE TABLE delivery_attempts (
+  delivery_id INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  status_code INTEGER NOT NULL,        -- 0: no HTTP answer
+  latency_ms INTEGER NOT NULL,
+  error_class TEXT NOT NULL,
+  response_excerpt TEXT NOT NULL,
+  PRIMARY KEY (delivery_id, n)
+) WITHOUT ROWID;
+CREATE TABLE presend_hooks (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  outlet_id TEXT,                      -- NULL: the tenant's default
+  url TEXT NOT NULL,
+  secret_sealed TEXT NOT NULL,
+  timeout_ms INTEGER NOT NULL,
+  failure_policy TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX presend_hooks_scope ON presend_hooks(tenant_id, COALESCE(outlet_id, ''));
+)SQL",
   };
   return kMigrations;
 }

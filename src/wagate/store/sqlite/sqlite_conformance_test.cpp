@@ -1,5 +1,6 @@
 // The SQLite backend passes every store conformance suite.
 #include "wagate/store/conformance/conversation_store_conformance.hpp"
+#include "wagate/store/conformance/event_store_conformance.hpp"
 #include "wagate/store/conformance/message_store_conformance.hpp"
 #include "wagate/store/conformance/template_store_conformance.hpp"
 #include "wagate/store/conformance/tenant_store_conformance.hpp"
@@ -20,6 +21,7 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, TenantStoreConformance, SqliteBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, TemplateStoreConformance, SqliteBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, WebhookJournalConformance, SqliteBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, ConversationStoreConformance, SqliteBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, EventStoreConformance, SqliteBackend);
 
 }  // namespace
 }  // namespace wagate::store::conformance

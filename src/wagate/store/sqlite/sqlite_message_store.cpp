@@ -1,5 +1,7 @@
 #include "wagate/core/phone.hpp"
+#include "wagate/store/event_payloads.hpp"
 #include "wagate/store/sqlite/admin_repo.hpp"
+#include "wagate/store/sqlite/event_repo.hpp"
 #include "wagate/store/sqlite/conversation_repo.hpp"
 #include "wagate/store/sqlite/idempotency_repo.hpp"
 #include "wagate/store/sqlite/message_repo.hpp"
@@ -52,7 +54,11 @@ void SqliteMessageStore::Accept(AcceptRequest request, std::function<void(core::
               "the tenant's monthly quota of " + std::to_string(*tenant->monthly_quota) + " messages is used up"};
         }
         if (req->counts_for_quota) admin_repo::AddQuotaUse(c, m.tenant_id, req->month, 1);
-        message_repo::Insert(c, m, JoinConversation(c, m));
+        std::optional<std::string> conversation = JoinConversation(c, m);
+        message_repo::Insert(c, m, conversation);
+        event_repo::Emit(c, m.tenant_id, "message.queued",
+                         [&m] { return MessageEvent(m, "message.queued", m.created_at); });
+        if (conversation) conversation_repo::EmitUpdated(c, m.tenant_id, *conversation, m.created_at);
         if (req->idempotency_key) {
           idempotency_repo::Insert(c, m.tenant_id, *req->idempotency_key, {req->request_hash, m.id}, m.created_at);
         }

@@ -110,6 +110,37 @@ class SqliteConversationStore final : public ConversationStore {
   Database& db_;
 };
 
+class SqliteEventStore final : public EventStore {
+ public:
+  explicit SqliteEventStore(Database& db) : db_(db) {}
+  core::Status CreateSubscription(const SubscriptionRecord& s) override;
+  std::optional<SubscriptionRecord> GetSubscription(const std::optional<std::string>& tenant_id,
+                                                    const std::string& id) override;
+  std::vector<SubscriptionRecord> ListSubscriptions(const std::optional<std::string>& tenant_id) override;
+  core::Result<SubscriptionRecord> UpdateSubscription(const std::optional<std::string>& tenant_id,
+                                                      const std::string& id,
+                                                      const std::function<void(SubscriptionRecord&)>& change) override;
+  core::Status DeleteSubscription(const std::optional<std::string>& tenant_id, const std::string& id) override;
+  core::Result<int64_t> PublishTo(const std::string& subscription_id, const OutboxEvent& event) override;
+  std::vector<DueDelivery> DueDeliveries(const std::string& subscription_id, bool ordered, int64_t now_ms,
+                                         int64_t limit) override;
+  core::Result<std::vector<std::string>> RecordAttempts(
+      const std::vector<AttemptOutcome>& outcomes, int64_t now_ms, int64_t disable_after_ms,
+      const std::function<OutboxEvent(const SubscriptionRecord&)>& disabled_event) override;
+  std::vector<DeliveryRecord> ListDeliveries(const DeliveryFilter& filter) override;
+  std::optional<DeliveryRecord> GetDelivery(const std::string& subscription_id, int64_t id) override;
+  core::Result<DeliveryRecord> Replay(const std::string& subscription_id, int64_t id, int64_t now_ms) override;
+  core::Result<int64_t> ReplayAll(const std::string& subscription_id, int64_t since_ms, DeliveryStatus status,
+                                  int64_t now_ms) override;
+  void Prune(int64_t before_ms) override;
+  core::Status CreateHook(const PresendHookRecord& h) override;
+  std::vector<PresendHookRecord> ListHooks(const std::optional<std::string>& tenant_id) override;
+  core::Status DeleteHook(const std::optional<std::string>& tenant_id, const std::string& id) override;
+
+ private:
+  Database& db_;
+};
+
 class SqliteHealth final : public StoreHealth {
  public:
   explicit SqliteHealth(Database& db) : db_(db) {}

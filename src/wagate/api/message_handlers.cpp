@@ -163,8 +163,8 @@ void AcceptAndAnswer(ApiContext& ctx, const tenancy::Principal& who, const Parse
 // A pre-send hook's verdict: deny → 422 and nothing queued; modify → the hook's message, validated
 // like a fresh send, with the caller's tenant, outlet, idempotency key and async choice; a hook that
 // did not answer → its failure policy.
-void ApplyVerdict(ApiContext& ctx, const tenancy::Principal& who, const ParsedSend& parsed,
-                  const http::Request& req, events::HookVerdict verdict, http::Responder respond) {
+void ApplyVerdict(ApiContext& ctx, const tenancy::Principal& who, const ParsedSend& parsed, const http::Request& req,
+                  events::HookVerdict verdict, http::Responder respond) {
   using Kind = events::HookVerdict::Kind;
   switch (verdict.kind) {
     case Kind::kAllow:
@@ -175,9 +175,9 @@ void ApplyVerdict(ApiContext& ctx, const tenancy::Principal& who, const ParsedSe
           {{"reason", verdict.reason}}));
     case Kind::kUnavailable:
       if (!verdict.fail_closed) return AcceptAndAnswer(ctx, who, parsed, std::move(respond));
-      return respond(http::ErrorResponse(core::Error{core::ErrorKind::kUnavailable, "hook_unavailable",
-                                                     "the pre-send hook did not answer (" + verdict.reason +
-                                                         ") and its failure_policy is fail_closed"}));
+      return respond(http::ErrorResponse(core::Error{
+          core::ErrorKind::kUnavailable, "hook_unavailable",
+          "the pre-send hook did not answer (" + verdict.reason + ") and its failure_policy is fail_closed"}));
     case Kind::kModify:
       break;
   }
@@ -212,7 +212,8 @@ void Send(ApiContext& ctx, http::Request& req, http::Responder respond) {
     return AcceptAndAnswer(ctx, *who, *parsed, std::move(respond));
   }
   // The verdict comes later, on another thread: what it needs is kept.
-  auto kept = std::make_shared<std::tuple<tenancy::Principal, ParsedSend, http::Request>>(*who, std::move(*parsed), req);
+  auto kept =
+      std::make_shared<std::tuple<tenancy::Principal, ParsedSend, http::Request>>(*who, std::move(*parsed), req);
   ctx.hooks.Check(std::get<1>(*kept).cmd.tenant_id, std::get<1>(*kept).cmd.outlet_id, *body,
                   [&ctx, kept, respond = std::move(respond)](events::HookVerdict v) mutable {
                     auto& [principal, send, request] = *kept;

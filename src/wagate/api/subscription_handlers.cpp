@@ -186,8 +186,7 @@ void Test(ApiContext& ctx, const tenancy::Principal& who, http::Request& req, ht
 }
 
 // The subscription, if the caller may see it.
-core::Result<store::SubscriptionRecord> Visible(ApiContext& ctx, const tenancy::Principal& who,
-                                                const std::string& id) {
+core::Result<store::SubscriptionRecord> Visible(ApiContext& ctx, const tenancy::Principal& who, const std::string& id) {
   auto s = ctx.event_store.GetSubscription(Scope(who), id);
   if (!s) return core::Error::NotFound("subscription");
   return *s;
@@ -256,10 +255,9 @@ void ReplayAll(ApiContext& ctx, const tenancy::Principal& who, http::Request& re
     if (!since) f.Fail("since", "must be an ISO 8601 time, e.g. 2026-12-03T17:10:00Z");
   }
   if (!f.ok()) return respond(http::ErrorResponse(f.error()));
-  auto n = ctx.event_store.ReplayAll(s->id, *since,
-                                     store::ParseDeliveryStatus(status.value_or("failed")).value_or(
-                                         store::DeliveryStatus::kFailed),
-                                     ctx.clock.NowMs());
+  auto n = ctx.event_store.ReplayAll(
+      s->id, *since, store::ParseDeliveryStatus(status.value_or("failed")).value_or(store::DeliveryStatus::kFailed),
+      ctx.clock.NowMs());
   if (!n) return respond(http::ErrorResponse(n.error()));
   ctx.deliverer.Wake();
   respond(http::JsonResponse(202, {{"replayed", *n}}));

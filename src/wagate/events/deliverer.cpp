@@ -129,8 +129,8 @@ store::AttemptOutcome Deliverer::Decide(const Done& done, int64_t now) {
   o.succeeded = r.error_class.empty() && Success(r.status);
   if (!o.succeeded) {
     std::optional<int64_t> retry_after = HonoursRetryAfter(r.status) ? r.retry_after_s : std::nullopt;
-    auto delay = NextAttemptDelayMs(settings_.schedule, static_cast<int>(done.retry_index + 1), retry_after,
-                                    random_.Unit());
+    auto delay =
+        NextAttemptDelayMs(settings_.schedule, static_cast<int>(done.retry_index + 1), retry_after, random_.Unit());
     if (delay) o.next_attempt_at = now + *delay;
   }
   return o;
@@ -154,10 +154,9 @@ void Deliverer::RecordFinished() {
     if (!o.succeeded && o.next_attempt_at && failed_attempts_) failed_attempts_->Inc();
     if (!o.succeeded && !o.next_attempt_at && exhausted_) exhausted_->Inc();
   }
-  auto disabled = store_.RecordAttempts(outcomes, now, settings_.disable_after_ms,
-                                        [now](const store::SubscriptionRecord& s) {
-                                          return store::SubscriptionDisabledEvent(s, now);
-                                        });
+  auto disabled = store_.RecordAttempts(
+      outcomes, now, settings_.disable_after_ms,
+      [now](const store::SubscriptionRecord& s) { return store::SubscriptionDisabledEvent(s, now); });
   if (!disabled) {
     // The store refused (disk full): the deliveries stay pending and go again; nothing is lost.
     core::LogWarn("events", "recording delivery attempts failed; they stay pending",
@@ -195,9 +194,8 @@ void Deliverer::Dispatch(Endpoint& endpoint, const store::DueDelivery& d, int64_
   request.headers.emplace_back("content-type", "application/json");
   request.headers.emplace_back("webhook-id", d.webhook_id);
   request.headers.emplace_back("webhook-timestamp", std::to_string(timestamp_s));
-  request.headers.emplace_back("webhook-signature",
-                               SignatureHeader(subscriptions_.SigningKeys(s, now), d.webhook_id, timestamp_s,
-                                               request.body));
+  request.headers.emplace_back("webhook-signature", SignatureHeader(subscriptions_.SigningKeys(s, now), d.webhook_id,
+                                                                    timestamp_s, request.body));
   Json custom = core::ParseUntrustedJson(s.headers_json);
   if (custom.is_object()) {
     for (const auto& [name, value] : custom.items()) {

@@ -83,8 +83,8 @@ class DelivererTest : public testing::Test {
     DelivererSettings s;
     s.schedule.delays_s = {0, 5, 60};
     s.max_in_flight = max_in_flight;
-    deliverer_ = std::make_unique<Deliverer>(*stores_.events, *subscriptions_, poster_, outlets_, clock_, random_,
-                                             nullptr, s);
+    deliverer_ =
+        std::make_unique<Deliverer>(*stores_.events, *subscriptions_, poster_, outlets_, clock_, random_, nullptr, s);
     subscriptions_->OnChange([this] { deliverer_->Wake(); });
     deliverer_->Start();
   }
@@ -96,7 +96,9 @@ class DelivererTest : public testing::Test {
     return *s;
   }
   // The deliverer has finished its step and waits for time to pass.
-  void Settle() { ASSERT_TRUE(core::Eventually([&] { return clock_.AllWaiting(1); })); }
+  void Settle() {
+    ASSERT_TRUE(core::Eventually([&] { return clock_.AllWaiting(1); }));
+  }
   store::DeliveryRecord Only(const std::string& sub) {
     store::DeliveryFilter f;
     f.subscription_id = sub;
@@ -138,9 +140,9 @@ TEST_F(DelivererTest, SignsRetriesOnTheScheduleAndLogsEveryAttempt) {
   clock_.Advance(std::chrono::milliseconds(1000));
   deliverer_->Wake();
   ASSERT_TRUE(core::Eventually([&] { return poster_.Pending() == 1; }));
-  EXPECT_EQ(Header(poster_.Request(0), "webhook-id"), id);  // stable across retries
+  EXPECT_EQ(Header(poster_.Request(0), "webhook-id"), id);             // stable across retries
   EXPECT_EQ(Header(poster_.Request(0), "webhook-timestamp"), "1005");  // signed afresh
-  poster_.Answer(503, 120);  // Retry-After beyond the schedule's 60 s
+  poster_.Answer(503, 120);                                            // Retry-After beyond the schedule's 60 s
   ASSERT_TRUE(core::Eventually([&] { return Only(sub.subscription.id).attempts.size() == 2; }));
   EXPECT_EQ(Only(sub.subscription.id).next_attempt_at, 1'005'000 + 120'000);
   clock_.Advance(std::chrono::milliseconds(120'000));

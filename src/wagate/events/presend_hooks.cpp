@@ -32,7 +32,7 @@ HookVerdict ParseVerdict(const PostResult& r) {
   if (action == "deny") {
     v.kind = HookVerdict::Kind::kDeny;
     v.reason = answer.contains("reason") && answer["reason"].is_string() ? answer["reason"].get<std::string>()
-                                                                          : "denied by the pre-send hook";
+                                                                         : "denied by the pre-send hook";
     if (v.reason.size() > 500) v.reason.resize(500);
     return v;
   }
@@ -161,8 +161,9 @@ void PresendHooks::Check(const std::string& tenant_id, const std::string& outlet
       case HookVerdict::Kind::kUnavailable:
         counter = unavailable_;
         v.fail_closed = fail_closed;
-        core::LogWarn("events", "pre-send hook unavailable",
-                      {{"hook_id", hook_id}, {"reason", v.reason}, {"policy", fail_closed ? "fail_closed" : "fail_open"}});
+        core::LogWarn(
+            "events", "pre-send hook unavailable",
+            {{"hook_id", hook_id}, {"reason", v.reason}, {"policy", fail_closed ? "fail_closed" : "fail_open"}});
         break;
     }
     if (counter) counter->Inc();

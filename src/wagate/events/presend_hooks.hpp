@@ -39,8 +39,8 @@ struct HookWithSecret {
 struct HookVerdict {
   enum class Kind { kAllow, kDeny, kModify, kUnavailable };
   Kind kind = Kind::kAllow;
-  std::string reason;       // kDeny: the hook's; kUnavailable: what went wrong
-  nlohmann::json message;   // kModify: the send body to validate and send instead
+  std::string reason;        // kDeny: the hook's; kUnavailable: what went wrong
+  nlohmann::json message;    // kModify: the send body to validate and send instead
   bool fail_closed = false;  // kUnavailable: the hook's policy
 };
 

@@ -52,10 +52,10 @@ core::Status CheckEvents(const std::vector<std::string>& events, const std::stri
   if (events.empty() || events.size() > 32) return core::Error::InvalidField("events", "must name 1 to 32 event types");
   const auto& known = store::EventTypes();
   for (const auto& e : events) {
-    bool family = e.size() > 2 && e.ends_with(".*") &&
-                  std::any_of(known.begin(), known.end(), [&](const std::string& k) {
-                    return k.starts_with(std::string_view(e).substr(0, e.size() - 1));
-                  });
+    bool family =
+        e.size() > 2 && e.ends_with(".*") && std::any_of(known.begin(), known.end(), [&](const std::string& k) {
+          return k.starts_with(std::string_view(e).substr(0, e.size() - 1));
+        });
     bool ok = e == "*" || family || std::find(known.begin(), known.end(), e) != known.end();
     if (!ok) {
       return core::Error::InvalidField("events", "names an unknown event type '" + e.substr(0, 64) +
@@ -148,8 +148,8 @@ core::Result<store::SubscriptionRecord> Subscriptions::Update(const std::optiona
   return updated;
 }
 
-core::Result<WithSecret> Subscriptions::RotateSecret(const std::optional<std::string>& tenant_id,
-                                                     const std::string& id, int64_t overlap_s) {
+core::Result<WithSecret> Subscriptions::RotateSecret(const std::optional<std::string>& tenant_id, const std::string& id,
+                                                     int64_t overlap_s) {
   if (overlap_s < 0 || overlap_s > kMaxOverlapS) {
     return core::Error::InvalidField("overlap_s", "must be between 0 and 604800 (7 days)");
   }

@@ -24,9 +24,9 @@ OutboxEvent Event(const std::string& tenant_id, const std::string& type, std::st
 }  // namespace
 
 const std::vector<std::string>& EventTypes() {
-  static const std::vector<std::string> kTypes = {
-      "message.queued",   "message.sent",     "message.delivered",    "message.read",         "message.failed",
-      "message.received", "message.reaction", "conversation.updated", "subscription.disabled"};
+  static const std::vector<std::string> kTypes = {"message.queued",   "message.sent",         "message.delivered",
+                                                  "message.read",     "message.failed",       "message.received",
+                                                  "message.reaction", "conversation.updated", "subscription.disabled"};
   return kTypes;
 }
 

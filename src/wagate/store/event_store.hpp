@@ -28,8 +28,8 @@ struct SubscriptionRecord {
   std::string headers_json = "{}";  // custom headers sent with every delivery: {"name": "value"}
   std::string kind = "webhook";     // webhook | conversation_service
   std::string secret_sealed;
-  std::optional<std::string> previous_secret_sealed;   // still signs while a rotation overlaps
-  std::optional<int64_t> previous_secret_expires_at;   // until then
+  std::optional<std::string> previous_secret_sealed;  // still signs while a rotation overlaps
+  std::optional<int64_t> previous_secret_expires_at;  // until then
   bool enabled = true;
   bool ordered = false;                        // per-conversation order at this endpoint
   std::optional<std::string> disabled_reason;  // set when the gateway disabled it
@@ -94,7 +94,7 @@ struct DeliveryFilter {
   std::string subscription_id;
   std::optional<DeliveryStatus> status;
   std::optional<std::string> event_type;
-  std::optional<int64_t> since_ms;  // created at or after
+  std::optional<int64_t> since_ms;   // created at or after
   std::optional<int64_t> before_id;  // keyset cursor: newest first, strictly older than this id
   int64_t limit = 50;
 };

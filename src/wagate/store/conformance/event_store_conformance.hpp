@@ -45,9 +45,8 @@ class EventStoreConformance : public StoreTest<Backend> {
     o.attempt.error_class = ok ? "" : "http_status";
     o.succeeded = ok;
     o.next_attempt_at = next;
-    return this->stores_.events->RecordAttempts({o}, now, disable_after, [now](const SubscriptionRecord& s) {
-      return SubscriptionDisabledEvent(s, now);
-    });
+    return this->stores_.events->RecordAttempts(
+        {o}, now, disable_after, [now](const SubscriptionRecord& s) { return SubscriptionDisabledEvent(s, now); });
   }
   OutboxEvent Ping(const std::string& key, int64_t at) {
     OutboxEvent e;
@@ -85,9 +84,9 @@ TYPED_TEST_P(EventStoreConformance, AFailedSendAndCustomerMessagesAreEvents) {
   this->Subscribe("s1", {"*"});
   this->InsertQueued("m1");
   ASSERT_TRUE(this->Claim("m1", 2000));
-  this->Record(SendOutcome{"m1", SendOutcome::Kind::kFailed, "", 0, GraphError{131026, "Undeliverable", ""},
-                           std::nullopt},
-               3000);
+  this->Record(
+      SendOutcome{"m1", SendOutcome::Kind::kFailed, "", 0, GraphError{131026, "Undeliverable", ""}, std::nullopt},
+      3000);
   JournalApplication webhook;
   webhook.messages.push_back(this->Inbound("o", "wamid.in1", "4915123456789", 5000, "hello"));
   webhook.messages.push_back(this->Reaction("o", "wamid.r1", "4915123456789", 5001, "wamid.in1", "👍"));
@@ -112,7 +111,7 @@ TYPED_TEST_P(EventStoreConformance, AttemptsRetryFailAndSucceed) {
   auto again = this->Due("s1", 50'000);
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].retry_index, 1);
-  EXPECT_EQ(again[0].webhook_id, due[0].webhook_id);  // the same id on every attempt
+  EXPECT_EQ(again[0].webhook_id, due[0].webhook_id);                              // the same id on every attempt
   ASSERT_TRUE(this->Attempt("s1", due[0].id, false, std::nullopt, 60'000).ok());  // the last one
   auto failed = this->stores_.events->GetDelivery("s1", due[0].id);
   ASSERT_TRUE(failed);
@@ -181,10 +180,9 @@ TYPED_TEST_P(EventStoreConformance, TenantsSeeOnlyTheirOwn) {
   EXPECT_TRUE(this->stores_.events->GetSubscription(std::string("t"), "s1"));
   EXPECT_FALSE(this->stores_.events->GetSubscription(std::string("t"), "other"));
   EXPECT_EQ(this->stores_.events->ListSubscriptions(std::string("t")).size(), 1u);
-  EXPECT_EQ(this->stores_.events->UpdateSubscription(std::string("t"), "other", [](SubscriptionRecord&) {})
-                .error()
-                .kind,
-            core::ErrorKind::kNotFound);
+  EXPECT_EQ(
+      this->stores_.events->UpdateSubscription(std::string("t"), "other", [](SubscriptionRecord&) {}).error().kind,
+      core::ErrorKind::kNotFound);
   EXPECT_FALSE(this->stores_.events->DeleteSubscription(std::string("t"), "other").ok());
   this->InsertQueued("m1");  // tenant t's message: t2's subscription hears nothing
   EXPECT_TRUE(this->Due("other").empty());

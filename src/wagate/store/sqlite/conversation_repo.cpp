@@ -233,8 +233,7 @@ InboundResult StoreInbound(Connection& c, const InboundWrite& w, int64_t now_ms)
       .Bind(15, m.at_ms)
       .Bind(16, now_ms)
       .Run();
-  event_repo::Emit(c, w.tenant_id, "message.received",
-                   [&] { return ReceivedEvent(w, conversation_id, now_ms); });
+  event_repo::Emit(c, w.tenant_id, "message.received", [&] { return ReceivedEvent(w, conversation_id, now_ms); });
   EmitUpdated(c, w.tenant_id, conversation_id, now_ms);
   return InboundResult::kStored;
 }
@@ -345,9 +344,8 @@ bool MarkRead(Connection& c, const std::string& id, int64_t now_ms) {
 }
 
 void EmitUpdated(Connection& c, const std::string& tenant_id, const std::string& id, int64_t now_ms) {
-  event_repo::Emit(c, tenant_id, "conversation.updated", [&] {
-    return ConversationEvent(Get(c, id).value_or(ConversationRecord{}), now_ms);
-  });
+  event_repo::Emit(c, tenant_id, "conversation.updated",
+                   [&] { return ConversationEvent(Get(c, id).value_or(ConversationRecord{}), now_ms); });
 }
 
 std::vector<ContactRecord> RecentContacts(Connection& c, int64_t since_ms) {

@@ -202,8 +202,7 @@ void UpdateSubscription(Connection& c, const SubscriptionRecord& s) {
 }
 
 bool DeleteSubscription(Connection& c, const std::string& id) {
-  c.Prepare(
-       "DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE subscription_id = ?)")
+  c.Prepare("DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE subscription_id = ?)")
       .Bind(1, id)
       .Run();
   c.Prepare("DELETE FROM deliveries WHERE subscription_id = ?").Bind(1, id).Run();

@@ -1,8 +1,7 @@
 #include "wagate/store/sqlite/message_repo.hpp"
 
-#include "wagate/store/sqlite/event_repo.hpp"
-
 #include "wagate/core/status_rules.hpp"
+#include "wagate/store/sqlite/event_repo.hpp"
 
 namespace wagate::store::sqlite::message_repo {
 namespace {
@@ -146,8 +145,9 @@ void MarkSent(Connection& c, const std::string& id, const std::string& wamid, in
   if (c.Changes() > 0) {
     event_repo::EmitMessage(c, id, "message.sent", now_ms);
   } else {  // a status webhook moved it first: keep its status, fill what the answer adds
-    c.Prepare("UPDATE messages SET wamid = COALESCE(wamid, ?), sent_at = COALESCE(sent_at, ?), updated_at = ? "
-              "WHERE id = ?")
+    c.Prepare(
+         "UPDATE messages SET wamid = COALESCE(wamid, ?), sent_at = COALESCE(sent_at, ?), updated_at = ? "
+         "WHERE id = ?")
         .Bind(1, wamid_value)
         .Bind(2, now_ms)
         .Bind(3, now_ms)

@@ -129,8 +129,7 @@ std::optional<DeliveryRecord> SqliteEventStore::GetDelivery(const std::string& s
   return db_.Read([&](Connection& c) { return event_repo::GetDelivery(c, subscription_id, id); });
 }
 
-core::Result<DeliveryRecord> SqliteEventStore::Replay(const std::string& subscription_id, int64_t id,
-                                                      int64_t now_ms) {
+core::Result<DeliveryRecord> SqliteEventStore::Replay(const std::string& subscription_id, int64_t id, int64_t now_ms) {
   DeliveryRecord out;
   core::Status s = db_.WriteAndWait([&](Connection& c) -> core::Status {
     auto d = event_repo::GetDelivery(c, subscription_id, id);

@@ -1,5 +1,6 @@
 #include "wagate/events/deliverer.hpp"
 
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "wagate/core/json_parse.hpp"
@@ -103,6 +104,14 @@ void Deliverer::RefreshSubscriptions() {
     if (it != endpoints_.end()) e = std::move(it->second);
     e.subscription = std::move(s);
     e.next_poll_ms = 0;
+    e.keys_until_ms = 0;  // the secret may have been rotated
+    e.headers.clear();
+    Json custom = core::ParseUntrustedJson(e.subscription.headers_json);
+    if (custom.is_object()) {
+      for (const auto& [name, value] : custom.items()) {
+        if (value.is_string()) e.headers.emplace_back(name, value.get<std::string>());
+      }
+    }
     std::string id = e.subscription.id;
     next.emplace(std::move(id), std::move(e));
   }
@@ -194,14 +203,14 @@ void Deliverer::Dispatch(Endpoint& endpoint, const store::DueDelivery& d, int64_
   request.headers.emplace_back("content-type", "application/json");
   request.headers.emplace_back("webhook-id", d.webhook_id);
   request.headers.emplace_back("webhook-timestamp", std::to_string(timestamp_s));
-  request.headers.emplace_back("webhook-signature", SignatureHeader(subscriptions_.SigningKeys(s, now), d.webhook_id,
-                                                                    timestamp_s, request.body));
-  Json custom = core::ParseUntrustedJson(s.headers_json);
-  if (custom.is_object()) {
-    for (const auto& [name, value] : custom.items()) {
-      if (value.is_string()) request.headers.emplace_back(name, value.get<std::string>());
-    }
+  if (now >= endpoint.keys_until_ms) {
+    endpoint.keys = subscriptions_.SigningKeys(s, now);
+    bool overlapping = s.previous_secret_expires_at && *s.previous_secret_expires_at > now;
+    endpoint.keys_until_ms = overlapping ? *s.previous_secret_expires_at : std::numeric_limits<int64_t>::max();
   }
+  request.headers.emplace_back("webhook-signature",
+                               SignatureHeader(endpoint.keys, d.webhook_id, timestamp_s, request.body));
+  request.headers.insert(request.headers.end(), endpoint.headers.begin(), endpoint.headers.end());
   endpoint.in_flight.insert(d.id);
   {
     std::lock_guard lock(mu_);

@@ -65,6 +65,10 @@ class Deliverer final {
     store::SubscriptionRecord subscription;
     std::set<int64_t> in_flight;
     int64_t next_poll_ms = 0;
+    // Opened once, not per delivery: the signing keys until the rotation overlap ends, and the headers.
+    std::vector<std::string> keys;
+    int64_t keys_until_ms = 0;
+    std::vector<std::pair<std::string, std::string>> headers;
   };
 
   void Step();

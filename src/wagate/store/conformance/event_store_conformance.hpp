@@ -189,6 +189,9 @@ TYPED_TEST_P(EventStoreConformance, TenantsSeeOnlyTheirOwn) {
   EXPECT_EQ(this->Due("s1").size(), 2u);  // message.queued, conversation.updated
   ASSERT_TRUE(this->stores_.events->DeleteSubscription(std::nullopt, "s1").ok());
   EXPECT_TRUE(this->Due("s1").empty());
+  // A deleted tenant takes its subscriptions (and their secrets) with it.
+  ASSERT_TRUE(this->stores_.tenants->DeleteTenant("t2").ok());
+  EXPECT_FALSE(this->stores_.events->GetSubscription(std::nullopt, "other"));
 }
 
 TYPED_TEST_P(EventStoreConformance, HooksOnePerScope) {

@@ -335,6 +335,11 @@ void Prune(Connection& c, int64_t before_ms) {
       .Run();
 }
 
+void DeleteTenant(Connection& c, const std::string& tenant_id) {
+  for (const auto& s : ListSubscriptions(c, tenant_id)) DeleteSubscription(c, s.id);
+  c.Prepare("DELETE FROM presend_hooks WHERE tenant_id = ?").Bind(1, tenant_id).Run();
+}
+
 void InsertHook(Connection& c, const PresendHookRecord& h) {
   c.Prepare(
        "INSERT INTO presend_hooks(id, tenant_id, outlet_id, url, secret_sealed, timeout_ms, failure_policy, "

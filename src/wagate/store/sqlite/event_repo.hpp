@@ -38,6 +38,9 @@ int64_t ReplayAll(Connection& c, const std::string& subscription_id, int64_t sin
                   int64_t now_ms);
 void Prune(Connection& c, int64_t before_ms);
 
+// Everything of a deleted tenant: subscriptions, their deliveries, and hooks.
+void DeleteTenant(Connection& c, const std::string& tenant_id);
+
 void InsertHook(Connection& c, const PresendHookRecord& h);
 std::vector<PresendHookRecord> ListHooks(Connection& c, const std::optional<std::string>& tenant_id);
 bool DeleteHook(Connection& c, const std::optional<std::string>& tenant_id, const std::string& id);

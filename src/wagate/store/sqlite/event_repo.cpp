@@ -106,18 +106,16 @@ DeliveryRecord ReadDelivery(Statement& s) {
   return d;
 }
 
-}  // namespace
-
-int64_t Emit(Connection& c, const std::string& tenant_id, std::string_view type,
-             const std::function<OutboxEvent()>& build) {
+// The subscriptions a statement's rows (id, events) name that take `type`.
+std::vector<std::string> Takers(Statement& s, std::string_view type) {
   std::vector<std::string> targets;
-  {
-    Statement s = c.Prepare("SELECT id, events FROM subscriptions WHERE tenant_id = ? AND enabled = 1");
-    s.Bind(1, tenant_id);
-    while (s.Step()) {
-      if (EventMatches(ParseEvents(s.Text(1)), type)) targets.push_back(s.Text(0));
-    }
+  while (s.Step()) {
+    if (EventMatches(ParseEvents(s.Text(1)), type)) targets.push_back(s.Text(0));
   }
+  return targets;
+}
+
+int64_t Write(Connection& c, const std::vector<std::string>& targets, const std::function<OutboxEvent()>& build) {
   if (targets.empty()) return 0;
   OutboxEvent e = build();
   int64_t event_id = InsertEvent(c, e);
@@ -125,15 +123,24 @@ int64_t Emit(Connection& c, const std::string& tenant_id, std::string_view type,
   return static_cast<int64_t>(targets.size());
 }
 
+}  // namespace
+
+int64_t Emit(Connection& c, const std::string& tenant_id, std::string_view type,
+             const std::function<OutboxEvent()>& build) {
+  Statement s = c.Prepare("SELECT id, events FROM subscriptions WHERE tenant_id = ? AND enabled = 1");
+  s.Bind(1, tenant_id);
+  std::vector<std::string> targets = Takers(s, type);
+  return Write(c, targets, build);
+}
+
 void EmitMessage(Connection& c, const std::string& message_id, const std::string& type, int64_t now_ms) {
-  std::string tenant_id;
-  {
-    Statement s = c.Prepare("SELECT tenant_id FROM messages WHERE id = ?");
-    s.Bind(1, message_id);
-    if (!s.Step()) return;
-    tenant_id = s.Text(0);
-  }
-  Emit(c, tenant_id, type, [&] {
+  // One lookup from the message to its tenant's subscriptions: a tenant without any pays only this.
+  Statement s = c.Prepare(
+      "SELECT s.id, s.events FROM messages m JOIN subscriptions s ON s.tenant_id = m.tenant_id AND s.enabled = 1 "
+      "WHERE m.id = ?");
+  s.Bind(1, message_id);
+  std::vector<std::string> targets = Takers(s, type);
+  Write(c, targets, [&] {
     auto m = message_repo::Get(c, message_id);
     return MessageEvent(m.value_or(MessageRecord{}), type, now_ms);
   });

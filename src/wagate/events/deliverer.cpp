@@ -35,9 +35,14 @@ std::string ConversationServiceBody(const std::string& payload, const tenancy::O
   std::string outlet_id = d.value("outlet_id", "");
   Json customer = inbound ? Json("+" + d.value("from", "")) : text("to");
   Json business = Display(outlets, outlet_id);
+  // The caller's thread id (a CRM conversation) when there is one, so both directions of a chat land in
+  // the thread the caller keeps; the gateway's conversation id always.
+  Json wagate_conversation = inbound ? text("conversation_id") : text("wagate_conversation_id");
+  Json caller_conversation = inbound ? text("caller_conversation_id") : text("conversation_id");
   Json body = {{"tenant_id", text("tenant_id")},
                {"outlet_id", outlet_id},
-               {"conversation_id", text("conversation_id")},
+               {"conversation_id", caller_conversation.is_null() ? wagate_conversation : caller_conversation},
+               {"wagate_conversation_id", wagate_conversation},
                {"message_id", text("message_id")},
                {"whatsapp_message_id", text("whatsapp_message_id")},
                {"direction", inbound ? "inbound" : "outbound"},

@@ -199,6 +199,20 @@ TEST(ConversationServiceBody, CarriesTheConversationServiceFields) {
   EXPECT_EQ(body["from"], "+4915123456789");
   EXPECT_EQ(body["content"]["body"], "hi");
   EXPECT_EQ(body["direction"], "inbound");
+  EXPECT_EQ(body["conversation_id"], "cnv_1");  // no caller thread yet: the gateway's
+  // A send keeps the caller's thread; a reply after it lands in the same thread.
+  std::string sent =
+      R"({"type":"message.sent","data":{"direction":"outbound","conversation_id":"crm-7","wagate_conversation_id":)"
+      R"("cnv_1","to":"+4915123456789","status":"sent"}})";
+  body = nlohmann::json::parse(ConversationServiceBody(sent, outlets));
+  EXPECT_EQ(body["conversation_id"], "crm-7");
+  EXPECT_EQ(body["wagate_conversation_id"], "cnv_1");
+  EXPECT_EQ(body["to"], "+4915123456789");
+  std::string reply = payload;
+  reply.replace(reply.find(R"("conversation_id":"cnv_1")"), 25,
+                R"("conversation_id":"cnv_1","caller_conversation_id":"crm-7")");
+  body = nlohmann::json::parse(ConversationServiceBody(reply, outlets));
+  EXPECT_EQ(body["conversation_id"], "crm-7");
 }
 
 }  // namespace

@@ -67,12 +67,14 @@ OutboxEvent MessageEvent(const MessageRecord& m, const std::string& type, int64_
   return Event(m.tenant_id, type, OrderingKey(m.outlet_id, m.to_number), std::move(data), now_ms);
 }
 
-OutboxEvent ReceivedEvent(const InboundWrite& w, const std::string& conversation_id, int64_t now_ms) {
+OutboxEvent ReceivedEvent(const InboundWrite& w, const std::string& conversation_id,
+                          const std::optional<std::string>& caller_conversation_id, int64_t now_ms) {
   Json data = InboundJson(w.message);
   data["message_id"] = w.id;
   data["tenant_id"] = w.tenant_id;
   data["outlet_id"] = w.outlet_id;
   data["conversation_id"] = conversation_id;
+  data["caller_conversation_id"] = caller_conversation_id ? Json(*caller_conversation_id) : Json(nullptr);
   data["direction"] = "inbound";
   data["message_type"] = w.message.type;
   data["whatsapp_message_id"] = w.message.wamid;

@@ -28,7 +28,9 @@ std::string OrderingKey(const std::string& outlet_id, const std::string& custome
 std::optional<std::string> MessageEventType(const MessageRecord& m);
 OutboxEvent MessageEvent(const MessageRecord& m, const std::string& type, int64_t now_ms);
 // A customer's message (message.received) and reaction (message.reaction).
-OutboxEvent ReceivedEvent(const InboundWrite& w, const std::string& conversation_id, int64_t now_ms);
+// `caller_conversation_id`: the caller's thread of the newest send to this customer that named one.
+OutboxEvent ReceivedEvent(const InboundWrite& w, const std::string& conversation_id,
+                          const std::optional<std::string>& caller_conversation_id, int64_t now_ms);
 OutboxEvent ReactionEvent(const InboundWrite& w, int64_t now_ms);
 OutboxEvent ConversationEvent(const ConversationRecord& c, int64_t now_ms);
 OutboxEvent SubscriptionDisabledEvent(const SubscriptionRecord& s, int64_t now_ms);

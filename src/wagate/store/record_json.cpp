@@ -43,6 +43,7 @@ Json MessageJson(const MessageRecord& m) {
   j["tenant_id"] = m.tenant_id;
   j["outlet_id"] = m.outlet_id;
   j["conversation_id"] = m.conversation_id ? Json(*m.conversation_id) : Json(nullptr);
+  j["wagate_conversation_id"] = m.conversation_ref ? Json(*m.conversation_ref) : Json(nullptr);
   j["to"] = m.to_number;
   j["message_type"] = m.message_type;
   j["priority"] = m.priority ? "bulk" : "transactional";

@@ -51,7 +51,8 @@ struct MessageRecord {
   std::string id;
   std::string tenant_id;
   std::string outlet_id;
-  std::optional<std::string> conversation_id;
+  std::optional<std::string> conversation_id;   // the caller's (a CRM thread), as given to the send
+  std::optional<std::string> conversation_ref;  // the gateway's conversation with the customer (cnv_…)
   std::string to_number;
   std::string message_type;
   int64_t priority = 0;  // 0 transactional, 1 bulk

@@ -233,7 +233,16 @@ InboundResult StoreInbound(Connection& c, const InboundWrite& w, int64_t now_ms)
       .Bind(15, m.at_ms)
       .Bind(16, now_ms)
       .Run();
-  event_repo::Emit(c, w.tenant_id, "message.received", [&] { return ReceivedEvent(w, conversation_id, now_ms); });
+  event_repo::Emit(c, w.tenant_id, "message.received", [&] {
+    // A reply belongs to the caller's thread of the newest send to this customer that named one.
+    Statement thread = c.Prepare(
+        "SELECT conversation_id FROM messages WHERE conversation_ref = ? AND conversation_id IS NOT NULL "
+        "ORDER BY created_at DESC LIMIT 1");
+    thread.Bind(1, conversation_id);
+    std::optional<std::string> caller = thread.Step() ? thread.OptText(0) : std::nullopt;
+    thread.Reset();
+    return ReceivedEvent(w, conversation_id, caller, now_ms);
+  });
   EmitUpdated(c, w.tenant_id, conversation_id, now_ms);
   return InboundResult::kStored;
 }

@@ -12,7 +12,7 @@ const char* kColumns =
     "id, tenant_id, outlet_id, conversation_id, to_number, message_type, body_text, graph_request, status, "
     "attempts, next_attempt_at, claimed_at, wamid, created_at, sent_at, delivered_at, read_at, failed_at, "
     "error_code, error_title, error_details, priority, business_initiated, deferred_reason, template_name, "
-    "template_language, pricing_category, pricing_type, pricing_model";
+    "template_language, pricing_category, pricing_type, pricing_model, conversation_ref";
 
 MessageRecord ReadMessage(Statement& s) {
   MessageRecord m;
@@ -43,6 +43,7 @@ MessageRecord ReadMessage(Statement& s) {
   m.pricing_category = s.OptText(26);
   m.pricing_type = s.OptText(27);
   m.pricing_model = s.OptText(28);
+  m.conversation_ref = s.OptText(29);
   return m;
 }
 

@@ -55,6 +55,7 @@ void SqliteMessageStore::Accept(AcceptRequest request, std::function<void(core::
         }
         if (req->counts_for_quota) admin_repo::AddQuotaUse(c, m.tenant_id, req->month, 1);
         std::optional<std::string> conversation = JoinConversation(c, m);
+        req->message.conversation_ref = conversation;
         message_repo::Insert(c, m, conversation);
         event_repo::Emit(c, m.tenant_id, "message.queued",
                          [&m] { return MessageEvent(m, "message.queued", m.created_at); });

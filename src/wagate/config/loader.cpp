@@ -280,7 +280,8 @@ std::string ApplyToml(const toml::table& table, const std::string& prefix, Setti
     std::string value;
     if (const toml::array* list = node.as_array()) {  // a list setting: its items, comma-separated
       for (const auto& item : *list) {
-        value += (value.empty() ? "" : ",") + TomlScalar(item, &ok);
+        if (!value.empty()) value += ',';
+        value += TomlScalar(item, &ok);
         if (!ok) break;
       }
       ok = ok || list->empty();

@@ -32,7 +32,9 @@ ALLOWED = {
     "inbound": CORE | {"conversation", "graph", "messaging", "metrics", "security", "store", "templates", "tenancy"},
     # Outgoing events (subscriptions, the outbox deliverer) and pre-send hooks.
     "events": CORE | {"metrics", "security", "store", "tenancy"},
-    "api": CORE | {"config", "content", "conversation", "engine", "events", "graph", "http", "inbound", "media",
+    # Campaigns: recipients, lifecycle, and the runner that feeds them to the lanes as messages.
+    "campaigns": CORE | {"content", "engine", "messaging", "metrics", "store", "templates", "tenancy"},
+    "api": CORE | {"campaigns", "config", "content", "conversation", "engine", "events", "graph", "http", "inbound", "media",
                    "messaging", "metrics", "security", "store", "templates", "tenancy"},
     # The sandbox is an independent oracle of Meta's behaviour: it shares no gateway logic.
     "sandbox": CORE | {"http", "security"},

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "wagate/api/concurrency_slots.hpp"
+#include "wagate/campaigns/campaign_service.hpp"
+#include "wagate/campaigns/suppression_list.hpp"
 #include "wagate/core/clock.hpp"
 #include "wagate/core/lag_monitor.hpp"
 #include "wagate/engine/dispatcher.hpp"
@@ -60,6 +62,8 @@ struct ApiContext {
   ConcurrencySlots download_slots{4, 12};
   const core::LagMonitor* stalls = nullptr;             // this process's scheduling stalls
   const engine::PacingMargin* pacing_margin = nullptr;  // the send window's current jitter margin
+  campaigns::CampaignService* campaigns = nullptr;      // null: no campaign routes (unit tests)
+  campaigns::SuppressionList* suppressions = nullptr;
 };
 
 }  // namespace wagate::api

@@ -30,8 +30,9 @@ struct ParsedSend {
 // content member for another type (a `template` object beside a text message) would otherwise be
 // dropped silently and the message sent other than the caller meant.
 core::Status RefuseUnknownMembers(const Json& body, const std::string& message_type) {
-  static const std::set<std::string> kMembers = {"tenant_id", "outlet_id",    "conversation_id", "to",     "async",
-                                                 "priority",  "message_type", "message",         "context"};
+  static const std::set<std::string> kMembers = {"tenant_id", "outlet_id", "conversation_id", "to",
+                                                 "async",     "priority",  "message_type",    "message",
+                                                 "context",   "ttl_s",     "expires_at"};
   for (const auto& [name, value] : body.items()) {
     if (kMembers.count(name) || name == message_type) continue;
     return core::Error::InvalidField(name, "is not allowed in a send request with message_type " + message_type);
@@ -60,7 +61,16 @@ core::Result<ParsedSend> ParseSendBody(const tenancy::Principal& who, const Json
     f.Fail("priority", "must be \"transactional\" or \"bulk\"");
   }
   p.cmd.priority = priority == "bulk" ? engine::Priority::kBulk : engine::Priority::kTransactional;
+  // Validity, like an SMS validity period: never sent after it (failed, reason expired).
+  auto ttl_s = f.Int("ttl_s", false, 1, 30 * 86400);
+  auto expires_at = f.String("expires_at", false, 64, 1);
+  if (f.ok() && ttl_s && expires_at) f.Fail("ttl_s", "cannot be given with expires_at (choose one)");
+  if (f.ok() && expires_at) {
+    p.cmd.expires_at = core::ParseIso8601(*expires_at);
+    if (!p.cmd.expires_at) f.Fail("expires_at", "must be an ISO 8601 time, e.g. 2026-12-24T09:00:00Z");
+  }
   if (!f.ok()) return f.error();
+  p.cmd.ttl_s = ttl_s;
   std::string_view key = req.Header("idempotency-key");
   if (!key.empty()) {
     bool printable = std::all_of(key.begin(), key.end(), [](unsigned char c) { return c > 32 && c < 127; });

@@ -13,6 +13,8 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   RegisterConversationRoutes(router, ctx);
   RegisterSubscriptionRoutes(router, ctx);
   RegisterHookRoutes(router, ctx);
+  if (ctx.campaigns) RegisterCampaignRoutes(router, ctx);
+  if (ctx.suppressions) RegisterSuppressionRoutes(router, ctx);
 }
 
 }  // namespace wagate::api

@@ -19,5 +19,7 @@ void RegisterMediaRoutes(http::Router& router, ApiContext& ctx);
 void RegisterConversationRoutes(http::Router& router, ApiContext& ctx);
 void RegisterSubscriptionRoutes(http::Router& router, ApiContext& ctx);
 void RegisterHookRoutes(http::Router& router, ApiContext& ctx);
+void RegisterCampaignRoutes(http::Router& router, ApiContext& ctx);
+void RegisterSuppressionRoutes(http::Router& router, ApiContext& ctx);
 
 }  // namespace wagate::api

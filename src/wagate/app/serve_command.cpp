@@ -7,6 +7,7 @@
 
 #include "wagate/api/api_context.hpp"
 #include "wagate/api/routes.hpp"
+#include "wagate/campaigns/runner.hpp"
 #include "wagate/config/loader.hpp"
 #include "wagate/conversation/contact_windows.hpp"
 #include "wagate/core/lag_monitor.hpp"
@@ -132,8 +133,8 @@ int RunServe(const std::vector<std::string>& args) {
   templates::TemplateRegistry templates(*stores.templates, graph_admin, outlets, clock);
   templates.Load();
   media::MediaService media(graph_admin);
-  inbound::Processor processor(
-      {*stores.journal, *stores.contacts, *stores.tenants, clock, metrics, outlets, windows, &templates, &admin});
+  inbound::Processor processor({*stores.journal, *stores.contacts, *stores.tenants, clock, metrics, outlets, windows,
+                                &templates, &admin, s.campaigns_opt_out_words});
   inbound::Ingest ingest(*stores.journal, outlets, processor, metrics, clock);
   messaging::SendService sender(*stores.messages, outlets, dispatcher, windows, templates, clock);
 
@@ -164,6 +165,16 @@ int RunServe(const std::vector<std::string>& args) {
   events::PresendHooks hooks(*stores.events, box, poster, clock, targets, &metrics);
   hooks.Load();
 
+  // Campaigns: the service behind the API, and the runner that feeds recipients to the lanes.
+  campaigns::CampaignService campaign_service(*stores.campaigns, outlets, templates, clock,
+                                              campaigns::UploadLimits{s.campaigns_max_recipients});
+  campaigns::SuppressionList suppressions(*stores.campaigns, clock);
+  campaigns::RunnerSettings rs;
+  rs.poll_ms = s.campaigns_poll_ms;
+  rs.lane_backlog_ms = s.campaigns_lane_backlog_ms;
+  campaigns::Runner runner(*stores.campaigns, sender, dispatcher, outlets, clock, random, rs);
+  campaign_service.SetRunner(&runner);
+
   api::ApiContext ctx{*stores.messages,
                       *stores.templates,
                       *stores.journal,
@@ -193,6 +204,8 @@ int RunServe(const std::vector<std::string>& args) {
   ctx.stalls = &stalls;
   ctx.metrics_token = s.http_metrics_token;
   ctx.pacing_margin = &pacing_margin;
+  ctx.campaigns = &campaign_service;
+  ctx.suppressions = &suppressions;
   metrics.AddGauge("wagate_queue_depth", "Messages waiting in the engine (queued, retrying, in doubt)",
                    [&] { return static_cast<double>(dispatcher.QueueDepth()); });
   metrics.AddGauge("wagate_sends_in_flight", "Graph requests in flight",
@@ -229,12 +242,14 @@ int RunServe(const std::vector<std::string>& args) {
 
   processor.Start();
   dispatcher.Start();
+  runner.Start();  // after the dispatcher has loaded what was queued: a resumed campaign finds its lane
   deliverer.Start();
   templates.StartBackgroundSync(s.templates_sync_interval_s);
   auto bound = server.Start();
   if (!bound) {
     std::cerr << "wagate serve: " << bound.error().message << "\n";
     deliverer.Stop();
+    runner.Stop();
     dispatcher.Stop();
     processor.Stop();
     return 1;
@@ -253,6 +268,7 @@ int RunServe(const std::vector<std::string>& args) {
   templates.Stop();
   deliverer.Stop();
   poster.Stop();
+  runner.Stop();
   dispatcher.Stop();
   processor.Stop();
   stores.health->Stop();

@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <cctype>
 #include <charconv>
 #include <functional>
 #include <limits>
@@ -113,6 +114,33 @@ std::string ParseJitter(const std::string& v, Settings& s) {
   } catch (...) {
     return "must be a number from 0 to 1 (got '" + v + "')";
   }
+}
+
+// A list of words (TOML array or "A,B,C"), kept upper-case: compared case-insensitively.
+Binding Words(std::vector<std::string> Settings::*field, size_t max_items) {
+  return {[=](const std::string& v, Settings& s) -> std::string {
+            std::vector<std::string> out;
+            std::stringstream in(v);
+            for (std::string item; std::getline(in, item, ',');) {
+              while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+              while (!item.empty() && item.back() == ' ') item.pop_back();
+              if (item.empty() || item.size() > 64)
+                return "must be a list of words of 1 to 64 characters (got '" + v + "')";
+              for (char& ch : item) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+              out.push_back(item);
+            }
+            if (out.size() > max_items) return "must be a list of at most " + std::to_string(max_items) + " words";
+            s.*field = std::move(out);
+            return "";
+          },
+          [=](const Settings& s) {
+            std::string out = "[";
+            for (size_t i = 0; i < (s.*field).size(); ++i) {
+              if (i) out += ", ";
+              out += TomlString((s.*field)[i]);
+            }
+            return out + "]";
+          }};
 }
 
 Binding Bool(bool Settings::*field) {
@@ -242,6 +270,18 @@ const std::vector<Key>& Keys() {
        Int(&Settings::events_poll_ms, 10, 10000)},
       {"events.retention_s", "finished deliveries and their attempt logs are kept this long",
        Int(&Settings::events_retention_s, 3600, 365 * 86400)},
+      {"campaigns.opt_out_words",
+       "a customer's text that is exactly one of these words (any case) puts them on the tenant's suppression list",
+       Words(&Settings::campaigns_opt_out_words, 100)},
+      {"campaigns.poll_ms",
+       "how often the campaign runner tops up lanes and checks schedules (the longest a paused "
+       "or scheduled campaign waits to move)",
+       Int(&Settings::campaigns_poll_ms, 10, 5000)},
+      {"campaigns.lane_backlog_ms",
+       "how much of a lane's throughput the runner keeps queued ahead per campaign lane (enough to never starve it)",
+       Int(&Settings::campaigns_lane_backlog_ms, 100, 10000)},
+      {"campaigns.max_recipients", "recipients per campaign at most",
+       Int(&Settings::campaigns_max_recipients, 1, 10000000)},
   };
   return kKeys;
 }

@@ -50,6 +50,12 @@ struct Settings {
   int64_t events_max_in_flight = 16;
   int64_t events_poll_ms = 250;
   int64_t events_retention_s = 7 * 86400;  // 0 = only on demand (and after an outlet is added)
+
+  // Campaigns (docs/campaigns.md).
+  std::vector<std::string> campaigns_opt_out_words = {"STOP", "STOPP", "ALTO", "BERHENTI"};
+  int64_t campaigns_poll_ms = 50;
+  int64_t campaigns_lane_backlog_ms = 1000;
+  int64_t campaigns_max_recipients = 1000000;
 };
 
 }  // namespace wagate::config

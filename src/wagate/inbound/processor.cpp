@@ -1,6 +1,8 @@
 #include "wagate/inbound/processor.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <string_view>
 
 #include "wagate/core/log.hpp"
 #include "wagate/core/phone.hpp"
@@ -27,6 +29,18 @@ std::vector<OutletPtr> SignalOutlets(const tenancy::OutletRegistry& outlets, con
   std::copy_if(all.begin(), all.end(), std::back_inserter(match),
                [&](const OutletPtr& o) { return o->display_phone_number == s.display_phone_number; });
   return match;
+}
+
+// The whole text, blanks aside, is one of the words (`words` upper-case ASCII): "stop" and " Stop "
+// opt out, "stop sending me ads" does not (a human should read that one).
+bool IsOptOut(std::string_view text, const std::vector<std::string>& words) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  return std::any_of(words.begin(), words.end(), [text](const std::string& w) {
+    return w.size() == text.size() && std::equal(w.begin(), w.end(), text.begin(), [](char a, char b) {
+             return a == std::toupper(static_cast<unsigned char>(b));
+           });
+  });
 }
 
 bool CarriesTier(const graph::AccountSignalEvent& s) {
@@ -149,6 +163,7 @@ store::JournalApplication Processor::Prepare(const store::JournalEntry& entry, c
     auto& w = app.messages.emplace_back(
         store::InboundWrite{InboundId(outlet->id, m.wamid), outlet->tenant_id, outlet->id, m});
     if (w.message.at_ms <= 0) w.message.at_ms = deps_.clock.NowMs();  // Meta always sends one; a forgery may not
+    w.opt_out = m.type == "text" && IsOptOut(m.preview, deps_.opt_out_words);
   }
   for (const auto& t : p.template_statuses) {
     if (!deps_.templates) continue;

@@ -9,6 +9,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "wagate/conversation/contact_windows.hpp"
 #include "wagate/core/clock.hpp"
@@ -34,6 +36,9 @@ struct ProcessorDeps {
   conversation::ContactWindows& windows;
   templates::TemplateRegistry* templates = nullptr;  // template status webhooks update it (null: ignored)
   tenancy::AdminService* admin = nullptr;            // messaging-tier changes go through it (null: ignored)
+  // A customer's text that is exactly one of these words (case-insensitive, surrounding blanks aside)
+  // puts them on the tenant's suppression list (campaigns.opt_out_words).
+  std::vector<std::string> opt_out_words;
 };
 
 // One background worker; Handoff() and Notify() from any thread.

@@ -29,6 +29,11 @@ void SendService::Accept(const tenancy::Principal& who, const SendCommand& cmd, 
       return;
     }
   }
+  std::optional<int64_t> expires_at = cmd.ttl_s ? std::optional<int64_t>(now + *cmd.ttl_s * 1000) : cmd.expires_at;
+  if (expires_at && *expires_at <= now) {
+    done(core::Error::InvalidField("expires_at", "is in the past: the message could never be sent"));
+    return;
+  }
   store::AcceptRequest request;
   store::MessageRecord& record = request.message;
   record.id = core::NewId("msg_", now);
@@ -47,6 +52,9 @@ void SendService::Accept(const tenancy::Principal& who, const SendCommand& cmd, 
   record.status = core::MessageStatus::kQueued;
   record.next_attempt_at = now;
   record.created_at = now;
+  record.expires_at = expires_at;
+  record.campaign_id = cmd.campaign_id;
+  record.campaign_seq = cmd.campaign_seq;
   request.idempotency_key = cmd.idempotency_key;
   request.request_hash = cmd.request_hash;
   request.counts_for_quota = to_customer;  // marking a message read sends nothing to a customer

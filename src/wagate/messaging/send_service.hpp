@@ -27,6 +27,12 @@ struct SendCommand {
   engine::Priority priority = engine::Priority::kTransactional;
   std::optional<std::string> idempotency_key;
   std::string request_hash;  // of the request body, to tell a retry from a different request
+  // Validity: never sent after it (failed, reason expired); `ttl_s` counts from the accept.
+  std::optional<int64_t> expires_at;
+  std::optional<int64_t> ttl_s;
+  // A campaign's recipient becoming this message (campaigns/runner): linked in the same write.
+  std::optional<std::string> campaign_id;
+  std::optional<int64_t> campaign_seq;
 };
 
 struct Accepted {

@@ -55,6 +55,8 @@ Json MessageJson(const MessageRecord& m) {
                                            {"model", m.pricing_model.value_or("")}}
                                     : Json(nullptr);
   j["attempts"] = m.attempts;
+  j["expires_at"] = OptTime(m.expires_at);
+  j["campaign_id"] = m.campaign_id ? Json(*m.campaign_id) : Json(nullptr);
   j["created_at"] = core::FormatIso8601(m.created_at);
   return j;
 }

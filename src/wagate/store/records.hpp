@@ -72,6 +72,11 @@ struct MessageRecord {
   std::optional<std::string> template_language;
   // From the status webhooks' `pricing` (the first one that carried it).
   std::optional<std::string> pricing_category, pricing_type, pricing_model;
+  // A campaign's message: its campaign and recipient (store/campaign_store.hpp). Accept links the
+  // recipient in the same write; a campaign that is not running has its messages left unclaimed.
+  std::optional<std::string> campaign_id;
+  std::optional<int64_t> campaign_seq;
+  std::optional<int64_t> expires_at;  // validity: never sent after it (failed with reason expired)
 };
 
 }  // namespace wagate::store

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <memory>
 
+#include "wagate/store/campaign_store.hpp"
 #include "wagate/store/contact_store.hpp"
 #include "wagate/store/conversation_store.hpp"
 #include "wagate/store/event_store.hpp"
@@ -36,6 +37,7 @@ struct Stores {
   std::unique_ptr<ContactStore> contacts;
   std::unique_ptr<ConversationStore> conversations;
   std::unique_ptr<EventStore> events;
+  std::unique_ptr<CampaignStore> campaigns;
   std::unique_ptr<StoreHealth> health;
 };
 

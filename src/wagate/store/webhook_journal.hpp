@@ -28,6 +28,7 @@ struct InboundWrite {
   std::string tenant_id;
   std::string outlet_id;
   core::InboundMessage message;
+  bool opt_out = false;  // the customer asked to receive no more campaigns (an opt-out word): suppress them
 };
 
 // The newest value of another webhook field for an outlet (phone_number_quality_update, …).

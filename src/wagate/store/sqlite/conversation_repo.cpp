@@ -5,6 +5,7 @@
 #include "wagate/core/ids.hpp"
 #include "wagate/store/event_payloads.hpp"
 #include "wagate/store/record_json.hpp"
+#include "wagate/store/sqlite/campaign_repo.hpp"
 #include "wagate/store/sqlite/event_repo.hpp"
 #include "wagate/store/sqlite/message_repo.hpp"
 
@@ -244,6 +245,11 @@ InboundResult StoreInbound(Connection& c, const InboundWrite& w, int64_t now_ms)
     return ReceivedEvent(w, conversation_id, caller, now_ms);
   });
   EmitUpdated(c, w.tenant_id, conversation_id, now_ms);
+  campaign_repo::NoteReply(c, conversation_id, now_ms);
+  if (w.opt_out) {  // "STOP": never again in a campaign of this tenant
+    campaign_repo::Suppress(c,
+                            SuppressionRecord{w.tenant_id, "+" + m.from, "opt_out: " + m.preview, "opt_out", now_ms});
+  }
   return InboundResult::kStored;
 }
 

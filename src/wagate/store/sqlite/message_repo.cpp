@@ -1,6 +1,7 @@
 #include "wagate/store/sqlite/message_repo.hpp"
 
 #include "wagate/core/status_rules.hpp"
+#include "wagate/store/sqlite/campaign_repo.hpp"
 #include "wagate/store/sqlite/event_repo.hpp"
 
 namespace wagate::store::sqlite::message_repo {
@@ -12,7 +13,8 @@ const char* kColumns =
     "id, tenant_id, outlet_id, conversation_id, to_number, message_type, body_text, graph_request, status, "
     "attempts, next_attempt_at, claimed_at, wamid, created_at, sent_at, delivered_at, read_at, failed_at, "
     "error_code, error_title, error_details, priority, business_initiated, deferred_reason, template_name, "
-    "template_language, pricing_category, pricing_type, pricing_model, conversation_ref";
+    "template_language, pricing_category, pricing_type, pricing_model, conversation_ref, campaign_id, campaign_seq, "
+    "expires_at";
 
 MessageRecord ReadMessage(Statement& s) {
   MessageRecord m;
@@ -44,8 +46,13 @@ MessageRecord ReadMessage(Statement& s) {
   m.pricing_type = s.OptText(27);
   m.pricing_model = s.OptText(28);
   m.conversation_ref = s.OptText(29);
+  m.campaign_id = s.OptText(30);
+  m.campaign_seq = s.OptInt(31);
+  m.expires_at = s.OptInt(32);
   return m;
 }
+
+const GraphError kExpired{0, "expired", "the message's validity (ttl_s, expires_at) ended before it could be sent"};
 
 std::string S(MessageStatus st) { return std::string(core::ToString(st)); }
 
@@ -77,7 +84,8 @@ void Insert(Connection& c, const MessageRecord& m, const std::optional<std::stri
   c.Prepare(
        "INSERT INTO messages(id, tenant_id, outlet_id, conversation_id, to_number, message_type, body_text, "
        "graph_request, status, attempts, next_attempt_at, created_at, updated_at, priority, template_name, "
-       "template_language, conversation_ref) VALUES (?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?)")
+       "template_language, conversation_ref, campaign_id, campaign_seq, expires_at) "
+       "VALUES (?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?,?)")
       .Bind(1, m.id)
       .Bind(2, m.tenant_id)
       .Bind(3, m.outlet_id)
@@ -94,6 +102,9 @@ void Insert(Connection& c, const MessageRecord& m, const std::optional<std::stri
       .Bind(14, m.template_name)
       .Bind(15, m.template_language)
       .Bind(16, conversation_ref)
+      .Bind(17, m.campaign_id)
+      .Bind(18, m.campaign_seq)
+      .Bind(19, m.expires_at)
       .Run();
 }
 
@@ -120,16 +131,37 @@ std::vector<MessageRecord> List(Connection& c, const MessageListFilter& f) {
   return out;
 }
 
-std::optional<ClaimedSend> Claim(Connection& c, const std::string& id, int64_t now_ms, bool business_initiated) {
-  Statement s = c.Prepare(
-      "UPDATE messages SET status = 'sending', attempts = attempts + 1, claimed_at = ?, updated_at = ?, "
-      "business_initiated = ?, deferred_reason = NULL WHERE id = ? AND status = 'queued' "
-      "RETURNING graph_request, outlet_id, attempts");
-  s.Bind(1, now_ms).Bind(2, now_ms).Bind(3, int64_t{business_initiated}).Bind(4, id);
-  if (!s.Step()) return std::nullopt;
-  ClaimedSend claimed{s.Text(0), s.Text(1), s.Int(2)};
-  while (s.Step()) {
+namespace {
+
+void FailIfExpired(Connection& c, const std::string& id, int64_t now_ms) {
+  bool expired = false;
+  {
+    Statement s = c.Prepare("SELECT 1 FROM messages WHERE id = ? AND status = 'queued' AND expires_at <= ?");
+    s.Bind(1, id).Bind(2, now_ms);
+    expired = s.Step();
   }
+  if (expired) MarkFailed(c, id, kExpired, now_ms);
+}
+
+}  // namespace
+
+std::optional<ClaimedSend> Claim(Connection& c, const std::string& id, int64_t now_ms, bool business_initiated) {
+  // Never past its validity, and a campaign's message only while the campaign runs: a paused
+  // campaign's messages stay queued, unclaimed, until it resumes.
+  std::optional<ClaimedSend> claimed;
+  {
+    Statement s = c.Prepare(
+        "UPDATE messages SET status = 'sending', attempts = attempts + 1, claimed_at = ?1, updated_at = ?1, "
+        "business_initiated = ?2, deferred_reason = NULL WHERE id = ?3 AND status = 'queued' "
+        "AND (expires_at IS NULL OR expires_at > ?1) "
+        "AND (campaign_id IS NULL OR (SELECT status FROM campaigns WHERE id = campaign_id) = 'running') "
+        "RETURNING graph_request, outlet_id, attempts");
+    s.Bind(1, now_ms).Bind(2, int64_t{business_initiated}).Bind(3, id);
+    if (s.Step()) claimed = ClaimedSend{s.Text(0), s.Text(1), s.Int(2)};
+    while (s.Step()) {
+    }
+  }
+  if (!claimed) FailIfExpired(c, id, now_ms);
   return claimed;
 }
 
@@ -145,6 +177,7 @@ void MarkSent(Connection& c, const std::string& id, const std::string& wamid, in
       .Run();
   if (c.Changes() > 0) {
     event_repo::EmitMessage(c, id, "message.sent", now_ms);
+    campaign_repo::OnMessageTransition(c, id, now_ms);
   } else {  // a status webhook moved it first: keep its status, fill what the answer adds
     c.Prepare(
          "UPDATE messages SET wamid = COALESCE(wamid, ?), sent_at = COALESCE(sent_at, ?), updated_at = ? "
@@ -191,7 +224,10 @@ void MarkFailed(Connection& c, const std::string& id, const GraphError& error, i
       .Bind(5, now_ms)
       .Bind(6, id)
       .Run();
-  if (c.Changes() > 0) event_repo::EmitMessage(c, id, "message.failed", now_ms);
+  if (c.Changes() > 0) {
+    event_repo::EmitMessage(c, id, "message.failed", now_ms);
+    campaign_repo::OnMessageTransition(c, id, now_ms);
+  }
 }
 
 bool ResolveInDoubt(Connection& c, const std::string& id, bool resend, int64_t now_ms) {
@@ -201,7 +237,9 @@ bool ResolveInDoubt(Connection& c, const std::string& id, bool resend, int64_t n
       .Bind(3, now_ms)
       .Bind(4, id)
       .Run();
-  return c.Changes() > 0;
+  if (c.Changes() == 0) return false;
+  campaign_repo::OnMessageTransition(c, id, now_ms);
+  return true;
 }
 
 namespace {
@@ -304,6 +342,7 @@ ApplyResult ApplyStatus(Connection& c, const core::StatusEvent& e, int64_t now_m
   if (moved && next->status != match->state.status) {
     event_repo::EmitMessage(c, match->message_id, "message." + std::string(core::ToString(next->status)), now_ms);
   }
+  if (moved) campaign_repo::OnMessageTransition(c, match->message_id, now_ms);
   return moved || priced ? ApplyResult::kApplied : ApplyResult::kIgnored;
 }
 
@@ -347,7 +386,9 @@ bool Requeue(Connection& c, const std::string& id, int64_t now_ms) {
       .Bind(2, now_ms)
       .Bind(3, id)
       .Run();
-  return c.Changes() > 0;
+  if (c.Changes() == 0) return false;
+  campaign_repo::OnMessageTransition(c, id, now_ms);
+  return true;
 }
 
 }  // namespace wagate::store::sqlite::message_repo

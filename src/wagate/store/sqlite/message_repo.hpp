@@ -18,7 +18,8 @@ std::optional<MessageRecord> Get(Connection& c, const std::string& id);
 
 std::vector<MessageRecord> List(Connection& c, const MessageListFilter& f);
 
-// queued → sending, attempts+1. nullopt when the message is no longer queued (settled meanwhile).
+// queued → sending, attempts+1. nullopt when the message is no longer queued (settled meanwhile), when
+// its validity ended (it fails now, reason expired), or when its campaign is not running (it stays queued).
 std::optional<ClaimedSend> Claim(Connection& c, const std::string& id, int64_t now_ms, bool business_initiated = false);
 
 // Graph accepted the request. Applies statuses that arrived earlier for this wamid.

@@ -17,6 +17,7 @@ core::Result<Stores> OpenSqliteStores(const SqliteSettings& settings) {
   stores.contacts = std::make_unique<SqliteContactStore>(*shared);
   stores.conversations = std::make_unique<SqliteConversationStore>(*shared);
   stores.events = std::make_unique<SqliteEventStore>(*shared);
+  stores.campaigns = std::make_unique<SqliteCampaignStore>(*shared);
   stores.health = std::make_unique<SqliteHealth>(*shared);
   return stores;
 }

@@ -313,6 +313,91 @@ CREATE TABLE presend_hooks (
 );
 CREATE UNIQUE INDEX presend_hooks_scope ON presend_hooks(tenant_id, COALESCE(outlet_id, ''));
 )SQL",
+      // 7: campaigns and suppressions. A campaign's recipients are rows here until the runner turns
+      // each into a message (messages.campaign_id/campaign_seq point back); the campaign's counters
+      // are kept in step with its messages' transitions in the same writes, so progress is one row read.
+      R"SQL(
+ALTER TABLE messages ADD COLUMN campaign_id TEXT;
+ALTER TABLE messages ADD COLUMN campaign_seq INTEGER;
+ALTER TABLE messages ADD COLUMN expires_at INTEGER;  -- validity: never sent after it (failed, expired)
+CREATE INDEX messages_campaign_queued ON messages(campaign_id) WHERE campaign_id IS NOT NULL AND status = 'queued';
+CREATE INDEX messages_expiry ON messages(expires_at) WHERE expires_at IS NOT NULL AND status = 'queued';
+CREATE TABLE campaigns (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  outlet_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,                -- draft | scheduled | running | paused | completed | cancelled | expired
+  status_reason TEXT,                  -- why it paused by itself (quota_exceeded) or ended
+  message TEXT NOT NULL,               -- JSON: the send's content members, placeholders not yet filled
+  variables TEXT NOT NULL,             -- JSON array: the placeholders the message uses
+  max_mps INTEGER,
+  delay_ms INTEGER,
+  jitter_ms INTEGER,
+  start_at INTEGER,
+  expires_at INTEGER,
+  ttl_s INTEGER,                       -- validity counted from the start (when expires_at is not given)
+  uploads INTEGER NOT NULL DEFAULT 0,
+  total INTEGER NOT NULL DEFAULT 0,    -- rows received
+  invalid INTEGER NOT NULL DEFAULT 0,
+  duplicates INTEGER NOT NULL DEFAULT 0,
+  suppressed INTEGER NOT NULL DEFAULT 0,
+  pending INTEGER NOT NULL DEFAULT 0,  -- valid recipients not yet turned into messages
+  fed INTEGER NOT NULL DEFAULT 0,      -- turned into messages
+  settled INTEGER NOT NULL DEFAULT 0,  -- of those, no longer waiting to be sent
+  sent INTEGER NOT NULL DEFAULT 0,     -- reached at least sent (a funnel: delivered, read likewise)
+  delivered INTEGER NOT NULL DEFAULT 0,
+  read INTEGER NOT NULL DEFAULT 0,
+  failed INTEGER NOT NULL DEFAULT 0,
+  in_doubt INTEGER NOT NULL DEFAULT 0,
+  cancelled INTEGER NOT NULL DEFAULT 0,
+  expired INTEGER NOT NULL DEFAULT 0,
+  replied INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  completed_at INTEGER,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX campaigns_tenant ON campaigns(tenant_id, created_at);
+CREATE INDEX campaigns_active ON campaigns(status) WHERE status IN ('scheduled', 'running', 'paused');
+CREATE TABLE campaign_recipients (
+  campaign_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,                -- upload order
+  upload INTEGER NOT NULL,
+  row INTEGER NOT NULL,                -- data row of its upload (1 = the first)
+  phone TEXT NOT NULL,                 -- E.164
+  variables TEXT NOT NULL,             -- JSON object
+  status TEXT NOT NULL,                -- pending, then its message's status, or suppressed | cancelled | expired
+  message_id TEXT,
+  reached INTEGER NOT NULL DEFAULT 0,  -- furthest of sent (1), delivered (2), read (3) its message reached
+  replied INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER,
+  PRIMARY KEY (campaign_id, seq)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX campaign_recipients_phone ON campaign_recipients(campaign_id, phone);
+CREATE TABLE campaign_rejected (
+  campaign_id TEXT NOT NULL,
+  upload INTEGER NOT NULL,
+  row INTEGER NOT NULL,
+  phone TEXT NOT NULL,
+  reason TEXT NOT NULL,                -- invalid_phone_number | duplicate | suppressed | missing_variable:NAME | …
+  PRIMARY KEY (campaign_id, upload, row)
+) WITHOUT ROWID;
+CREATE TABLE campaign_errors (
+  campaign_id TEXT NOT NULL,
+  code INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (campaign_id, code)
+) WITHOUT ROWID;
+CREATE TABLE suppressions (
+  tenant_id TEXT NOT NULL,
+  phone TEXT NOT NULL,                 -- E.164
+  reason TEXT NOT NULL,
+  source TEXT NOT NULL,                -- api | import | opt_out
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, phone)
+) WITHOUT ROWID;
+)SQL",
   };
   return kMigrations;
 }

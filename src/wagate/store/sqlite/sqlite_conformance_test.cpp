@@ -1,4 +1,5 @@
 // The SQLite backend passes every store conformance suite.
+#include "wagate/store/conformance/campaign_store_conformance.hpp"
 #include "wagate/store/conformance/conversation_store_conformance.hpp"
 #include "wagate/store/conformance/event_store_conformance.hpp"
 #include "wagate/store/conformance/message_store_conformance.hpp"
@@ -22,6 +23,7 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, TemplateStoreConformance, SqliteBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, WebhookJournalConformance, SqliteBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, ConversationStoreConformance, SqliteBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, EventStoreConformance, SqliteBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, CampaignStoreConformance, SqliteBackend);
 
 }  // namespace
 }  // namespace wagate::store::conformance

@@ -1,6 +1,7 @@
 #include "wagate/core/phone.hpp"
 #include "wagate/store/event_payloads.hpp"
 #include "wagate/store/sqlite/admin_repo.hpp"
+#include "wagate/store/sqlite/campaign_repo.hpp"
 #include "wagate/store/sqlite/conversation_repo.hpp"
 #include "wagate/store/sqlite/event_repo.hpp"
 #include "wagate/store/sqlite/idempotency_repo.hpp"
@@ -54,6 +55,10 @@ void SqliteMessageStore::Accept(AcceptRequest request, std::function<void(core::
               "the tenant's monthly quota of " + std::to_string(*tenant->monthly_quota) + " messages is used up"};
         }
         if (req->counts_for_quota) admin_repo::AddQuotaUse(c, m.tenant_id, req->month, 1);
+        if (m.campaign_id && !campaign_repo::LinkMessage(c, m, m.created_at)) {
+          return core::Error{core::ErrorKind::kConflict, "recipient_not_pending",
+                             "this campaign recipient has a message already, or was cancelled"};
+        }
         std::optional<std::string> conversation = JoinConversation(c, m);
         req->message.conversation_ref = conversation;
         message_repo::Insert(c, m, conversation);

@@ -141,6 +141,41 @@ class SqliteEventStore final : public EventStore {
   Database& db_;
 };
 
+class SqliteCampaignStore final : public CampaignStore {
+ public:
+  explicit SqliteCampaignStore(Database& db) : db_(db) {}
+  core::Status Create(const CampaignRecord& c) override;
+  std::optional<CampaignRecord> Get(const std::optional<std::string>& tenant_id, const std::string& id) override;
+  std::vector<CampaignRecord> List(const std::optional<std::string>& tenant_id, std::optional<CampaignStatus> status,
+                                   const std::optional<std::string>& before_id, int64_t limit) override;
+  std::vector<CampaignRecord> Active() override;
+  core::Result<CampaignRecord> Transition(const std::optional<std::string>& tenant_id, const std::string& id,
+                                          const std::vector<CampaignStatus>& from, CampaignStatus to,
+                                          const std::optional<std::string>& reason, int64_t now_ms) override;
+  core::Result<UploadTicket> BeginUpload(const std::optional<std::string>& tenant_id, const std::string& id) override;
+  core::Status AddRecipients(UploadTicket& ticket, const std::vector<RecipientRow>& rows,
+                             const std::vector<RejectedRow>& rejected, UploadCounts& counts) override;
+  core::Result<CampaignRecord> FinishUpload(const UploadTicket& ticket, const UploadCounts& counts,
+                                            int64_t now_ms) override;
+  void AbortUpload(const UploadTicket& ticket) override;
+  std::vector<std::pair<int64_t, RejectedRow>> Rejected(const std::string& id, std::pair<int64_t, int64_t> after,
+                                                        int64_t limit) override;
+  std::vector<PendingRecipient> NextPending(const std::string& id, int64_t after_seq, int64_t limit) override;
+  core::Status SkipRecipients(const std::string& id, const std::vector<SkippedRecipient>& skipped,
+                              int64_t now_ms) override;
+  std::vector<PendingMessage> QueuedMessages(const std::string& id) override;
+  void ForEachOutcome(const std::string& id, const std::function<bool(const RecipientOutcome&)>& visit) override;
+  int64_t ExpireDue(int64_t now_ms) override;
+  core::Status Suppress(const std::vector<SuppressionRecord>& entries) override;
+  core::Status Unsuppress(const std::string& tenant_id, const std::string& phone) override;
+  std::vector<SuppressionRecord> Suppressions(const std::string& tenant_id,
+                                              const std::optional<std::string>& after_phone, int64_t limit) override;
+  bool IsSuppressed(const std::string& tenant_id, const std::string& phone) override;
+
+ private:
+  Database& db_;
+};
+
 class SqliteHealth final : public StoreHealth {
  public:
   explicit SqliteHealth(Database& db) : db_(db) {}

@@ -1,4 +1,5 @@
 #include "wagate/store/sqlite/admin_repo.hpp"
+#include "wagate/store/sqlite/campaign_repo.hpp"
 #include "wagate/store/sqlite/event_repo.hpp"
 #include "wagate/store/sqlite/journal_repo.hpp"
 #include "wagate/store/sqlite/sqlite_stores.hpp"
@@ -23,7 +24,8 @@ std::vector<TenantRecord> SqliteTenantStore::ListTenants() {
 core::Status SqliteTenantStore::DeleteTenant(const std::string& id) {
   return db_.WriteAndWait([&](Connection& c) -> core::Status {
     if (!admin_repo::DeleteTenant(c, id)) return core::Error::NotFound("tenant");
-    event_repo::DeleteTenant(c, id);  // its subscriptions (with their secrets and deliveries) and hooks
+    campaign_repo::DeleteTenant(c, id);  // its campaigns, recipients and suppression list
+    event_repo::DeleteTenant(c, id);     // its subscriptions (with their secrets and deliveries) and hooks
     return core::Ok{};
   });
 }

@@ -1,5 +1,6 @@
 #include "wagate/http/message.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <utility>
@@ -31,7 +32,28 @@ class GatheringWriter final : public BodyWriter {
   Responder::Fn fn_;
 };
 
+// Yields a body held whole, a piece at a time, as a streamed body would arrive.
+class WholeBodyReader final : public BodyReader {
+ public:
+  explicit WholeBodyReader(std::string body) : body_(std::move(body)) {}
+  core::Result<bool> Read(std::string* piece) override {
+    if (at_ == body_.size()) return false;
+    size_t n = std::min(kBodyPieceBytes, body_.size() - at_);
+    piece->assign(body_, at_, n);
+    at_ += n;
+    return true;
+  }
+
+ private:
+  std::string body_;
+  size_t at_ = 0;
+};
+
 }  // namespace
+
+std::shared_ptr<BodyReader> StringBodyReader(std::string body) {
+  return std::make_shared<WholeBodyReader>(std::move(body));
+}
 
 Responder::Responder(Fn fn, StreamFn stream_fn) : state_(std::make_shared<State>()) {
   state_->fn = std::move(fn);

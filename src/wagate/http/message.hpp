@@ -10,14 +10,46 @@
 #include <utility>
 #include <vector>
 
+#include "wagate/core/result.hpp"
+
 namespace wagate::http {
+
+// A streamed request body arrives in pieces of at most this many bytes.
+inline constexpr size_t kBodyPieceBytes = 64 * 1024;
+
+// A request body read while it arrives, for uploads too large to hold (a campaign's recipient list).
+// The server reads at most one piece ahead of what the handler has taken (plus the piece it is
+// filling), so a slow handler slows the client down instead of filling memory. Read blocks: use it only
+// where waiting is allowed (routes added with Router::AddStreamed run on the upstream pool).
+// Used by one thread at a time.
+class BodyReader {
+ public:
+  virtual ~BodyReader() = default;
+  // Blocks until the next piece of the body and returns true with it in `*piece` (its old contents
+  // replaced; 1 to kBodyPieceBytes bytes), or false at the end of the body. An error means the body
+  // will never be whole, so whatever was done with its pieces must be rolled back:
+  //   payload_too_large (413)  a chunked body grew past the route's limit; the server answers 413 itself
+  //   malformed_body (400)     broken chunked framing; the server answers 400 itself
+  //   body_incomplete (400)    the client closed the connection, or sent nothing for the idle timeout
+  //   server_stopping (503)    the server is shutting down
+  //   body_abandoned (500)     the request was answered already, so the rest of its body was dropped
+  // When the server answers by itself, a later answer of the handler is ignored (as any second answer
+  // is). After the end or an error, Read keeps returning the same.
+  virtual core::Result<bool> Read(std::string* piece) = 0;
+};
+
+// A reader that yields `body` in pieces: a streamed route dispatched with the whole body in hand
+// (tests, Router::Dispatch without a server).
+std::shared_ptr<BodyReader> StringBodyReader(std::string body);
 
 struct Request {
   std::string method;                                        // "GET", "POST", …
   std::string path;                                          // decoded path without the query
   std::string query;                                         // raw query string (no '?')
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
-  std::string body;
+  std::string body;  // empty on streamed routes, whose body comes through body_stream
+  // The body, piece by piece while it arrives, on routes added with Router::AddStreamed; null otherwise.
+  std::shared_ptr<BodyReader> body_stream;
   std::map<std::string, std::string> params;  // path parameters filled by the router ("{id}")
   std::string route;                          // the matched route pattern, for metrics
   // Wall clock (µs since the epoch) when the request reached this machine: the kernel's receive stamp

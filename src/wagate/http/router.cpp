@@ -39,7 +39,32 @@ bool MatchSegments(const std::vector<std::string>& pattern, const std::vector<st
 void Router::Add(std::string method, const std::string& pattern, Handler handler, Execution execution,
                  size_t max_body_bytes, Admission admission) {
   routes_.push_back(Route{std::move(method), pattern, SplitPath(pattern), std::move(handler), execution, max_body_bytes,
-                          std::move(admission)});
+                          std::move(admission), BodyMode::kBuffered});
+}
+
+void Router::AddStreamed(std::string method, const std::string& pattern, Handler handler, size_t max_body_bytes,
+                         Admission admission) {
+  // The upstream pool, since reading the body blocks at the client's pace.
+  routes_.push_back(Route{std::move(method), pattern, SplitPath(pattern), std::move(handler), Execution::kUpstream,
+                          max_body_bytes, std::move(admission), BodyMode::kStreamed});
+  any_streamed_ = true;
+}
+
+bool Router::StreamsBody(std::string_view method, std::string_view path) const {
+  if (!any_streamed_) return false;
+  std::vector<std::string> parts = SplitPath(path);
+  for (const Route& route : routes_) {
+    if (route.method != method) continue;
+    std::map<std::string, std::string> params;
+    if (MatchSegments(route.segments, parts, &params)) return route.body_mode == BodyMode::kStreamed;
+  }
+  return false;
+}
+
+void Router::StreamWholeBody(const Route& route, Request& request) {
+  if (route.body_mode != BodyMode::kStreamed || request.body_stream) return;
+  request.body_stream = StringBodyReader(std::move(request.body));
+  request.body.clear();
 }
 
 core::Result<std::shared_ptr<void>> Router::Admit(const Request& head) const {
@@ -94,6 +119,7 @@ const Router::Route* Router::Match(Request& request, bool* path_known) const {
 void Router::Dispatch(const std::shared_ptr<Request>& request, Responder responder, const Offload& offload) const {
   bool path_known = false;
   const Route* route = Match(*request, &path_known);
+  if (route) StreamWholeBody(*route, *request);
   if (route && route->execution != Execution::kInline && offload) {
     offload(route->execution, [route, request, responder]() { route->handler(*request, responder); });
     return;
@@ -105,6 +131,7 @@ void Router::Dispatch(const std::shared_ptr<Request>& request, Responder respond
 void Router::Dispatch(Request& request, Responder responder) const {
   bool path_known = false;
   const Route* route = Match(request, &path_known);
+  if (route) StreamWholeBody(*route, request);
   if (route) return route->handler(request, std::move(responder));
   Answer404or405(request, std::move(responder), path_known);
 }

@@ -26,23 +26,38 @@ using Offload = std::function<void(Execution, std::function<void()>)>;
 // admission may hand back a ticket the request holds until it is done (a concurrency slot).
 using Admission = std::function<core::Result<std::shared_ptr<void>>(const Request& head)>;
 
+// How a route takes its request body: whole, in Request::body before the handler runs; or streamed,
+// through Request::body_stream while the handler runs (see AddStreamed).
+enum class BodyMode { kBuffered, kStreamed };
+
 // Built at start-up, then read-only: safe to dispatch from many threads.
 class Router final {
  public:
   // `max_body_bytes` > 0 replaces the server's body limit for this route (uploads).
   void Add(std::string method, const std::string& pattern, Handler handler, Execution execution = Execution::kWorker,
            size_t max_body_bytes = 0, Admission admission = nullptr);
+  // A route whose body is streamed, for uploads too large to hold. Its handler runs on the upstream
+  // pool as soon as the header is read and admitted, and reads the body from `request.body_stream`
+  // (a BodyReader; `request.body` stays empty). `max_body_bytes` > 0 replaces the server's limit: a
+  // declared length over it is answered 413 before the handler runs; a chunked body that outgrows it
+  // fails the reader and is answered 413. Answering before the end of the body drops the rest of it
+  // and closes the connection after the answer.
+  void AddStreamed(std::string method, const std::string& pattern, Handler handler, size_t max_body_bytes = 0,
+                   Admission admission = nullptr);
   // The admission of the route `head` (method and path set) would match: its ticket, or a null ticket
   // when the route has no admission (or there is no such route: the 404/405 comes later).
   core::Result<std::shared_ptr<void>> Admit(const Request& head) const;
   // The body limit of the route `method path` would match, if it has its own.
   std::optional<size_t> BodyLimit(std::string_view method, std::string_view path) const;
+  // Whether the route `method path` would match streams its body (AddStreamed).
+  bool StreamsBody(std::string_view method, std::string_view path) const;
   // The largest route-specific limit (0 if none): what may arrive before the route is known.
   size_t LargestBodyLimit() const;
   // Matches the route (filling params and route), then runs its handler inline or through `offload`.
   // Answers 404 for unknown paths and 405 for known paths with another method.
   void Dispatch(const std::shared_ptr<Request>& request, Responder responder, const Offload& offload) const;
-  // Convenience for tests and callers without a pool: every handler runs on the calling thread.
+  // Convenience for tests and callers without a pool: every handler runs on the calling thread. A
+  // streamed route without a body_stream reads `request.body` through one (StringBodyReader).
   void Dispatch(Request& request, Responder responder) const;
 
  private:
@@ -54,10 +69,13 @@ class Router final {
     Execution execution;
     size_t max_body_bytes;
     Admission admission;
+    BodyMode body_mode;
   };
   const Route* Match(Request& request, bool* path_known) const;
   static void Answer404or405(const Request& request, Responder responder, bool path_known);
+  static void StreamWholeBody(const Route& route, Request& request);
   std::vector<Route> routes_;
+  bool any_streamed_ = false;
 };
 
 }  // namespace wagate::http

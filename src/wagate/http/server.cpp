@@ -13,12 +13,15 @@
 #include <boost/beast/http.hpp>
 #include <cstring>
 #include <future>
+#include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "wagate/core/clock.hpp"
 #include "wagate/core/log.hpp"
+#include "wagate/http/body_pipe.hpp"
 #include "wagate/http/responses.hpp"
 
 namespace wagate::http {
@@ -43,6 +46,11 @@ struct HttpServer::Impl {
   std::atomic<int64_t> last_accept_warning_ms{0};
   bool started = false;
   bool stopped = false;
+  // The pipes of streamed bodies, failed at Stop so that no handler waits on a socket that stopped.
+  std::mutex pipes_mu;
+  std::vector<std::weak_ptr<BodyPipe>> pipes;
+  std::atomic<size_t> peak_bytes_ahead{0};
+  std::atomic<uint64_t> body_pauses{0};
 
   Impl(ServerSettings s, const Router& r, RequestObserver o)
       : settings(std::move(s)),
@@ -52,11 +60,21 @@ struct HttpServer::Impl {
         upstream(static_cast<size_t>(std::max(1, settings.upstream_threads))) {}
 
   void Accept();
+  void TrackPipe(const std::shared_ptr<BodyPipe>& pipe);
+  void NoteBytesAhead(size_t bytes);
   // At most one warning a second: a failure that repeats (out of descriptors) must not flood the log.
   void WarnRateLimited(const char* message, std::initializer_list<core::LogField> fields);
 };
 
 namespace {
+
+// How long a connection closed without reading its request's whole body goes on dropping what the
+// client still sends (see Session::Linger).
+constexpr std::chrono::seconds kLingerTime{2};
+
+core::Error BodyIncomplete(const std::string& why) {
+  return core::Error::Invalid("body_incomplete", "the request body ended early: " + why);
+}
 
 // The kernel's receive stamp (µs since the epoch) of the first unread byte on a socket with
 // SO_TIMESTAMPNS set, read without consuming it; 0 when there is none.
@@ -97,6 +115,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void ReadHeader() {
+    body_parser_.reset();  // the previous streamed body, if any, was read to its end
+    linger_ = false;
     parser_.emplace();
     // Beast checks a declared Content-Length against the limit while reading the header, before the
     // route is known: admit the largest route limit here and apply the route's own in OnHeader.
@@ -147,6 +167,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // unauthenticated upload costs a header, not 100 MiB of memory.
     head_ = std::make_shared<Request>();
     FillHead(req, head_.get());
+    streamed_ = server_->router.StreamsBody(head_->method, head_->path);
     auto admitted = server_->router.Admit(*head_);
     if (!admitted.ok()) {
       keep_alive_ = false;  // the body (if the client sends it anyway) is never read
@@ -158,10 +179,15 @@ class Session : public std::enable_shared_from_this<Session> {
       auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
       bhttp::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, size_t) {
         if (wec) return self->Close();
-        self->ReadBody();
+        self->StartBody();
       });
       return;
     }
+    StartBody();
+  }
+
+  void StartBody() {
+    if (streamed_) return StartStreamedBody();
     ReadBody();
   }
 
@@ -246,6 +272,11 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = raw.keep_alive();
     std::shared_ptr<Request> request = std::move(head_);  // filled and admitted in OnHeader
     request->body = std::move(raw.body());
+    Dispatch(request);
+  }
+
+  // Hands `request` to its handler (inline or on a pool) and returns the responder it answers through.
+  Responder Dispatch(const std::shared_ptr<Request>& request) {
     request->received_at_us = arrival_us_ != 0 ? arrival_us_ : core::ToUnixUs(std::chrono::system_clock::now());
     auto start = std::chrono::steady_clock::now();
     auto self = shared_from_this();
@@ -278,9 +309,162 @@ class Session : public std::enable_shared_from_this<Session> {
       net::post(pool, [guarded, work = std::move(work)]() { guarded(work); });
     };
     guarded([&] { server_->router.Dispatch(request, responder, offload); });
+    return responder;
+  }
+
+  // Streamed bodies (Router::AddStreamed): the handler runs as soon as the header is admitted and
+  // takes the body from a BodyPipe, which this strand fills a piece at a time. While a piece waits in
+  // the pipe and the next one is full, nothing more is read from the socket (TCP slows the client),
+  // so a body costs at most two pieces and one socket read of memory however large it is.
+  void StartStreamedBody() {
+    // Same header, same limit; a body type that writes into our pieces instead of one string.
+    body_parser_.emplace(std::move(*parser_));
+    keep_alive_ = body_parser_->get().keep_alive();
+    piece_.resize(kBodyPieceBytes);
+    piece_used_ = 0;
+    body_paused_ = false;
+    pipe_ = std::make_shared<BodyPipe>([weak = weak_from_this()] {
+      if (auto self = weak.lock()) net::post(self->stream_.get_executor(), [self] { self->OnPipeEmptied(); });
+    });
+    server_->TrackPipe(pipe_);
+    std::shared_ptr<Request> request = std::move(head_);
+    request->body_stream = pipe_;
+    // The handler runs on the upstream pool and its answer is posted here, so pipe_ is still set below.
+    body_responder_ = Dispatch(request);
+    if (body_parser_->is_done()) return DeliverLastPiece();
+    PumpBody();
+  }
+
+  void PumpBody() {
+    auto& body = body_parser_->get().body();
+    body.data = piece_.data() + piece_used_;
+    body.size = piece_.size() - piece_used_;
+    body_reading_ = true;
+    stream_.expires_after(server_->settings.idle_timeout);  // per read: a slow upload that keeps sending is fine
+    bhttp::async_read_some(stream_, buffer_, *body_parser_,
+                           [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBodyRead(ec); });
+  }
+
+  void OnBodyRead(beast::error_code ec) {
+    body_reading_ = false;
+    piece_used_ = piece_.size() - body_parser_->get().body().size;
+    if (!pipe_) {  // answered meanwhile: the rest of the body is dropped
+      if (lingering_) StartDropping();
+      return;
+    }
+    if (ec == bhttp::error::need_buffer) ec = {};  // the piece is full
+    if (ec) return OnBodyError(ec);
+    server_->NoteBytesAhead(pipe_->WaitingBytes() + piece_used_ + buffer_.size());
+    if (body_parser_->is_done()) return DeliverLastPiece();
+    if (piece_used_ > 0 && OfferPiece()) return PumpBody();
+    if (piece_used_ < piece_.size()) return PumpBody();  // fill the piece while the handler holds one
+    body_paused_ = true;  // a piece waits and the next is full: read on once the handler takes one
+    ++server_->body_pauses;
+  }
+
+  // Runs when the handler took the waiting piece after an Offer found the pipe full.
+  void OnPipeEmptied() {
+    if (!pipe_ || !body_paused_) return;  // answered meanwhile, or a late wake: reading went on
+    body_paused_ = false;
+    if (body_parser_->is_done()) return DeliverLastPiece();
+    if (OfferPiece()) return PumpBody();
+    body_paused_ = true;  // the slot refilled before this wake ran; a new wake is registered
+  }
+
+  void DeliverLastPiece() {
+    if (piece_used_ > 0 && !OfferPiece()) {
+      body_paused_ = true;
+      return;
+    }
+    pipe_->Finish();
+    body_responder_.reset();  // nothing left for the server to answer on the handler's behalf
+  }
+
+  // Hands the filled part of the current piece to the pipe; false (the piece kept) when one waits.
+  bool OfferPiece() {
+    piece_.resize(piece_used_);
+    bool taken = pipe_->Offer(&piece_);
+    if (taken) piece_used_ = 0;
+    piece_.resize(kBodyPieceBytes);
+    return taken;
+  }
+
+  // The body broke: the handler learns it from its reader, and the client from us when it can still
+  // listen (the server's limit, broken framing), as it would for a body read whole.
+  void OnBodyError(beast::error_code ec) {
+    std::shared_ptr<BodyPipe> pipe = std::move(pipe_);
+    pipe_.reset();
+    std::optional<Responder> responder = std::move(body_responder_);
+    body_responder_.reset();
+    keep_alive_ = false;
+    std::optional<core::Error> answer;
+    if (ec == bhttp::error::body_limit) {
+      answer = core::Error(core::ErrorKind::kTooLarge, "payload_too_large",
+                           "the request body is larger than " + std::to_string(body_limit_) + " bytes");
+    } else if (ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category() &&
+               ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+      answer = core::Error::Invalid("malformed_body", "the request body's chunked framing is malformed");
+    }
+    if (!answer) {
+      pipe->Fail(BodyIncomplete(ec == beast::error::timeout
+                                    ? "no byte of it arrived for " +
+                                          std::to_string(server_->settings.idle_timeout.count()) + " s"
+                                    : "the client closed the connection"));
+      return Close();
+    }
+    linger_ = true;
+    // Answer before the reader fails, so that the handler, woken by the failure, cannot answer first.
+    if (responder) (*responder)(ErrorResponse(*answer));  // ignored if the handler answered already
+    pipe->Fail(*answer);
+  }
+
+  // The request is being answered. A streamed body read to its end leaves the connection usable; the
+  // rest of one that is not (the handler answered early) is dropped and the connection closes after
+  // the answer, so the rest is never read as the next request.
+  void EndStreamedBody() {
+    if (!pipe_) return;
+    std::shared_ptr<BodyPipe> pipe = std::move(pipe_);
+    pipe_.reset();
+    body_responder_.reset();
+    pipe->Fail({core::ErrorKind::kInternal, "body_abandoned", "the request was answered before its body was read"});
+    if (body_parser_->is_done()) return;
+    keep_alive_ = false;
+    linger_ = true;
+  }
+
+  // After the answer was written (or failed to be).
+  void AfterAnswer(beast::error_code ec) {
+    if (ec) return Close();
+    if (linger_) return Linger();
+    if (!keep_alive_) return Close();
+    ReadHeader();
+  }
+
+  // Closes a connection whose request body was not read to its end, without destroying the answer:
+  // closing a socket with unread input resets the connection, and a client still sending may lose the
+  // answer to that reset. So stop sending, drop what still arrives for up to kLingerTime, then close.
+  void Linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    lingering_ = true;
+    if (!body_reading_) StartDropping();  // else OnBodyRead starts once the body's read ends
+  }
+
+  void StartDropping() {
+    stream_.expires_after(kLingerTime);  // for the whole drop: each read keeps this deadline
+    piece_.resize(kBodyPieceBytes);
+    DropInput();
+  }
+
+  void DropInput() {
+    stream_.async_read_some(net::buffer(piece_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->Close();
+      self->DropInput();
+    });
   }
 
   void Write(Response response) {
+    EndStreamedBody();
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(response.status), 11);
     res->set(bhttp::field::server, "wagate");
     res->set(bhttp::field::content_type, response.content_type);
@@ -289,10 +473,8 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive_);
     res->prepare_payload();
     stream_.expires_after(std::chrono::seconds(30));
-    bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
-      if (ec || !self->keep_alive_) return self->Close();
-      self->ReadHeader();
-    });
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res](beast::error_code ec, size_t) { self->AfterAnswer(ec); });
   }
 
   // Streamed bodies (BodyWriter): the producer runs on a worker thread and each step runs on this
@@ -328,8 +510,8 @@ class Session : public std::enable_shared_from_this<Session> {
         s->WriteStreamed([s](bool ok) {
           s->stream_sr_.reset();
           s->stream_res_.reset();
-          if (!ok || !s->keep_alive_) return s->Close();
-          s->ReadHeader();
+          if (!ok) return s->Close();
+          s->AfterAnswer({});
         });
       });
     }
@@ -343,6 +525,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<BodyWriter> StartStream(Response head) {
     auto self = shared_from_this();
     bool ok = RunOnStrand([this, &head](const std::function<void(bool)>& done) {
+      EndStreamedBody();
       stream_res_.emplace(static_cast<bhttp::status>(head.status), 11);
       auto& res = *stream_res_;
       res.set(bhttp::field::server, "wagate");
@@ -391,6 +574,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Close() {
+    if (pipe_) std::exchange(pipe_, nullptr)->Fail(BodyIncomplete("the connection closed"));
+    body_responder_.reset();  // it holds this session: a closed one must not keep itself alive
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.socket().close(ignored);
@@ -403,6 +588,18 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<Request> head_;  // the request being read: its head is filled and admitted in OnHeader
   size_t body_limit_ = 0;
+  bool streamed_ = false;  // the request's route streams its body
+  // A streamed body: the parser writes into `piece_` ([0, piece_used_) filled); `pipe_` is set until
+  // the request is answered or its body breaks; `body_responder_` lets the server answer a broken body.
+  std::optional<bhttp::request_parser<bhttp::buffer_body>> body_parser_;
+  std::shared_ptr<BodyPipe> pipe_;
+  std::optional<Responder> body_responder_;
+  std::string piece_;
+  size_t piece_used_ = 0;
+  bool body_reading_ = false;  // a read of the body is on the socket
+  bool body_paused_ = false;   // reading waits for the handler to take a piece
+  bool linger_ = false;        // after the answer, close through Linger
+  bool lingering_ = false;
   std::optional<bhttp::response<bhttp::buffer_body>> stream_res_;
   std::optional<bhttp::response_serializer<bhttp::buffer_body>> stream_sr_;
   HttpServer::Impl* server_;
@@ -410,6 +607,18 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 }  // namespace
+
+void HttpServer::Impl::TrackPipe(const std::shared_ptr<BodyPipe>& pipe) {
+  std::lock_guard lock(pipes_mu);
+  std::erase_if(pipes, [](const std::weak_ptr<BodyPipe>& p) { return p.expired(); });
+  pipes.push_back(pipe);
+}
+
+void HttpServer::Impl::NoteBytesAhead(size_t bytes) {
+  size_t peak = peak_bytes_ahead.load();
+  while (bytes > peak && !peak_bytes_ahead.compare_exchange_weak(peak, bytes)) {
+  }
+}
 
 void HttpServer::Impl::WarnRateLimited(const char* message, std::initializer_list<core::LogField> fields) {
   int64_t now =
@@ -488,10 +697,23 @@ void HttpServer::Stop() {
   impl_->work.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->io_threads) t.join();
+  {
+    // The sockets are stopped: a handler waiting for the next piece of a body would wait forever.
+    std::lock_guard lock(impl_->pipes_mu);
+    for (auto& weak : impl_->pipes) {
+      if (auto pipe = weak.lock())
+        pipe->Fail({core::ErrorKind::kUnavailable, "server_stopping", "the server is stopping"});
+    }
+    impl_->pipes.clear();
+  }
   impl_->workers.stop();
   impl_->workers.join();
   impl_->upstream.stop();
   impl_->upstream.join();
+}
+
+StreamedBodyStats HttpServer::StreamedBodies() const {
+  return StreamedBodyStats{impl_->peak_bytes_ahead.load(), impl_->body_pauses.load()};
 }
 
 }  // namespace wagate::http

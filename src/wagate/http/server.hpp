@@ -29,10 +29,17 @@ struct ServerSettings {
   bool kernel_arrival_stamps = false;
 };
 
+// How far streamed request bodies ran ahead of their handlers, since the server started.
+struct StreamedBodyStats {
+  size_t peak_bytes_ahead = 0;  // the most bytes of one body held at once between socket and handler
+  uint64_t pauses = 0;          // times a socket stopped reading until its handler took a piece
+};
+
 // Called once per answered request (metrics, access logs); on any thread.
 using RequestObserver = std::function<void(const Request&, int status, double seconds)>;
 
-// Threads: `io_threads` run the sockets; handlers run on a pool of `worker_threads`.
+// Threads: `io_threads` run the sockets; handlers run on a pool of `worker_threads`, or of
+// `upstream_threads` (Execution::kUpstream, streamed request bodies).
 class HttpServer final {
  public:
   HttpServer(ServerSettings settings, const Router& router, RequestObserver observer = nullptr);
@@ -44,6 +51,8 @@ class HttpServer final {
   core::Result<std::string> Start();
   // Stops accepting, closes connections, joins the threads. Idempotent.
   void Stop();
+  // Thread-safe; for tests and gauges.
+  StreamedBodyStats StreamedBodies() const;
 
   struct Impl;  // public only so the connection code in server.cpp can name it
 

@@ -60,6 +60,7 @@ struct ApiContext {
   // client's pace): per tenant and in all.
   ConcurrencySlots upload_slots{4, 16};
   ConcurrencySlots download_slots{4, 12};
+  ConcurrencySlots bulk_upload_slots{2, 6};             // campaign recipient lists and suppression imports, streamed
   const core::LagMonitor* stalls = nullptr;             // this process's scheduling stalls
   const engine::PacingMargin* pacing_margin = nullptr;  // the send window's current jitter margin
   campaigns::CampaignService* campaigns = nullptr;      // null: no campaign routes (unit tests)

@@ -176,15 +176,10 @@ void Act(ApiContext& ctx, http::Request& req, http::Responder respond, campaigns
   respond(c ? http::JsonResponse(200, CampaignJson(ctx, *c)) : http::ErrorResponse(c.error()));
 }
 
-// The body, piece by piece: from the server's stream when the route streams it, else whole.
+// The body, piece by piece as it arrives (the route streams it: never held whole).
 campaigns::ChunkReader BodyChunks(http::Request& req) {
-  auto whole = std::make_shared<bool>(false);
-  return [&req, whole](std::string& chunk) -> core::Result<bool> {
-    if (*whole) return false;
-    *whole = true;
-    chunk = std::move(req.body);
-    return true;
-  };
+  std::shared_ptr<http::BodyReader> stream = req.body_stream ? req.body_stream : http::StringBodyReader(req.body);
+  return [stream](std::string& chunk) { return stream->Read(&chunk); };
 }
 
 void Upload(ApiContext& ctx, http::Request& req, http::Responder respond) {
@@ -292,13 +287,23 @@ void Export(ApiContext& ctx, http::Request& req, http::Responder respond) {
 
 }  // namespace
 
+core::Result<std::shared_ptr<void>> AdmitBulkUpload(ApiContext& ctx, const http::Request& head) {
+  auto who = Authenticate(ctx, head);
+  if (!who) return who.error();
+  if (auto ticket = ctx.bulk_upload_slots.TryTake(who->is_admin ? "" : who->tenant_id)) return ticket;
+  return core::Error{core::ErrorKind::kQuotaExceeded, "too_many_requests",
+                     "too many recipient or suppression uploads at once for this tenant; retry when one has finished"};
+}
+
 void RegisterCampaignRoutes(http::Router& router, ApiContext& ctx) {
   router.Add("POST", "/api/v1/campaigns", [&ctx](http::Request& r, http::Responder p) { Create(ctx, r, p); });
   router.Add("GET", "/api/v1/campaigns", [&ctx](http::Request& r, http::Responder p) { List(ctx, r, p); });
   router.Add("GET", "/api/v1/campaigns/{id}", [&ctx](http::Request& r, http::Responder p) { Get(ctx, r, p); });
-  router.Add(
+  // Streamed: read while it arrives; the admission refuses a bad key (or too many uploads at once)
+  // before a byte of the body.
+  router.AddStreamed(
       "POST", "/api/v1/campaigns/{id}/recipients", [&ctx](http::Request& r, http::Responder p) { Upload(ctx, r, p); },
-      http::Execution::kUpstream, kRecipientsBodyLimit);
+      kRecipientsBodyLimit, [&ctx](const http::Request& head) { return AdmitBulkUpload(ctx, head); });
   router.Add("GET", "/api/v1/campaigns/{id}/rejected",
              [&ctx](http::Request& r, http::Responder p) { Rejected(ctx, r, p); });
   using Action = campaigns::CampaignAction;

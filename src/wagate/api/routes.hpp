@@ -22,4 +22,8 @@ void RegisterHookRoutes(http::Router& router, ApiContext& ctx);
 void RegisterCampaignRoutes(http::Router& router, ApiContext& ctx);
 void RegisterSuppressionRoutes(http::Router& router, ApiContext& ctx);
 
+// Before a recipient list or suppression import is read: a valid key and a free upload slot of its
+// tenant (each upload holds an upstream thread while it arrives).
+core::Result<std::shared_ptr<void>> AdmitBulkUpload(ApiContext& ctx, const http::Request& head);
+
 }  // namespace wagate::api

@@ -28,15 +28,27 @@ core::Result<std::string> TenantOf(const tenancy::Principal& who, const std::opt
   return *named;
 }
 
-// The body, whole, as one piece (see campaign_handlers.cpp for the streamed upload).
-campaigns::ChunkReader WholeBody(http::Request& req) {
-  auto done = std::make_shared<bool>(false);
-  return [&req, done](std::string& chunk) -> core::Result<bool> {
-    if (*done) return false;
-    *done = true;
-    chunk = std::move(req.body);
-    return true;
-  };
+// The streamed body as pieces (CSV imports).
+campaigns::ChunkReader BodyChunks(http::Request& req) {
+  std::shared_ptr<http::BodyReader> stream = req.body_stream ? req.body_stream : http::StringBodyReader(req.body);
+  return [stream](std::string& chunk) { return stream->Read(&chunk); };
+}
+
+// The streamed body whole, for a JSON body (small: at most kJsonLimit).
+core::Result<std::string> WholeBody(http::Request& req) {
+  constexpr size_t kJsonLimit = 64u << 10;
+  std::string body, piece;
+  auto read = BodyChunks(req);
+  while (true) {
+    auto more = read(piece);
+    if (!more) return more.error();
+    if (!*more) return body;
+    body += piece;
+    if (body.size() > kJsonLimit) {
+      return core::Error{core::ErrorKind::kTooLarge, "payload_too_large",
+                         "a JSON suppression is at most " + std::to_string(kJsonLimit) + " bytes"};
+    }
+  }
 }
 
 void Add(ApiContext& ctx, http::Request& req, http::Responder respond) {
@@ -46,11 +58,13 @@ void Add(ApiContext& ctx, http::Request& req, http::Responder respond) {
   if (type.rfind("text/csv", 0) == 0) {
     auto tenant = TenantOf(*who, req.Query("tenant_id"));
     if (!tenant) return respond(http::ErrorResponse(tenant.error()));
-    auto counts = ctx.suppressions->Import(*tenant, req.Query("phone_column").value_or("phone"), WholeBody(req));
+    auto counts = ctx.suppressions->Import(*tenant, req.Query("phone_column").value_or("phone"), BodyChunks(req));
     if (!counts) return respond(http::ErrorResponse(counts.error()));
     return respond(http::JsonResponse(200, {{"added", counts->added}, {"invalid", counts->invalid}}));
   }
-  auto body = core::ParseJsonObject(req.body);
+  auto text = WholeBody(req);
+  if (!text) return respond(http::ErrorResponse(text.error()));
+  auto body = core::ParseJsonObject(*text);
   if (!body) return respond(http::ErrorResponse(body.error()));
   core::FieldErrors errors;
   core::ObjectReader f(*body, "", errors);
@@ -96,9 +110,9 @@ void Remove(ApiContext& ctx, http::Request& req, http::Responder respond) {
 }  // namespace
 
 void RegisterSuppressionRoutes(http::Router& router, ApiContext& ctx) {
-  router.Add(
-      "POST", "/api/v1/suppressions", [&ctx](http::Request& r, http::Responder p) { Add(ctx, r, p); },
-      http::Execution::kUpstream, kImportBodyLimit);
+  router.AddStreamed(
+      "POST", "/api/v1/suppressions", [&ctx](http::Request& r, http::Responder p) { Add(ctx, r, p); }, kImportBodyLimit,
+      [&ctx](const http::Request& head) { return AdmitBulkUpload(ctx, head); });
   router.Add("GET", "/api/v1/suppressions", [&ctx](http::Request& r, http::Responder p) { List(ctx, r, p); });
   router.Add("DELETE", "/api/v1/suppressions/{phone}",
              [&ctx](http::Request& r, http::Responder p) { Remove(ctx, r, p); });

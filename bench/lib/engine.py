@@ -331,6 +331,8 @@ def noise_warning(cpu, what, warnings):
 # ---------------------------------------------------------------- the benchmark
 
 class Run:
+    perf_env = "ENGINE_PERF"  # the variable that turns perf on, named in warnings (each benchmark its own)
+
     def __init__(self, args, settings):
         self.args = args
         self.s = settings
@@ -819,12 +821,40 @@ http {{
         m["wrk"] = {"threads": t, "connections": c, "seconds": secs, "distinct_bodies": len(reqs)}
         return m
 
+    def wrk(self, name, url, data, threads, conns, seconds, warmup, procs, timeout_s):
+        """One wrk load of bench/wrk/replay.lua over the data file `data` (after an unrecorded warm-up):
+        (wrk's BENCH_RESULT, CPU use of `procs` during the measured part). Shared by inbound.py and events.py."""
+        script = os.path.join(BENCH_DIR, "wrk", "replay.lua")
+        env = dict(os.environ, BENCH_DATA=data)
+        if warmup:
+            with open(os.path.join(self.rec, f"{name}.warmup.txt"), "w") as out:
+                subprocess.run(["wrk", f"-t{threads}", f"-c{conns}", f"-d{warmup:g}s", "--timeout", f"{timeout_s}s",
+                                "-s", script, url], stdout=out, stderr=subprocess.STDOUT,
+                               timeout=warmup + timeout_s + 60, env=env)
+        out_path = os.path.join(self.rec, f"{name}.txt")
+        c0 = cpu_snapshot(procs)
+        with open(out_path, "w") as out:
+            r = subprocess.run(["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds:g}s", "--timeout", f"{timeout_s}s",
+                                "--latency", "-s", script, url], stdout=out, stderr=subprocess.STDOUT,
+                               timeout=seconds + timeout_s + 60, env=env)
+        c1 = cpu_snapshot(procs)
+        if r.returncode != 0:
+            fail(f"wrk {name} failed (see {out_path})")
+        raw, err = bench.parse_wrk(out_path)
+        if err:
+            fail(f"{name}: {err}")
+        cpu = cpu_diff(c0, c1)
+        if cpu:
+            cpu["wrk"] = cpu.pop("driver", 0.0)  # the driver idles in wait(); its children's time is wrk's
+        return raw, cpu
+
     def start_perf(self, gw, name):
         out = os.path.join(self.work, f"perf-{name}.data")
-        log(f"  perf record -g -p {gw.pid} for 5 s (ENGINE_PERF=1: this disturbs the figures)")
+        log(f"  perf record -g -p {gw.pid} for 5 s ({self.perf_env}=1: this disturbs the figures)")
         p = subprocess.Popen(["perf", "record", "-g", "-F", "499", "-p", str(gw.pid), "-o", out, "--", "sleep", "5"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        self.warnings.append(f"{name}: perf was recording during the measurement (ENGINE_PERF=1); the figures are disturbed")
+        self.warnings.append(f"{name}: perf was recording during the measurement ({self.perf_env}=1); the figures are "
+                             "disturbed")
         return (p, out, name)
 
     def finish_perf(self, perf):

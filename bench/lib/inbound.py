@@ -235,6 +235,8 @@ def prefill_journal(db_path, signed_bodies):
 # ---------------------------------------------------------------- the benchmark
 
 class Run(engine.Run):
+    perf_env = "INBOUND_PERF"
+
     def __init__(self, args, settings):
         super().__init__(args, settings)
         self.admin_key = "inbound-bench-admin-" + "%024x" % self.rnd.getrandbits(96)
@@ -535,31 +537,6 @@ http {{
             out.append(({"Content-Type": "application/json", "X-Hub-Signature-256": sign(self.secret, body)}, body))
         return out
 
-    def wrk(self, name, url, data, threads, conns, seconds, warmup, procs, timeout_s):
-        script = os.path.join(BENCH_DIR, "wrk", "replay.lua")
-        env = dict(os.environ, BENCH_DATA=data)
-        if warmup:
-            with open(os.path.join(self.rec, f"{name}.warmup.txt"), "w") as out:
-                subprocess.run(["wrk", f"-t{threads}", f"-c{conns}", f"-d{warmup:g}s", "--timeout", f"{timeout_s}s",
-                                "-s", script, url], stdout=out, stderr=subprocess.STDOUT,
-                               timeout=warmup + timeout_s + 60, env=env)
-        out_path = os.path.join(self.rec, f"{name}.txt")
-        c0 = engine.cpu_snapshot(procs)
-        with open(out_path, "w") as out:
-            r = subprocess.run(["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds:g}s", "--timeout", f"{timeout_s}s",
-                                "--latency", "-s", script, url], stdout=out, stderr=subprocess.STDOUT,
-                               timeout=seconds + timeout_s + 60, env=env)
-        c1 = engine.cpu_snapshot(procs)
-        if r.returncode != 0:
-            fail(f"wrk {name} failed (see {out_path})")
-        raw, err = bench.parse_wrk(out_path)
-        if err:
-            fail(f"{name}: {err}")
-        cpu = engine.cpu_diff(c0, c1)
-        if cpu:
-            cpu["wrk"] = cpu.pop("driver", 0.0)  # the driver idles in wait(); its children's time is wrk's
-        return raw, cpu
-
     def phase_ingest(self, gw):
         s = self.s
         threads, conns = s["ingest_threads"], s["ingest_connections"]
@@ -769,11 +746,6 @@ http {{
                 if attempt == 2:
                     raise
         return None, None
-
-    def start_perf(self, gw, name):
-        perf = super().start_perf(gw, name)
-        self.warnings[-1] = self.warnings[-1].replace("ENGINE_PERF=1", "INBOUND_PERF=1")
-        return perf
 
     # ------------------------------------------------ all
 

@@ -1,5 +1,6 @@
-# Sourced by bench/run.sh and bench/engine.sh: finds (or, as root, installs) wrk and nginx and checks
-# the wagate binary. Expects BENCH_DIR, WAGATE_BIN and the caller's log/fail functions; sets NGINX_BIN.
+# Sourced by bench/run.sh, engine.sh, inbound.sh and events.sh: finds (or, as root, installs) wrk and
+# nginx and checks the wagate binary. Expects BENCH_DIR, WAGATE_BIN and the caller's log/fail functions;
+# sets NGINX_BIN.
 bench_prereqs() {
   mkdir -p "$BENCH_DIR/results"
   NGINX_BIN="$(command -v nginx || true)"
@@ -23,4 +24,22 @@ bench_prereqs() {
   [ -x "$NGINX_BIN" ] || fail "nginx not found after install"
   command -v python3 >/dev/null 2>&1 || fail "python3 not found"
   [ -x "$WAGATE_BIN" ] || fail "wagate binary not found at $WAGATE_BIN (build it, or set WAGATE_BIN)"
+}
+
+# events.sh: Node.js and the events receiver's npm packages (tests/integration/receiver: the official
+# standardwebhooks package that verifies every signature). Node and npm come with scripts/install-deps.sh
+# (run as root when missing); the packages with scripts/install-node-deps.sh (npm ci from the lock file;
+# a no-op when they are already there).
+bench_node_prereqs() {
+  local scripts="$BENCH_DIR/../scripts"
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+      log "installing node and npm (scripts/install-deps.sh)"
+      timeout 900 "$scripts/install-deps.sh" >"$BENCH_DIR/results/apt.log" 2>&1 || true
+    else
+      fail "node and/or npm missing; run scripts/install-deps.sh"
+    fi
+  fi
+  command -v node >/dev/null 2>&1 || fail "node not found after install (see bench/results/apt.log)"
+  timeout 600 "$scripts/install-node-deps.sh" >&2 || fail "scripts/install-node-deps.sh failed"
 }

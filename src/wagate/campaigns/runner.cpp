@@ -217,7 +217,7 @@ int64_t Runner::Feed(const CampaignRecord& c, int64_t n, int64_t now) {
   for (auto& cmd : sends) {
     int64_t seq = *cmd.campaign_seq;
     std::string id = c.id;
-    sender_.Accept(who, cmd, [this, id, seq](core::Result<messaging::Accepted> r) { OnAccepted(id, seq, r); });
+    sender_.Accept(who, cmd, [this, id, seq](const core::Result<messaging::Accepted>& r) { OnAccepted(id, seq, r); });
   }
   return static_cast<int64_t>(recipients.size());
 }

@@ -79,7 +79,7 @@ struct Processor::Authorised {
   }
 };
 
-Processor::Processor(ProcessorDeps deps)
+Processor::Processor(const ProcessorDeps& deps)
     : deps_(deps), worker_("inbound", deps.clock, std::chrono::seconds(1), [this] { Step(); }) {}
 
 Processor::~Processor() { Stop(); }

@@ -49,7 +49,7 @@ class Processor final {
   // Parsed deliveries waiting for the processor, at most; beyond, the processor parses the journal.
   static constexpr size_t kMaxHandoffs = 20000;
 
-  explicit Processor(ProcessorDeps deps);
+  explicit Processor(const ProcessorDeps& deps);
   ~Processor();
   void Start();
   void Stop();

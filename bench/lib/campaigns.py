@@ -185,6 +185,7 @@ class Run(engine.Run):
         c = http.client.HTTPConnection(host, int(port), timeout=timeout)
         c.connect()  # the connection is made before the clock starts
         path_q = f"/api/v1/campaigns/{campaign_id}/recipients"
+        cpu0 = bench.cpu_seconds(gw.pid)
         t0 = time.monotonic()
         th = threading.Thread(target=sampler, daemon=True)
         th.start()
@@ -214,6 +215,7 @@ class Run(engine.Run):
             except (OSError, http.client.HTTPException) as e:
                 fail(f"upload: no answer after {sent} of {size} bytes were sent ({send_error or e})")
             t_end = time.monotonic()
+            cpu1 = bench.cpu_seconds(gw.pid)
         finally:
             stop.append(True)
             th.join(timeout=5)
@@ -226,7 +228,6 @@ class Run(engine.Run):
             ans = None
         if status != 200 or not isinstance(ans, dict):
             fail(f"POST {path_q}: expected HTTP 200, got {status} after {sent} of {size} bytes sent: {raw[:500]!r}")
-        cpu = [x["cpu_s"] for x in samples if x.get("cpu_s") is not None]
         return {
             "http_status": status, "answer": ans, "bytes": size, "rows": rows,
             "seconds": round(t_end - t0, 3),
@@ -235,7 +236,7 @@ class Run(engine.Run):
             "rows_per_s": round(rows / (t_end - t0), 1) if t_end > t0 else None,
             "mb_per_s": round(size / 1e6 / (t_end - t0), 2) if t_end > t0 else None,
             "max_vmrss_kb_sampled": max((x["VmRSS"] for x in samples if x.get("VmRSS")), default=None),
-            "gateway_cpu_s": round(cpu[-1] - cpu[0], 2) if len(cpu) >= 2 else None,
+            "gateway_cpu_s": round(cpu1 - cpu0, 2) if cpu0 is not None and cpu1 is not None else None,
             "chunk_bytes": self.s["upload_chunk_bytes"],
         }
 
@@ -354,7 +355,7 @@ class Run(engine.Run):
                     codes[k] = codes.get(k, 0) + 1
             arrivals = engine.rate_figures(times, A["t"] * 1000.0, B["t"] * 1000.0, cap)
             arrivals["refused_by_code"] = codes
-            arrivals["first_send_after_start_s"] = round(times[0] / 1000.0 - t_start, 3) if times else None
+            arrivals["first_send_after_start_s"] = round(times[0] / 1000.0 - t_start_a, 3) if times else None
             with open(os.path.join(self.rec, "dispatch-arrivals.json"), "w") as f:
                 json.dump({"cap_mps": cap, "started_at_ms": round(t_start * 1000, 1),
                            "window_ms": [round(A["t"] * 1000, 1), round(B["t"] * 1000, 1)],

@@ -266,7 +266,9 @@ class Run(engine.Run):
         sbc.call("DELETE", "/_sandbox/messages", want=(200, 204), what="clear the sandbox's logs")
         _, stats0 = sbc.call("GET", "/_sandbox/stats", want=200, what="GET /_sandbox/stats")
         t_start_a = time.time()
-        st, started = tc.call("POST", f"/api/v1/campaigns/{campaign_id}/start", want=200, what="start the campaign")
+        slow = engine.Conn(gw.addr, tc.headers)  # its own connection: a long socket timeout, no silent retry
+        st, started = slow.call("POST", f"/api/v1/campaigns/{campaign_id}/start", want=200, what="start the campaign",
+                                timeout=120)
         t_start_b = time.time()
         t_start = (t_start_a + t_start_b) / 2
         if started.get("status") not in ("running", "scheduled"):
@@ -313,7 +315,10 @@ class Run(engine.Run):
 
         # the cancel, and the campaign after it
         t_c = time.monotonic()
-        st, cancelled = tc.call("POST", f"/api/v1/campaigns/{campaign_id}/cancel", want=200, what="cancel the campaign")
+        slow.close()  # (a fresh connection, with a timeout long enough for cancelling every unsent recipient)
+        st, cancelled = slow.call("POST", f"/api/v1/campaigns/{campaign_id}/cancel", want=200, what="cancel the campaign",
+                                  timeout=600)
+        slow.close()
         cancel_s = time.monotonic() - t_c
         if cancelled.get("status") != "cancelled":
             self.problems.append(f"cancel: the campaign is {cancelled.get('status')!r} after the cancel, not 'cancelled'")
@@ -345,7 +350,9 @@ class Run(engine.Run):
         # the same window from the sandbox's arrival stamps (every request it received since the start)
         arrivals = None
         try:
-            _, reqs = sbc.call("GET", "/_sandbox/requests", want=200, what="GET /_sandbox/requests", timeout=120)
+            big = engine.Conn(sb.addr)
+            _, reqs = big.call("GET", "/_sandbox/requests", want=200, what="GET /_sandbox/requests", timeout=120)
+            big.close()
             mine = [r for r in reqs.get("requests", []) if r.get("phone_number_id") == outlet["phone_number_id"]]
             times = sorted(r["time_ms"] for r in mine if r.get("http_status") == 200)
             codes = {}

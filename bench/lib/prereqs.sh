@@ -1,6 +1,13 @@
-# Sourced by bench/run.sh, engine.sh, inbound.sh and events.sh: finds (or, as root, installs) wrk and
-# nginx and checks the wagate binary. Expects BENCH_DIR, WAGATE_BIN and the caller's log/fail functions;
-# sets NGINX_BIN.
+# Sourced by bench/run.sh, engine.sh, inbound.sh, events.sh and campaigns.sh: finds (or, as root,
+# installs) wrk and nginx and checks the wagate binary. Expects BENCH_DIR, WAGATE_BIN and the caller's
+# log/fail functions; bench_prereqs sets NGINX_BIN. bench_prereqs_core is the part every benchmark needs
+# (python3, the binary, the results directory): campaigns.sh uses neither wrk nor nginx.
+bench_prereqs_core() {
+  mkdir -p "$BENCH_DIR/results"
+  command -v python3 >/dev/null 2>&1 || fail "python3 not found"
+  [ -x "$WAGATE_BIN" ] || fail "wagate binary not found at $WAGATE_BIN (build it, or set WAGATE_BIN)"
+}
+
 bench_prereqs() {
   mkdir -p "$BENCH_DIR/results"
   NGINX_BIN="$(command -v nginx || true)"
@@ -22,8 +29,7 @@ bench_prereqs() {
   fi
   command -v wrk >/dev/null 2>&1 || fail "wrk not found after install (see bench/results/apt.log)"
   [ -x "$NGINX_BIN" ] || fail "nginx not found after install"
-  command -v python3 >/dev/null 2>&1 || fail "python3 not found"
-  [ -x "$WAGATE_BIN" ] || fail "wagate binary not found at $WAGATE_BIN (build it, or set WAGATE_BIN)"
+  bench_prereqs_core
 }
 
 # events.sh: Node.js and the events receiver's npm packages (tests/integration/receiver: the official

@@ -14,8 +14,15 @@ scripts/install-node-deps.sh  # the events receiver's standardwebhooks (tests/in
 
 echo "== sanitizer build: unit tests under ASan + UBSan"
 scripts/build.sh --sanitize --target unit_binaries
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan -L unit --output-on-failure -j2 | tail -3
+# The full log is long (every test's name); on a failure show the failing tests and what the
+# sanitizer said (its report's first lines and summary), which the last lines alone would hide.
+if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan -L unit --output-on-failure -j2 >build-asan/unit-tests.log 2>&1; then
+  grep -E -A12 '^(==[0-9]+==ERROR|(Direct|Indirect) leak|SUMMARY: |.*runtime error:)' build-asan/unit-tests.log | cut -c1-300 | head -150
+  grep -E '(Failed|Subprocess aborted|\*\*\*Exception|tests failed)' build-asan/unit-tests.log | tail -20
+  exit 1
+fi
+tail -3 build-asan/unit-tests.log
 
 echo "== packaging: release builds, install layout, upgrade"
 scripts/check-release.sh

@@ -31,6 +31,10 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 
+namespace {
+class Session;
+}  // namespace
+
 struct HttpServer::Impl {
   ServerSettings settings;
   const Router& router;
@@ -46,9 +50,10 @@ struct HttpServer::Impl {
   std::atomic<int64_t> last_accept_warning_ms{0};
   bool started = false;
   bool stopped = false;
-  // The pipes of streamed bodies, failed at Stop so that no handler waits on a socket that stopped.
-  std::mutex pipes_mu;
-  std::vector<std::weak_ptr<BodyPipe>> pipes;
+  // Sessions reading a streamed body: stopped with the server so that no handler waits on a socket
+  // that stopped, and no session is kept alive by its own pending answer (Session::StopBody).
+  std::mutex streaming_mu;
+  std::vector<std::weak_ptr<Session>> streaming;
   std::atomic<size_t> peak_bytes_ahead{0};
   std::atomic<uint64_t> body_pauses{0};
 
@@ -60,7 +65,7 @@ struct HttpServer::Impl {
         upstream(static_cast<size_t>(std::max(1, settings.upstream_threads))) {}
 
   void Accept();
-  void TrackPipe(const std::shared_ptr<BodyPipe>& pipe);
+  void TrackStreaming(const std::shared_ptr<Session>& session);
   void NoteBytesAhead(size_t bytes);
   // At most one warning a second: a failure that repeats (out of descriptors) must not flood the log.
   void WarnRateLimited(const char* message, std::initializer_list<core::LogField> fields);
@@ -111,6 +116,14 @@ class Session : public std::enable_shared_from_this<Session> {
       setsockopt(stream_.socket().native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
     }
     net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::ReadHeader, shared_from_this()));
+  }
+
+  // The server stopped (its I/O threads are joined, so nothing else runs on this strand): a handler
+  // waiting for the next piece learns it, and the responder kept for a broken body, which holds this
+  // session, is let go so that the session is freed with the stopped I/O context's handlers.
+  void StopBody(const core::Error& why) {
+    if (pipe_) std::exchange(pipe_, nullptr)->Fail(why);
+    body_responder_.reset();
   }
 
  private:
@@ -326,7 +339,7 @@ class Session : public std::enable_shared_from_this<Session> {
     pipe_ = std::make_shared<BodyPipe>([weak = weak_from_this()] {
       if (auto self = weak.lock()) net::post(self->stream_.get_executor(), [self] { self->OnPipeEmptied(); });
     });
-    server_->TrackPipe(pipe_);
+    server_->TrackStreaming(shared_from_this());
     std::shared_ptr<Request> request = std::move(head_);
     request->body_stream = pipe_;
     // The handler runs on the upstream pool and its answer is posted here, so pipe_ is still set below.
@@ -608,10 +621,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
-void HttpServer::Impl::TrackPipe(const std::shared_ptr<BodyPipe>& pipe) {
-  std::lock_guard lock(pipes_mu);
-  std::erase_if(pipes, [](const std::weak_ptr<BodyPipe>& p) { return p.expired(); });
-  pipes.push_back(pipe);
+void HttpServer::Impl::TrackStreaming(const std::shared_ptr<Session>& session) {
+  std::lock_guard lock(streaming_mu);
+  std::erase_if(streaming, [](const std::weak_ptr<Session>& s) { return s.expired(); });
+  streaming.push_back(session);
 }
 
 void HttpServer::Impl::NoteBytesAhead(size_t bytes) {
@@ -699,12 +712,12 @@ void HttpServer::Stop() {
   for (auto& t : impl_->io_threads) t.join();
   {
     // The sockets are stopped: a handler waiting for the next piece of a body would wait forever.
-    std::lock_guard lock(impl_->pipes_mu);
-    for (auto& weak : impl_->pipes) {
-      if (auto pipe = weak.lock())
-        pipe->Fail({core::ErrorKind::kUnavailable, "server_stopping", "the server is stopping"});
+    std::lock_guard lock(impl_->streaming_mu);
+    for (auto& weak : impl_->streaming) {
+      if (auto session = weak.lock())
+        session->StopBody({core::ErrorKind::kUnavailable, "server_stopping", "the server is stopping"});
     }
-    impl_->pipes.clear();
+    impl_->streaming.clear();
   }
   impl_->workers.stop();
   impl_->workers.join();

@@ -1,6 +1,7 @@
 #include "wagate/campaigns/campaign_service.hpp"
 
 #include <algorithm>
+#include <future>
 
 #include "wagate/campaigns/placeholders.hpp"
 #include "wagate/campaigns/runner.hpp"
@@ -106,11 +107,22 @@ core::Result<store::UploadCounts> CampaignService::Upload(const tenancy::Princip
   store::UploadCounts counts;
   std::set<std::string> needed(campaign->variables.begin(), campaign->variables.end());
   int64_t room = std::max<int64_t>(0, limits_.max_recipients - campaign->counts.total);
+  // One batch is written while the next is read and checked, so an upload takes about the longer of
+  // the two rather than their sum. A failed write ends the reading at the next batch.
+  std::future<core::Status> writing;
+  auto written = [&writing]() -> core::Status { return writing.valid() ? writing.get() : core::Ok{}; };
   core::Status read_all = ReadRecipients(
       format, read, needed, room,
-      [&](const std::vector<store::RecipientRow>& rows, const std::vector<store::RejectedRow>& rejected) {
-        return store_.AddRecipients(*ticket, rows, rejected, counts);
+      [&](std::vector<store::RecipientRow> rows, std::vector<store::RejectedRow> rejected) -> core::Status {
+        if (core::Status s = written(); !s.ok()) return s;
+        writing = std::async(std::launch::async,
+                             [this, &ticket, &counts, rows = std::move(rows), rejected = std::move(rejected)]() {
+                               return store_.AddRecipients(*ticket, rows, rejected, counts);
+                             });
+        return core::Ok{};
       });
+  core::Status last_write = written();  // before anything else touches the ticket or the counts
+  if (read_all.ok()) read_all = last_write;
   if (!read_all.ok()) {
     store_.AbortUpload(*ticket);  // nothing of a failed upload counts: the caller sends it again
     return read_all.error();

@@ -28,9 +28,9 @@ struct UploadLimits {
 // (the client went away, the body limit) is an Error.
 using ChunkReader = std::function<core::Result<bool>(std::string& chunk)>;
 
-// Receives checked rows in batches (about a thousand at a time, and the rest at the end).
-using BatchSink =
-    std::function<core::Status(const std::vector<store::RecipientRow>&, const std::vector<store::RejectedRow>&)>;
+// Receives checked rows in batches (a few thousand at a time, and the rest at the end); the batch is
+// the sink's to keep (it may be written while the next one is read).
+using BatchSink = std::function<core::Status(std::vector<store::RecipientRow>, std::vector<store::RejectedRow>)>;
 
 // Reads the whole upload. `needed`: the placeholders the campaign's message uses; `max_rows`: rows
 // this upload may still bring (beyond: `too_many_recipients`). A malformed document (bad JSON, a CSV

@@ -105,6 +105,7 @@ struct UploadTicket {
   std::string campaign_id;
   int64_t upload = 0;    // its number (1 = the campaign's first)
   int64_t next_seq = 0;  // the seq the next accepted row gets
+  uint64_t attempt = 0;  // the store's mark of this attempt: a newer BeginUpload replaces an older
 };
 
 struct PendingRecipient {

@@ -97,6 +97,19 @@ TYPED_TEST_P(CampaignStoreConformance, UploadsRejectDuplicatesAndSuppressedAndCo
   EXPECT_EQ(rejected[1].second.reason, "suppressed");
   EXPECT_EQ(rejected[2].second.reason, "invalid_phone_number");
   EXPECT_EQ(rejected[3].first, 2);
+  // A number given twice is one recipient whatever became of the first (here: suppressed).
+  n = this->Upload("c1", {"+4915100000003", "+4915100000003"});
+  EXPECT_EQ(n.suppressed, 1);
+  EXPECT_EQ(n.duplicates, 1);
+  // One upload per campaign at a time: a newer one replaces an older, whose pieces are then refused.
+  auto older = this->campaigns().BeginUpload(std::nullopt, "c1");
+  auto newer = this->campaigns().BeginUpload(std::nullopt, "c1");
+  ASSERT_TRUE(older.ok() && newer.ok());
+  UploadCounts ignored;
+  auto refused = this->campaigns().AddRecipients(*older, {RecipientRow{1, "+4915100000010", "{}"}}, {}, ignored);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "invalid_transition");
+  this->campaigns().AbortUpload(*newer);
   // Only a draft takes recipients.
   this->Move("c1", CampaignStatus::kDraft, CampaignStatus::kRunning);
   EXPECT_EQ(this->campaigns().BeginUpload(std::nullopt, "c1").error().code, "invalid_transition");

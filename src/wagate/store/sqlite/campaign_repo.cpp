@@ -161,7 +161,22 @@ void EndUnsent(Connection& c, const std::string& id, const std::string& reason, 
   for (const auto& message_id : queued) message_repo::MarkFailed(c, message_id, {0, reason, details}, now_ms);
 }
 
-UploadTicket BeginUpload(Connection& c, const CampaignRecord& r) {
+bool RecipientPhones::Insert(const std::string& phone) {
+  // "+" and 1..15 digits, no leading zero: the digits' value is the key (E.164 has no leading zero,
+  // so no two numbers share one).
+  if (phone.size() >= 2 && phone.size() <= 16 && phone[0] == '+' && phone[1] != '0') {
+    uint64_t key = 0;
+    bool digits = true;
+    for (size_t i = 1; i < phone.size() && digits; ++i) {
+      digits = phone[i] >= '0' && phone[i] <= '9';
+      key = key * 10 + static_cast<uint64_t>(phone[i] - '0');
+    }
+    if (digits) return numbers_.Insert(key);
+  }
+  return others_.insert(phone).second;
+}
+
+UploadTicket BeginUpload(Connection& c, const CampaignRecord& r, RecipientPhones& phones) {
   // An upload that never finished (cut off, or the process died) left rows that count nowhere.
   c.Prepare("DELETE FROM campaign_recipients WHERE campaign_id = ? AND upload > ?")
       .Bind(1, r.id)
@@ -171,6 +186,9 @@ UploadTicket BeginUpload(Connection& c, const CampaignRecord& r) {
       .Bind(1, r.id)
       .Bind(2, r.uploads)
       .Run();
+  Statement phone_rows = c.Prepare("SELECT phone FROM campaign_recipients WHERE campaign_id = ?");
+  phone_rows.Bind(1, r.id);
+  while (phone_rows.Step()) phones.Insert(phone_rows.Text(0));
   Statement s = c.Prepare("SELECT COALESCE(MAX(seq) + 1, 0) FROM campaign_recipients WHERE campaign_id = ?");
   s.Bind(1, r.id);
   s.Step();
@@ -178,7 +196,7 @@ UploadTicket BeginUpload(Connection& c, const CampaignRecord& r) {
 }
 
 void AddRecipients(Connection& c, UploadTicket& t, const std::string& tenant_id, const std::vector<RecipientRow>& rows,
-                   const std::vector<RejectedRow>& rejected, UploadCounts& counts) {
+                   const std::vector<RejectedRow>& rejected, UploadCounts& counts, RecipientPhones& phones) {
   auto reject = [&](const RejectedRow& r) {
     c.Prepare("INSERT OR REPLACE INTO campaign_rejected(campaign_id, upload, row, phone, reason) VALUES (?,?,?,?,?)")
         .Bind(1, t.campaign_id)
@@ -193,13 +211,18 @@ void AddRecipients(Connection& c, UploadTicket& t, const std::string& tenant_id,
     ++counts.invalid;
   }
   for (const auto& r : rows) {
+    if (!phones.Insert(r.phone)) {  // the campaign has this number already
+      reject({r.row, r.phone, "duplicate"});
+      ++counts.duplicates;
+      continue;
+    }
     if (IsSuppressed(c, tenant_id, r.phone)) {
       reject({r.row, r.phone, "suppressed"});
       ++counts.suppressed;
       continue;
     }
     c.Prepare(
-         "INSERT OR IGNORE INTO campaign_recipients(campaign_id, seq, upload, row, phone, variables, status) "
+         "INSERT INTO campaign_recipients(campaign_id, seq, upload, row, phone, variables, status) "
          "VALUES (?,?,?,?,?,?,'pending')")
         .Bind(1, t.campaign_id)
         .Bind(2, t.next_seq)
@@ -208,11 +231,6 @@ void AddRecipients(Connection& c, UploadTicket& t, const std::string& tenant_id,
         .Bind(5, r.phone)
         .Bind(6, r.variables)
         .Run();
-    if (c.Changes() == 0) {  // the campaign has this number already
-      reject({r.row, r.phone, "duplicate"});
-      ++counts.duplicates;
-      continue;
-    }
     ++t.next_seq;
     ++counts.accepted;
   }

@@ -374,7 +374,8 @@ CREATE TABLE campaign_recipients (
   updated_at INTEGER,
   PRIMARY KEY (campaign_id, seq)
 ) WITHOUT ROWID;
-CREATE UNIQUE INDEX campaign_recipients_phone ON campaign_recipients(campaign_id, phone);
+-- No index on phone: an upload finds duplicates in memory (campaign_repo::RecipientPhones); a unique
+-- index on a random key made each batch of a large upload rewrite thousands of scattered pages.
 CREATE TABLE campaign_rejected (
   campaign_id TEXT NOT NULL,
   upload INTEGER NOT NULL,

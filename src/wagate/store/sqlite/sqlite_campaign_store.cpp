@@ -65,9 +65,23 @@ core::Result<CampaignRecord> SqliteCampaignStore::Transition(const std::optional
   return out;
 }
 
+std::shared_ptr<SqliteCampaignStore::Upload> SqliteCampaignStore::UploadOf(const UploadTicket& ticket) {
+  std::lock_guard lock(uploads_mu_);
+  auto it = uploads_.find(ticket.campaign_id);
+  if (it == uploads_.end() || it->second->attempt != ticket.attempt) return nullptr;
+  return it->second;
+}
+
+void SqliteCampaignStore::EndUpload(const UploadTicket& ticket) {
+  std::lock_guard lock(uploads_mu_);
+  auto it = uploads_.find(ticket.campaign_id);
+  if (it != uploads_.end() && it->second->attempt == ticket.attempt) uploads_.erase(it);
+}
+
 core::Result<UploadTicket> SqliteCampaignStore::BeginUpload(const std::optional<std::string>& tenant_id,
                                                             const std::string& id) {
   UploadTicket ticket;
+  auto upload = std::make_shared<Upload>();
   core::Status s = db_.WriteAndWait([&](Connection& c) -> core::Status {
     auto r = Visible(c, tenant_id, id);
     if (!r) return core::Error::NotFound("campaign");
@@ -76,15 +90,24 @@ core::Result<UploadTicket> SqliteCampaignStore::BeginUpload(const std::optional<
           core::ErrorKind::kConflict, "invalid_transition",
           std::string("recipients can be added to a draft campaign only; this one is ") + ToString(r->status)};
     }
-    ticket = campaign_repo::BeginUpload(c, *r);
+    upload->phones = {};
+    ticket = campaign_repo::BeginUpload(c, *r, upload->phones);
     return core::Ok{};
   });
   if (!s.ok()) return s.error();
+  std::lock_guard lock(uploads_mu_);
+  ticket.attempt = upload->attempt = ++last_attempt_;
+  uploads_[id] = std::move(upload);
   return ticket;
 }
 
 core::Status SqliteCampaignStore::AddRecipients(UploadTicket& ticket, const std::vector<RecipientRow>& rows,
                                                 const std::vector<RejectedRow>& rejected, UploadCounts& counts) {
+  std::shared_ptr<Upload> upload = UploadOf(ticket);
+  if (!upload) {
+    return core::Error{core::ErrorKind::kConflict, "invalid_transition",
+                       "this upload was replaced by a newer one or has ended"};
+  }
   // The job may be retried by nobody: a failure leaves the ticket and counts as they were.
   UploadTicket t = ticket;
   UploadCounts n = counts;
@@ -93,7 +116,7 @@ core::Status SqliteCampaignStore::AddRecipients(UploadTicket& ticket, const std:
     if (!r) return core::Error::NotFound("campaign");
     t = ticket;
     n = counts;
-    campaign_repo::AddRecipients(c, t, r->tenant_id, rows, rejected, n);
+    campaign_repo::AddRecipients(c, t, r->tenant_id, rows, rejected, n, upload->phones);
     return core::Ok{};
   });
   if (!s.ok()) return s;
@@ -104,6 +127,7 @@ core::Status SqliteCampaignStore::AddRecipients(UploadTicket& ticket, const std:
 
 core::Result<CampaignRecord> SqliteCampaignStore::FinishUpload(const UploadTicket& ticket, const UploadCounts& counts,
                                                                int64_t now_ms) {
+  EndUpload(ticket);
   CampaignRecord out;
   core::Status s = db_.WriteAndWait([&](Connection& c) -> core::Status {
     auto r = campaign_repo::Get(c, ticket.campaign_id);
@@ -124,6 +148,7 @@ core::Result<CampaignRecord> SqliteCampaignStore::FinishUpload(const UploadTicke
 }
 
 void SqliteCampaignStore::AbortUpload(const UploadTicket& ticket) {
+  EndUpload(ticket);
   (void)db_.WriteAndWait([&](Connection& c) -> core::Status {
     campaign_repo::AbortUpload(c, ticket);
     return core::Ok{};

@@ -3,6 +3,11 @@
 // sees store/stores.hpp, and opens this backend through open_sqlite.hpp.
 #pragma once
 
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "wagate/store/sqlite/campaign_repo.hpp"
 #include "wagate/store/sqlite/database.hpp"
 #include "wagate/store/stores.hpp"
 
@@ -173,7 +178,20 @@ class SqliteCampaignStore final : public CampaignStore {
   bool IsSuppressed(const std::string& tenant_id, const std::string& phone) override;
 
  private:
+  // The numbers of the campaign an upload is adding to, from BeginUpload to FinishUpload or
+  // AbortUpload (one upload per campaign at a time: a newer BeginUpload replaces an older one's).
+  // Used on the writer thread only; the map itself is guarded.
+  struct Upload {
+    uint64_t attempt = 0;
+    campaign_repo::RecipientPhones phones;
+  };
+  std::shared_ptr<Upload> UploadOf(const UploadTicket& ticket);
+  void EndUpload(const UploadTicket& ticket);
+
   Database& db_;
+  std::mutex uploads_mu_;
+  std::map<std::string, std::shared_ptr<Upload>> uploads_;
+  uint64_t last_attempt_ = 0;
 };
 
 class SqliteHealth final : public StoreHealth {

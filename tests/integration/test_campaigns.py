@@ -18,8 +18,10 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+from events_receiver import Receiver  # noqa: E402
 
-FAST = {"campaigns.poll_ms": "20"}  # the runner tops up lanes every 20 ms
+FAST = {"campaigns.poll_ms": "20",  # the runner tops up lanes every 20 ms
+        "events.allow_private_targets": "true", "events.poll_ms": "50"}  # events to the loopback receiver
 
 
 def phone(i):
@@ -300,6 +302,60 @@ class CampaignTest(CampaignTestCase):
                         "no progress between start and end")
         running = [e[2] for e in events if e[2]["status"] == "running" and e[2]["counts"]["sent"] > 0]
         self.assertTrue(running and running[-1]["rate_mps"] > 0 and running[-1]["eta"], running[-1:])
+
+
+class CampaignEventsTest(CampaignTestCase):
+    # Issue 11's campaign.* events: each transition is an outgoing event, signed, in order, written in
+    # the same transaction as the transition, carrying the campaign as it then stands.
+    def test_each_transition_is_a_signed_event_in_order(self):
+        s, fx, me = self.stack(throughput_mps=20)
+        rx = Receiver(self.tmp)
+        self.track(rx.start().proc)
+        r = me.post("/api/v1/subscriptions", {"url": rx.url("cmp"), "events": ["campaign.*"], "ordered": True})
+        self.assertEqual(r.status, 201, r)
+        rx.set_secrets([r.json()["secret"]])
+
+        done = self.create(me, fx, message="Hi {name}")
+        self.upload_json(me, done["id"], [{"phone": phone(i), "variables": {"name": "n"}} for i in range(5)])
+        self.act(me, done["id"], "start")
+        self.wait_status(me, done["id"], "completed", 60)
+
+        later = self.create(me, fx, message="Hi {name}",
+                            start_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600)))
+        self.upload_json(me, later["id"], [{"phone": phone(100 + i), "variables": {"name": "n"}}
+                                           for i in range(200)])
+        self.act(me, later["id"], "start")   # scheduled: start_at is an hour ahead
+        self.act(me, later["id"], "cancel")
+
+        paused = self.create(me, fx, message="Hi {name}")
+        self.upload_json(me, paused["id"], [{"phone": phone(1000 + i), "variables": {"name": "n"}}
+                                            for i in range(200)])
+        self.act(me, paused["id"], "start")
+        self.act(me, paused["id"], "pause")
+        self.act(me, paused["id"], "resume")
+        self.act(me, paused["id"], "cancel")
+
+        want = {done["id"]: ["campaign.started", "campaign.completed"],
+                later["id"]: ["campaign.scheduled", "campaign.cancelled"],
+                paused["id"]: ["campaign.started", "campaign.paused", "campaign.resumed", "campaign.cancelled"]}
+
+        def arrived():
+            items = rx.received("cmp")
+            return items if len(items) >= sum(len(v) for v in want.values()) else None
+        items = harness.wait_until(arrived, 30, msg="8 campaign events")
+        got = collections.defaultdict(list)
+        for it in items:
+            self.assertTrue(it["verified"], it)
+            body = it["body"]
+            got[body["data"]["id"]].append(body["type"])
+            running = body["type"] in ("campaign.started", "campaign.resumed")
+            self.assertEqual(body["data"]["status"], "running" if running else body["type"][len("campaign."):], body)
+            self.assertEqual(body["data"]["tenant_id"], fx.tenant_id, body)
+        self.assertEqual(dict(got), want)
+        last = [it["body"] for it in items if it["body"]["data"]["id"] == done["id"]][-1]
+        self.assertEqual(last["data"]["counts"]["sent"], 5, last)
+        ended = [it["body"] for it in items if it["body"]["data"]["id"] == later["id"]][-1]
+        self.assertEqual(ended["data"]["counts"]["cancelled"], 200, ended)
 
 
 class CampaignInputTest(CampaignTestCase):

@@ -31,9 +31,6 @@ const std::vector<std::string_view> kCampaignMembers = {"tenant_id", "outlet_id"
                                                         "start_at",  "ttl_s",     "expires_at"};
 
 Json CampaignJson(ApiContext& ctx, const CampaignRecord& c) {
-  const store::CampaignCounts& n = c.counts;
-  Json errors = Json::object();
-  for (const auto& [code, count] : c.errors) errors[std::to_string(code)] = count;
   campaigns::LaneCapacity lane;
   if (auto outlet = ctx.outlets.ById(c.outlet_id)) {
     lane.throughput_mps = outlet->throughput_mps;
@@ -41,43 +38,10 @@ Json CampaignJson(ApiContext& ctx, const CampaignRecord& c) {
   }
   if (auto view = ctx.dispatcher.Lane(c.outlet_id)) lane.tier_used = static_cast<int64_t>(view->snapshot.tier_used);
   campaigns::Estimate e = campaigns::EstimateProgress(c, lane, ctx.clock.NowMs());
-  Json message = core::ParseUntrustedJson(c.message);
-  Json pacing = Json::object();
-  if (c.pacing.max_mps) pacing["max_mps"] = *c.pacing.max_mps;
-  if (c.pacing.delay_ms) pacing["delay_ms"] = *c.pacing.delay_ms;
-  if (c.pacing.jitter_ms) pacing["jitter_ms"] = *c.pacing.jitter_ms;
-  return {{"id", c.id},
-          {"tenant_id", c.tenant_id},
-          {"outlet_id", c.outlet_id},
-          {"name", c.name},
-          {"status", store::ToString(c.status)},
-          {"status_reason", c.status_reason ? Json(*c.status_reason) : Json(nullptr)},
-          {"message", message},
-          {"variables", c.variables},
-          {"pacing", pacing},
-          {"start_at", OptTime(c.start_at)},
-          {"expires_at", OptTime(c.ValidUntil())},
-          {"ttl_s", c.ttl_s ? Json(*c.ttl_s) : Json(nullptr)},
-          {"counts",
-           {{"total", n.total},
-            {"invalid", n.invalid},
-            {"duplicates", n.duplicates},
-            {"suppressed", n.suppressed},
-            {"queued", n.queued()},
-            {"sent", n.sent},
-            {"delivered", n.delivered},
-            {"read", n.read},
-            {"failed", n.failed},
-            {"in_doubt", n.in_doubt},
-            {"cancelled", n.cancelled},
-            {"expired", n.expired},
-            {"replied", n.replied}}},
-          {"errors", errors},
-          {"rate_mps", std::round(e.rate_mps * 100.0) / 100.0},
-          {"eta", OptTime(e.eta_ms)},
-          {"created_at", core::FormatIso8601(c.created_at)},
-          {"started_at", OptTime(c.started_at)},
-          {"completed_at", OptTime(c.completed_at)}};
+  Json out = store::CampaignJson(c);
+  out["rate_mps"] = std::round(e.rate_mps * 100.0) / 100.0;
+  out["eta"] = OptTime(e.eta_ms);
+  return out;
 }
 
 bool Ended(store::CampaignStatus s) {

@@ -24,9 +24,11 @@ OutboxEvent Event(const std::string& tenant_id, const std::string& type, std::st
 }  // namespace
 
 const std::vector<std::string>& EventTypes() {
-  static const std::vector<std::string> kTypes = {"message.queued",   "message.sent",         "message.delivered",
-                                                  "message.read",     "message.failed",       "message.received",
-                                                  "message.reaction", "conversation.updated", "subscription.disabled"};
+  static const std::vector<std::string> kTypes = {
+      "message.queued",     "message.sent",       "message.delivered", "message.read",
+      "message.failed",     "message.received",   "message.reaction",  "conversation.updated",
+      "campaign.scheduled", "campaign.started",   "campaign.paused",   "campaign.resumed",
+      "campaign.completed", "campaign.cancelled", "campaign.expired",  "subscription.disabled"};
   return kTypes;
 }
 
@@ -130,6 +132,10 @@ std::optional<DeliveryStatus> ParseDeliveryStatus(std::string_view s) {
   if (s == "succeeded") return DeliveryStatus::kSucceeded;
   if (s == "failed") return DeliveryStatus::kFailed;
   return std::nullopt;
+}
+
+OutboxEvent CampaignEvent(const CampaignRecord& c, const std::string& type, int64_t now_ms) {
+  return Event(c.tenant_id, type, "campaign:" + c.id, CampaignJson(c), now_ms);
 }
 
 }  // namespace wagate::store

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "wagate/store/campaign_store.hpp"
 #include "wagate/store/conversation_store.hpp"
 #include "wagate/store/event_store.hpp"
 #include "wagate/store/records.hpp"
@@ -34,5 +35,8 @@ OutboxEvent ReceivedEvent(const InboundWrite& w, const std::string& conversation
 OutboxEvent ReactionEvent(const InboundWrite& w, int64_t now_ms);
 OutboxEvent ConversationEvent(const ConversationRecord& c, int64_t now_ms);
 OutboxEvent SubscriptionDisabledEvent(const SubscriptionRecord& s, int64_t now_ms);
+// campaign.scheduled / started / paused / resumed / completed / cancelled / expired: the campaign as
+// it stands after the transition (ordered per campaign).
+OutboxEvent CampaignEvent(const CampaignRecord& c, const std::string& type, int64_t now_ms);
 
 }  // namespace wagate::store

@@ -101,4 +101,45 @@ Json ConversationJson(const ConversationRecord& c) {
           {"updated_at", core::FormatIso8601(c.updated_at)}};
 }
 
+Json CampaignJson(const CampaignRecord& c) {
+  const CampaignCounts& n = c.counts;
+  Json errors = Json::object();
+  for (const auto& [code, count] : c.errors) errors[std::to_string(code)] = count;
+  Json message = core::ParseUntrustedJson(c.message);
+  Json pacing = Json::object();
+  if (c.pacing.max_mps) pacing["max_mps"] = *c.pacing.max_mps;
+  if (c.pacing.delay_ms) pacing["delay_ms"] = *c.pacing.delay_ms;
+  if (c.pacing.jitter_ms) pacing["jitter_ms"] = *c.pacing.jitter_ms;
+  return {{"id", c.id},
+          {"tenant_id", c.tenant_id},
+          {"outlet_id", c.outlet_id},
+          {"name", c.name},
+          {"status", ToString(c.status)},
+          {"status_reason", c.status_reason ? Json(*c.status_reason) : Json(nullptr)},
+          {"message", message},
+          {"variables", c.variables},
+          {"pacing", pacing},
+          {"start_at", OptTime(c.start_at)},
+          {"expires_at", OptTime(c.ValidUntil())},
+          {"ttl_s", c.ttl_s ? Json(*c.ttl_s) : Json(nullptr)},
+          {"counts",
+           {{"total", n.total},
+            {"invalid", n.invalid},
+            {"duplicates", n.duplicates},
+            {"suppressed", n.suppressed},
+            {"queued", n.queued()},
+            {"sent", n.sent},
+            {"delivered", n.delivered},
+            {"read", n.read},
+            {"failed", n.failed},
+            {"in_doubt", n.in_doubt},
+            {"cancelled", n.cancelled},
+            {"expired", n.expired},
+            {"replied", n.replied}}},
+          {"errors", errors},
+          {"created_at", core::FormatIso8601(c.created_at)},
+          {"started_at", OptTime(c.started_at)},
+          {"completed_at", OptTime(c.completed_at)}};
+}
+
 }  // namespace wagate::store

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "wagate/core/inbound_message.hpp"
+#include "wagate/store/campaign_store.hpp"
 #include "wagate/store/conversation_store.hpp"
 #include "wagate/store/records.hpp"
 
@@ -28,5 +29,8 @@ Json MessageJson(const MessageRecord& m);
 Json InboundJson(const core::InboundMessage& m);
 // A conversation, without its service window (which depends on the time it is shown at).
 Json ConversationJson(const ConversationRecord& c);
+// A campaign with its counters, without the estimates (rate, completion time), which depend on the
+// lane it runs on and the time it is shown at: the API adds them.
+Json CampaignJson(const CampaignRecord& c);
 
 }  // namespace wagate::store

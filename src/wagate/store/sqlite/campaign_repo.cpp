@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "wagate/store/event_payloads.hpp"
+#include "wagate/store/sqlite/event_repo.hpp"
 #include "wagate/store/sqlite/message_repo.hpp"
 
 namespace wagate::store::sqlite::campaign_repo {
@@ -57,6 +59,12 @@ void ReadErrors(Connection& c, CampaignRecord& r) {
 
 // Where a recipient stands, for the counters: its message's status, or why it has none.
 bool Settled(const std::string& status) { return status != "pending" && status != "queued" && status != "sending"; }
+
+// The event a transition to `to` reports: running is "started" the first time, "resumed" after that.
+std::string CampaignEventType(const CampaignRecord& before, CampaignStatus to) {
+  if (to == CampaignStatus::kRunning) return before.started_at ? "campaign.resumed" : "campaign.started";
+  return std::string("campaign.") + ToString(to);
+}
 
 }  // namespace
 
@@ -134,6 +142,11 @@ void SetStatus(Connection& c, const std::string& id, CampaignStatus to, const st
       .Bind(7, now_ms)
       .Bind(8, id)
       .Run();
+}
+
+void EmitTransition(Connection& c, const CampaignRecord& before, const CampaignRecord& after, int64_t now_ms) {
+  std::string type = CampaignEventType(before, after.status);
+  event_repo::Emit(c, after.tenant_id, type, [&] { return CampaignEvent(after, type, now_ms); });
 }
 
 void EndUnsent(Connection& c, const std::string& id, const std::string& reason, int64_t now_ms) {

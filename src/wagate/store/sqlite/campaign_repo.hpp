@@ -22,6 +22,9 @@ std::vector<CampaignRecord> List(Connection& c, const std::optional<std::string>
 std::vector<CampaignRecord> Active(Connection& c);
 void SetStatus(Connection& c, const std::string& id, CampaignStatus to, const std::optional<std::string>& reason,
                int64_t now_ms);
+// The campaign.* event of a transition (written only when a subscription takes it): `after` is the
+// campaign once the whole transition is written, counters included.
+void EmitTransition(Connection& c, const CampaignRecord& before, const CampaignRecord& after, int64_t now_ms);
 // Every unsent recipient of the campaign ends `reason` (cancelled or expired): those not yet messages,
 // and those whose message is still queued (the message fails with that reason).
 void EndUnsent(Connection& c, const std::string& id, const std::string& reason, int64_t now_ms);

@@ -59,6 +59,7 @@ core::Result<CampaignRecord> SqliteCampaignStore::Transition(const std::optional
       campaign_repo::EndUnsent(c, id, ToString(to), now_ms);
     }
     out = *campaign_repo::Get(c, id);
+    campaign_repo::EmitTransition(c, *r, out, now_ms);
     return core::Ok{};
   });
   if (!s.ok()) return s.error();

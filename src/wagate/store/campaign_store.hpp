@@ -193,7 +193,8 @@ class CampaignStore {
                                       int64_t now_ms) = 0;
   // The campaign's messages still queued (a resumed campaign puts them back in its lane).
   [[nodiscard]] virtual std::vector<PendingMessage> QueuedMessages(const std::string& id) = 0;
-  // Every recipient with its message's state, in upload order, streamed.
+  // Every recipient with its message's state, in upload order, streamed: a page at a time, so that a
+  // slow reader never holds the store open; each recipient's state is as of its page's read.
   virtual void ForEachOutcome(const std::string& id, const std::function<bool(const RecipientOutcome&)>& visit) = 0;
 
   // Messages (single or campaign) whose validity ended while queued: failed with reason expired.

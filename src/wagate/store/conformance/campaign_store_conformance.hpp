@@ -189,6 +189,27 @@ TYPED_TEST_P(CampaignStoreConformance, EachRecipientBecomesOneMessageAndCounters
   EXPECT_EQ(rows[2].status, "pending");
 }
 
+TYPED_TEST_P(CampaignStoreConformance, TheExportVisitsEveryRecipientOnceInOrderAndStopsWhenAsked) {
+  this->Campaign("c1");
+  std::vector<std::string> phones;
+  for (int i = 0; i < 4500; ++i) phones.push_back("+49151" + std::to_string(10000000 + i));  // several pages
+  ASSERT_EQ(this->Upload("c1", phones).accepted, 4500);
+  std::vector<std::string> seen;
+  int64_t last_seq = -1;
+  bool ordered = true;
+  this->campaigns().ForEachOutcome("c1", [&](const RecipientOutcome& o) {
+    ordered = ordered && o.seq > last_seq;
+    last_seq = o.seq;
+    seen.push_back(o.phone);
+    return true;
+  });
+  EXPECT_TRUE(ordered);
+  EXPECT_EQ(seen, phones);
+  int visited = 0;
+  this->campaigns().ForEachOutcome("c1", [&](const RecipientOutcome&) { return ++visited < 2500; });
+  EXPECT_EQ(visited, 2500);
+}
+
 TYPED_TEST_P(CampaignStoreConformance, APausedCampaignsMessagesAreNotClaimedAndCancelEndsTheUnsent) {
   this->Campaign("c1");
   this->Upload("c1", {"+4915100000001", "+4915100000002", "+4915100000003"});
@@ -283,6 +304,7 @@ TYPED_TEST_P(CampaignStoreConformance, SkippedRecipientsAndOptOutsAndTenantIsola
 REGISTER_TYPED_TEST_SUITE_P(CampaignStoreConformance, UploadsRejectDuplicatesAndSuppressedAndCountOnlyWhenFinished,
                             TransitionsAreCheckedAtomically, EachRecipientBecomesOneMessageAndCountersFollowIt,
                             APausedCampaignsMessagesAreNotClaimedAndCancelEndsTheUnsent,
-                            ValidityEndsMessagesAndCampaigns, SkippedRecipientsAndOptOutsAndTenantIsolation);
+                            ValidityEndsMessagesAndCampaigns, SkippedRecipientsAndOptOutsAndTenantIsolation,
+                            TheExportVisitsEveryRecipientOnceInOrderAndStopsWhenAsked);
 
 }  // namespace wagate::store::conformance

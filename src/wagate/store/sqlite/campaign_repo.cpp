@@ -349,14 +349,15 @@ std::vector<PendingMessage> QueuedMessages(Connection& c, const std::string& id)
   return out;
 }
 
-void ForEachOutcome(Connection& c, const std::string& id, const std::function<bool(const RecipientOutcome&)>& visit) {
+std::vector<RecipientOutcome> Outcomes(Connection& c, const std::string& id, int64_t after_seq, int64_t limit) {
+  std::vector<RecipientOutcome> out;
   Statement s = c.Prepare(
       "SELECT r.seq, r.upload, r.row, r.phone, r.variables, r.status, r.message_id, m.wamid, m.error_code, "
       "m.error_title, m.error_details, m.created_at, m.sent_at, m.delivered_at, m.read_at, m.failed_at, r.replied "
       "FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id "
       "LEFT JOIN messages m ON m.id = r.message_id "
-      "WHERE r.campaign_id = ? AND r.upload <= c.uploads ORDER BY r.seq");
-  s.Bind(1, id);
+      "WHERE r.campaign_id = ? AND r.upload <= c.uploads AND r.seq > ? ORDER BY r.seq LIMIT ?");
+  s.Bind(1, id).Bind(2, after_seq).Bind(3, limit);
   while (s.Step()) {
     RecipientOutcome o;
     o.seq = s.Int(0);
@@ -374,8 +375,9 @@ void ForEachOutcome(Connection& c, const std::string& id, const std::function<bo
     o.read_at = s.OptInt(14);
     o.failed_at = s.OptInt(15);
     o.replied = s.Int(16) != 0;
-    if (!visit(o)) return;
+    out.push_back(std::move(o));
   }
+  return out;
 }
 
 int64_t ExpireDue(Connection& c, int64_t now_ms) {

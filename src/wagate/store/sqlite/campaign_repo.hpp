@@ -56,7 +56,8 @@ std::vector<PendingRecipient> NextPending(Connection& c, const std::string& id, 
                                           int64_t after_seq, int64_t limit);
 void SkipRecipients(Connection& c, const std::string& id, const std::vector<SkippedRecipient>& skipped, int64_t now_ms);
 std::vector<PendingMessage> QueuedMessages(Connection& c, const std::string& id);
-void ForEachOutcome(Connection& c, const std::string& id, const std::function<bool(const RecipientOutcome&)>& visit);
+// Recipients after `after_seq`, in upload order, with their messages' state: a page of the export.
+std::vector<RecipientOutcome> Outcomes(Connection& c, const std::string& id, int64_t after_seq, int64_t limit);
 int64_t ExpireDue(Connection& c, int64_t now_ms);
 
 // Inside MessageStore::Accept: the recipient of a campaign message becomes that message. False when

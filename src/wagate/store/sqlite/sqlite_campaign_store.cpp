@@ -185,7 +185,20 @@ std::vector<PendingMessage> SqliteCampaignStore::QueuedMessages(const std::strin
 
 void SqliteCampaignStore::ForEachOutcome(const std::string& id,
                                          const std::function<bool(const RecipientOutcome&)>& visit) {
-  db_.Read([&](Connection& c) { campaign_repo::ForEachOutcome(c, id, visit); });
+  // Page by page, each in its own short read: a slow download never holds one snapshot open for its
+  // whole length (which would keep the WAL from being checkpointed). A recipient is in exactly one
+  // page; its state is as of that page's read.
+  constexpr int64_t kPage = 2000;
+  int64_t after = -1;
+  for (;;) {
+    std::vector<RecipientOutcome> page =
+        db_.Read([&](Connection& c) { return campaign_repo::Outcomes(c, id, after, kPage); });
+    for (const auto& o : page) {
+      if (!visit(o)) return;
+    }
+    if (static_cast<int64_t>(page.size()) < kPage) return;
+    after = page.back().seq;
+  }
 }
 
 int64_t SqliteCampaignStore::ExpireDue(int64_t now_ms) {

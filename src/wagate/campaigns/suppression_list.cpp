@@ -36,7 +36,7 @@ core::Result<ImportCounts> SuppressionList::Import(const std::string& tenant_id,
   format.phone_column = phone_column;
   core::Status s = ReadRecipients(
       format, read, {}, kMaxImportRows,
-      [&](std::vector<store::RecipientRow> rows, std::vector<store::RejectedRow> rejected) {
+      [&](const std::vector<store::RecipientRow>& rows, const std::vector<store::RejectedRow>& rejected) {
         std::vector<store::SuppressionRecord> entries;
         entries.reserve(rows.size());
         for (const auto& row : rows) {

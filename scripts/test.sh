@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/install-node-deps.sh  # the events receiver's standardwebhooks (tests/integration/receiver)
 
-echo "== sanitizer build: unit tests under ASan + UBSan"
+echo "== sanitizer build: unit tests under ASan + UBSan ($(date -u +%H:%M:%S))"
 scripts/build.sh --sanitize --target unit_binaries
 # The full log is long (every test's name); on a failure show the failing tests and what the
 # sanitizer said (its report's first lines and summary), which the last lines alone would hide.
@@ -24,12 +24,12 @@ if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace
 fi
 tail -3 build-asan/unit-tests.log
 
-echo "== packaging: release builds, install layout, upgrade"
+echo "== packaging: release builds, install layout, upgrade ($(date -u +%H:%M:%S))"
 scripts/check-release.sh
 
-echo "== style: clang-format, clang-tidy"
+echo "== style: clang-format, clang-tidy ($(date -u +%H:%M:%S))"
 scripts/check-style.sh build-release
 
-echo "== release build: unit + integration tests + benchmark smoke"
+echo "== release build: unit + integration tests + benchmark smoke ($(date -u +%H:%M:%S))"
 # Two at a time; rate-measuring and load tests are RUN_SERIAL (CMakeLists.txt).
 ctest --test-dir build-release --output-on-failure --timeout 900 -j2 "$@"

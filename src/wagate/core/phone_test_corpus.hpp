@@ -24,13 +24,16 @@ struct PhoneCorpusSize {
                                    // after the start of an example number of the code
   int prefixed_per_length = 1;     // per calling code, NSN length and national-prefix-like start
   int unassigned_per_length = 20;  // per total length 1..20: digits at random, codes assigned or not
+  int sweep_per_start = 0;         // per calling code, every three-digit start of the NSN and every length its
+                                   // plans list: random digits after it (a million numbers per 1; off in unit tests)
 };
 
 // Digit strings (what follows the '+'): for every plan of the metadata its example numbers (each type's)
 // as they are, one digit shorter and longer, after the plan's national prefix and after "0" and "1",
-// and mutated digit by digit; for every calling code random numbers of every NSN length 1..17, plain,
-// after an example's first digits, and after starts national prefixes use (+44 0…, +7 8…, +54 9…,
-// +52 1…). The same size and seed give the same corpus.
+// with "15" inserted near the start, and mutated digit by digit; for every calling code random numbers of every NSN
+// length 1..17, plain, after an example's first digits, and after starts national prefixes use (+44 0…, +7 8…, +54 9…,
+// +52 1…); optionally every three-digit start of every code at every length. The same size and seed give
+// the same corpus.
 class PhoneCorpusBuilder {
  public:
   explicit PhoneCorpusBuilder(uint64_t seed) : state_(seed) {}
@@ -47,6 +50,7 @@ class PhoneCorpusBuilder {
       AddExamples(plan, size, &out);
     }
     for (int code : codes) AddRandom(code, collection, size, &out);
+    for (int code : codes) AddSweep(code, collection, size.sweep_per_start, &out);
     for (size_t length = 1; length <= 20; ++length) {
       for (int i = 0; i < size.unassigned_per_length; ++i) out.push_back(RandomDigits(length));
     }
@@ -91,6 +95,11 @@ class PhoneCorpusBuilder {
       for (const std::string& start : starts) out->push_back(code + start + example);
       out->push_back(code + example.substr(0, example.size() - 1));
       out->push_back(code + example + Digit());
+      // "15" inside the start: Argentina's mobile "0 11 15 …", and as Brazil's carrier code "0 15 …".
+      for (int i = 0; i < 2; ++i) {
+        const size_t at = Below(std::min<size_t>(example.size(), 5));
+        out->push_back(code + starts[Below(starts.size())] + example.substr(0, at) + "15" + example.substr(at));
+      }
       for (int i = 0; i < size.mutations_per_example; ++i) {
         std::string mutated = example;
         const size_t changes = 1 + Below(3);
@@ -123,6 +132,25 @@ class PhoneCorpusBuilder {
         for (int i = 0; i < size.prefixed_per_length; ++i) {
           out->push_back(code + start + RandomDigits(length - start.size()));
         }
+      }
+    }
+  }
+
+  void AddSweep(int calling_code, const i18n::phonenumbers::PhoneMetadataCollection& collection, int per_start,
+                std::vector<std::string>* out) {
+    if (per_start <= 0) return;
+    std::set<int> lengths;
+    for (const auto& plan : collection.metadata()) {
+      if (plan.country_code() != calling_code) continue;
+      for (int length : plan.general_desc().possible_length()) lengths.insert(length);
+      for (int length : plan.general_desc().possible_length_local_only()) lengths.insert(length);
+    }
+    const std::string code = std::to_string(calling_code);
+    for (int start = 0; start < 1000; ++start) {
+      const std::string digits = std::to_string(1000 + start).substr(1);
+      for (int length : lengths) {
+        if (length < 3) continue;
+        for (int i = 0; i < per_start; ++i) out->push_back(code + digits + RandomDigits(length - 3));
       }
     }
   }

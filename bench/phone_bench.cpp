@@ -31,7 +31,10 @@ constexpr const char* kRegions[] = {"ID", "IN", "BR", "MX", "US", "DE", "GB", "N
                                     "EG", "TR", "VN", "TH", "FR", "IT", "ES", "AR", "CO", "ZA",
                                     "KE", "SA", "AE", "MY", "RU", "JP", "KR", "CN", "AU", "CA"};
 
+// VmRSS after handing freed heap back to the kernel (malloc_trim), so that memory freed earlier (building
+// the corpus) and reused later does not hide what the validator holds.
 long RssKb() {
+  malloc_trim(0);
   std::ifstream status("/proc/self/status");
   std::string line;
   while (std::getline(status, line)) {

@@ -1,14 +1,14 @@
 #include "wagate/core/phone.hpp"
 
-#include <phonenumbers/phonenumberutil.h>
-
 #include <cctype>
+
+#include "wagate/core/phone_validator.hpp"
 
 namespace wagate::core {
 
 std::optional<std::string> NormalizePhoneNumber(std::string_view input) {
   if (input.empty() || input.size() > 32) return std::nullopt;
-  std::string digits = "+";
+  std::string digits;
   for (size_t i = 0; i < input.size(); ++i) {
     char c = input[i];
     if (std::isdigit(static_cast<unsigned char>(c))) {
@@ -21,16 +21,9 @@ std::optional<std::string> NormalizePhoneNumber(std::string_view input) {
       return std::nullopt;
     }
   }
-  if (digits.size() < 8 || digits.size() > 16) return std::nullopt;
-  using i18n::phonenumbers::PhoneNumber;
-  using i18n::phonenumbers::PhoneNumberUtil;
-  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
-  PhoneNumber number;
-  if (util.Parse(digits, "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) return std::nullopt;
-  if (!util.IsValidNumber(number)) return std::nullopt;
-  std::string e164;
-  util.Format(number, PhoneNumberUtil::E164, &e164);
-  return e164;
+  // E.164 allows at most 15 digits; fewer than 7 is no subscriber number anywhere.
+  if (digits.size() < 7 || digits.size() > 15) return std::nullopt;
+  return ValidateInternationalNumber(digits);
 }
 
 std::string DigitsOf(std::string_view number) {

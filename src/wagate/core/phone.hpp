@@ -1,4 +1,4 @@
-// Phone number validation and normalisation to E.164 (libphonenumber).
+// Phone number validation and normalisation to E.164 (libphonenumber's rules: phone_validator.hpp).
 #pragma once
 
 #include <optional>

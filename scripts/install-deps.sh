@@ -4,7 +4,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config git python3 curl ca-certificates
   libboost-dev libboost-system-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
-  libphonenumber-dev libre2-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libphonenumber-dev libprotobuf-dev libre2-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
   nginx-light wrk sqlite3
   clang clang-format clang-tidy systemd
   nodejs npm

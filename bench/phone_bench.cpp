@@ -18,6 +18,7 @@
 
 #include "wagate/core/phone.hpp"
 #include "wagate/core/phone_metadata.hpp"
+#include "wagate/core/phone_test_corpus.hpp"
 #include "wagate/core/phone_validator.hpp"
 
 namespace {
@@ -46,16 +47,6 @@ long RssKb() {
 // Bytes malloc has handed out and not taken back: finer than VmRSS, which moves by pages and may not
 // move at all when freed memory is reused.
 size_t HeapBytes() { return mallinfo2().uordblks; }
-
-std::optional<std::string> Libphonenumber(const std::string& plus_digits) {
-  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
-  i18n::phonenumbers::PhoneNumber number;
-  if (util.Parse(plus_digits, "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) return std::nullopt;
-  if (!util.IsValidNumber(number)) return std::nullopt;
-  std::string e164;
-  util.Format(number, PhoneNumberUtil::E164, &e164);
-  return e164;
-}
 
 std::vector<std::string> Corpus(size_t count) {
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
@@ -131,7 +122,8 @@ int main(int argc, char** argv) {
   const size_t heap_compiled = HeapBytes();
   size_t mismatches = 0;
   for (size_t i = 0; i < corpus.size(); ++i) {
-    mismatches += wagate::core::ValidateInternationalNumber(digits[i]) != Libphonenumber(corpus[i]) ? 1 : 0;
+    mismatches +=
+        wagate::core::ValidateInternationalNumber(digits[i]) != wagate::core::LibphonenumberE164(corpus[i]) ? 1 : 0;
   }
 
   size_t valid_new = 0;
@@ -144,7 +136,8 @@ int main(int argc, char** argv) {
       corpus, seconds, [](const std::string& n) { return wagate::core::NormalizePhoneNumber(n).has_value(); },
       &valid_normalize);
   const double lib_us = MicrosPerNumber(
-      corpus, seconds, [](const std::string& n) { return Libphonenumber(n).has_value(); }, &valid_lib);
+      corpus, seconds, [](const std::string& n) { return wagate::core::LibphonenumberE164(n).has_value(); },
+      &valid_lib);
 
   const double ratio = lib_us / new_us;
   std::printf("phone: %zu numbers of %zu regions (%zu valid), one thread\n", corpus.size(), std::size(kRegions),

@@ -1,11 +1,14 @@
 // Test support: a deterministic corpus of international numbers drawn from libphonenumber's own metadata,
-// to hold the validator to libphonenumber's answers (phone_validator_test.cpp, tools/phone_equivalence.cpp).
+// and libphonenumber's own answer for one, to hold the validator to libphonenumber (phone_validator_test.cpp,
+// tools/phone_equivalence.cpp, bench/phone_bench.cpp).
 #pragma once
 
 #include <phonenumbers/phonemetadata.pb.h>
+#include <phonenumbers/phonenumberutil.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -17,6 +20,19 @@ int metadata_size();
 }  // namespace i18n::phonenumbers
 
 namespace wagate::core {
+
+// The oracle: what NormalizePhoneNumber asked libphonenumber before the validator replaced it, for
+// "+<digits>" (Parse with no default region, IsValidNumber, Format E.164).
+inline std::optional<std::string> LibphonenumberE164(const std::string& plus_digits) {
+  using i18n::phonenumbers::PhoneNumberUtil;
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  i18n::phonenumbers::PhoneNumber number;
+  if (util.Parse(plus_digits, "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) return std::nullopt;
+  if (!util.IsValidNumber(number)) return std::nullopt;
+  std::string e164;
+  util.Format(number, PhoneNumberUtil::E164, &e164);
+  return e164;
+}
 
 struct PhoneCorpusSize {
   int mutations_per_example = 4;   // copies of each example number with one to three digits changed

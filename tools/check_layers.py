@@ -28,12 +28,14 @@ ALLOWED = {
     "templates": CORE | {"content", "graph", "store", "tenancy"},
     "media": CORE | {"graph", "tenancy"},
     "engine": CORE | {"conversation", "graph", "metrics", "store", "tenancy"},
-    "messaging": CORE | {"content", "conversation", "engine", "store", "templates", "tenancy"},
+    "messaging": CORE | {"content", "conversation", "engine", "security", "store", "templates", "tenancy"},
     "inbound": CORE | {"conversation", "graph", "messaging", "metrics", "security", "store", "templates", "tenancy"},
     # Outgoing events (subscriptions, the outbox deliverer) and pre-send hooks.
     "events": CORE | {"metrics", "security", "store", "tenancy"},
     # Campaigns: recipients, lifecycle, and the runner that feeds them to the lanes as messages.
     "campaigns": CORE | {"content", "engine", "messaging", "metrics", "store", "templates", "tenancy"},
+    # RabbitMQ: send commands in (through messaging), events out (from the outbox in store).
+    "broker": CORE | {"config", "messaging", "metrics", "store", "tenancy"},
     "api": CORE | {"campaigns", "config", "content", "conversation", "engine", "events", "graph", "http", "inbound", "media",
                    "messaging", "metrics", "security", "store", "templates", "tenancy"},
     # The sandbox is an independent oracle of Meta's behaviour: it shares no gateway logic.

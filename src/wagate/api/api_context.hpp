@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 #include "wagate/api/concurrency_slots.hpp"
@@ -65,6 +66,8 @@ struct ApiContext {
   const engine::PacingMargin* pacing_margin = nullptr;  // the send window's current jitter margin
   campaigns::CampaignService* campaigns = nullptr;      // null: no campaign routes (unit tests)
   campaigns::SuppressionList* suppressions = nullptr;
+  // The broker links' state for /readyz (docs/broker.md); empty when no broker is configured.
+  std::function<nlohmann::json()> broker_health = nullptr;
 };
 
 }  // namespace wagate::api

@@ -31,7 +31,10 @@ void RegisterOpsRoutes(http::Router& router, ApiContext& ctx) {
           return respond(http::ErrorResponse(
               NotReady("storage_unavailable", "the store cannot write (disk full or I/O error); sends are refused")));
         }
-        respond(http::JsonResponse(200, {{"status", "ready"}}));
+        // The broker link is reported, not required: HTTP sends go on while it reconnects.
+        http::Json body = {{"status", "ready"}};
+        if (ctx.broker_health) body["broker"] = ctx.broker_health();
+        respond(http::JsonResponse(200, body));
       },
       http::Execution::kInline);
   // The metrics name every tenant's outlets and traffic: the admin key or the metrics token only.

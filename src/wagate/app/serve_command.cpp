@@ -7,6 +7,8 @@
 
 #include "wagate/api/api_context.hpp"
 #include "wagate/api/routes.hpp"
+#include "wagate/broker/command_consumer.hpp"
+#include "wagate/broker/event_publisher.hpp"
 #include "wagate/campaigns/runner.hpp"
 #include "wagate/config/loader.hpp"
 #include "wagate/conversation/contact_windows.hpp"
@@ -206,6 +208,54 @@ int RunServe(const std::vector<std::string>& args) {
   ctx.pacing_margin = &pacing_margin;
   ctx.campaigns = &campaign_service;
   ctx.suppressions = &suppressions;
+  // RabbitMQ (docs/broker.md): send commands in, events out. Each link has its own thread and
+  // reconnects on its own; without broker.url neither exists and the broker's outbox feed is disabled.
+  bool publish_events = !s.broker_url.empty() && !s.broker_events_exchange.empty();
+  if (core::Status st = broker::PrepareEventFeed(
+          *stores.events, publish_events,
+          publish_events ? broker::DescribeUrl(s.broker_url) + " exchange " + s.broker_events_exchange : "",
+          clock.NowMs());
+      !st.ok()) {
+    std::cerr << "wagate serve: " << st.error().message << "\n";
+    return 1;
+  }
+  std::unique_ptr<broker::CommandConsumer> consumer;
+  std::unique_ptr<broker::EventPublisher> publisher;
+  if (!s.broker_url.empty()) {
+    broker::LinkSettings link{s.broker_url, static_cast<int>(s.broker_heartbeat_s)};
+    broker::ConsumerSettings cs;
+    cs.link = link;
+    cs.queue = s.broker_queue;
+    cs.prefetch = static_cast<uint16_t>(s.broker_prefetch);
+    cs.dead_letter_exchange = s.broker_dead_letter_exchange;
+    cs.dead_letter_queue = s.broker_dead_letter_queue;
+    cs.declare = s.broker_declare;
+    cs.reconnect_max_ms = s.broker_reconnect_max_ms;
+    broker::DecoderSettings decoder{s.broker_tenant_id, s.broker_mappings, static_cast<size_t>(s.http_max_body_bytes)};
+    broker::DecoderLookups lookups{[&keys](const std::string& key) { return keys.Authenticate("Bearer " + key); },
+                                   [&outlets](const std::string& outlet_id) -> std::optional<std::string> {
+                                     auto o = outlets.ById(outlet_id);
+                                     return o ? std::optional<std::string>(o->tenant_id) : std::nullopt;
+                                   }};
+    consumer =
+        std::make_unique<broker::CommandConsumer>(cs, std::move(decoder), std::move(lookups), sender, metrics, clock);
+    if (publish_events) {
+      broker::PublisherSettings ps;
+      ps.link = link;
+      ps.exchange = s.broker_events_exchange;
+      ps.declare = s.broker_declare;
+      ps.batch = s.broker_publish_batch;
+      ps.poll_ms = s.events_poll_ms;
+      ps.reconnect_max_ms = s.broker_reconnect_max_ms;
+      publisher = std::make_unique<broker::EventPublisher>(ps, *stores.events, metrics, clock);
+    }
+    ctx.broker_health = [&consumer, &publisher, &clock] {
+      nlohmann::json j = {{"consumer", consumer->health().ToJson(clock.NowMs())}};
+      if (publisher) j["publisher"] = publisher->health().ToJson(clock.NowMs());
+      return j;
+    };
+  }
+
   metrics.AddGauge("wagate_queue_depth", "Messages waiting in the engine (queued, retrying, in doubt)",
                    [&] { return static_cast<double>(dispatcher.QueueDepth()); });
   metrics.AddGauge("wagate_sends_in_flight", "Graph requests in flight",
@@ -254,6 +304,9 @@ int RunServe(const std::vector<std::string>& args) {
     processor.Stop();
     return 1;
   }
+  // After the dispatcher and the HTTP server: a command consumed now is accepted and sent like any.
+  if (consumer) consumer->Start();
+  if (publisher) publisher->Start();
   ctx.ready = true;
   core::LogInfo("app", "wagate is serving",
                 {{"address", *bound}, {"graph_url", s.graph_url}, {"data_dir", s.data_dir}});
@@ -264,6 +317,8 @@ int RunServe(const std::vector<std::string>& args) {
   WaitForStopSignal();
   core::LogInfo("app", "stopping");
   ctx.ready = false;
+  if (consumer) consumer->Stop();  // acknowledges what the store accepted, before the store stops
+  if (publisher) publisher->Stop();
   server.Stop();
   templates.Stop();
   deliverer.Stop();

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <functional>
 #include <limits>
+#include <set>
 #include <sstream>
 
 namespace wagate::config {
@@ -190,6 +191,13 @@ const Binding kListen{
       return TomlString((v6 ? "[" + s.listen_host + "]" : s.listen_host) + ":" + std::to_string(s.listen_port));
     }};
 const Binding kGraphUrl{ParseUrl, [](const Settings& s) { return TomlString(s.graph_url); }};
+const Binding kBrokerUrl{[](const std::string& v, Settings& s) -> std::string {
+                           if (!v.empty() && v.rfind("amqp://", 0) != 0 && v.rfind("amqps://", 0) != 0)
+                             return "must start with amqp:// or amqps://";  // never echoed: it holds a password
+                           s.broker_url = v;
+                           return "";
+                         },
+                         [](const Settings& s) { return TomlString(s.broker_url); }};
 const Binding kJitter{ParseJitter, [](const Settings& s) {
                         std::ostringstream ss;
                         ss << s.engine_retry_jitter;
@@ -282,6 +290,31 @@ const std::vector<Key>& Keys() {
        Int(&Settings::campaigns_lane_backlog_ms, 100, 10000)},
       {"campaigns.max_recipients", "recipients per campaign at most",
        Int(&Settings::campaigns_max_recipients, 1, 10000000)},
+      {"broker.url",
+       "RabbitMQ to consume send commands from and publish events to, amqp://user:pass@host:port/vhost "
+       "(empty = no broker)",
+       kBrokerUrl},
+      {"broker.queue", "queue of send commands and business events", Str(&Settings::broker_queue, true)},
+      {"broker.prefetch", "commands being accepted at once (unacknowledged)",
+       Int(&Settings::broker_prefetch, 1, 65535)},
+      {"broker.dead_letter_exchange", "where refused commands go, with the reason in the header x-wagate-error",
+       Str(&Settings::broker_dead_letter_exchange, true)},
+      {"broker.dead_letter_queue", "queue bound to the dead-letter exchange (\"\" = none declared)",
+       Str(&Settings::broker_dead_letter_queue)},
+      {"broker.events_exchange",
+       "topic exchange events are published to, routing key tenant.<id>.<event> (\"\" = "
+       "none)",
+       Str(&Settings::broker_events_exchange)},
+      {"broker.tenant_id", "the tenant of commands without a tenant_key (\"\" = such commands are refused)",
+       Str(&Settings::broker_tenant_id)},
+      {"broker.declare", "declare the exchanges and queues at connect (false: they must exist)",
+       Bool(&Settings::broker_declare)},
+      {"broker.heartbeat_s", "AMQP heartbeat: a silent broker is taken as gone after twice this",
+       Int(&Settings::broker_heartbeat_s, 0, 600)},
+      {"broker.reconnect_max_ms", "the longest wait between reconnection attempts (backoff from 200 ms)",
+       Int(&Settings::broker_reconnect_max_ms, 200, 600000)},
+      {"broker.publish_batch", "events published before waiting for the broker's confirms",
+       Int(&Settings::broker_publish_batch, 1, 10000)},
   };
   return kKeys;
 }
@@ -309,9 +342,63 @@ std::string TomlScalar(const toml::node& node, bool* ok) {
   return "";
 }
 
+// [[broker.mappings]]: an array of tables, the one setting that is not a scalar or a list of scalars.
+std::string ApplyBrokerMappings(const toml::node& node, Settings& s, const std::string& file) {
+  const toml::array* list = node.as_array();
+  if (!list) return file + ": broker.mappings must be an array of tables ([[broker.mappings]])";
+  std::vector<BrokerMapping> out;
+  for (size_t i = 0; i < list->size(); ++i) {
+    std::string where = file + ": [[broker.mappings]] #" + std::to_string(i + 1);
+    const toml::table* t = (*list)[i].as_table();
+    if (!t) return where + " must be a table";
+    BrokerMapping m;
+    auto text = [&](const char* name, std::string* field, bool required) -> std::string {
+      const toml::node* n = t->get(name);
+      if (!n) return required ? where + " needs '" + name + "'" : "";
+      auto v = n->value<std::string>();
+      if (!v || (required && v->empty())) return where + ": '" + name + "' must be a non-empty string";
+      *field = *v;
+      return "";
+    };
+    for (const auto& [member, value] : *t) {
+      static const std::set<std::string> kKnown = {"event", "outlet_id",  "template",        "language",
+                                                   "to",    "parameters", "idempotency_key", "priority"};
+      if (!kKnown.count(std::string(member.str())))
+        return where + ": unknown member '" + std::string(member.str()) + "'";
+    }
+    for (std::string err :
+         {text("event", &m.event, true), text("outlet_id", &m.outlet_id, true),
+          text("template", &m.template_name, true), text("language", &m.language, true), text("to", &m.to, true),
+          text("idempotency_key", &m.idempotency_key, false), text("priority", &m.priority, false)}) {
+      if (!err.empty()) return err;
+    }
+    if (m.priority != "transactional" && m.priority != "bulk")
+      return where + ": 'priority' must be \"transactional\" or \"bulk\"";
+    if (const toml::node* p = t->get("parameters")) {
+      const toml::array* params = p->as_array();
+      if (!params) return where + ": 'parameters' must be a list of paths";
+      for (const auto& item : *params) {
+        auto v = item.value<std::string>();
+        if (!v || v->empty()) return where + ": 'parameters' must be a list of non-empty paths";
+        m.parameters.push_back(*v);
+      }
+    }
+    for (const auto& other : out) {
+      if (other.event == m.event) return where + ": event '" + m.event + "' is mapped twice";
+    }
+    out.push_back(std::move(m));
+  }
+  s.broker_mappings = std::move(out);
+  return "";
+}
+
 std::string ApplyToml(const toml::table& table, const std::string& prefix, Settings& s, const std::string& file) {
   for (const auto& [k, node] : table) {
     std::string key = prefix + std::string(k.str());
+    if (key == "broker.mappings") {
+      if (std::string err = ApplyBrokerMappings(node, s, file); !err.empty()) return err;
+      continue;
+    }
     if (const toml::table* sub = node.as_table()) {
       if (std::string err = ApplyToml(*sub, key + ".", s, file); !err.empty()) return err;
       continue;
@@ -334,6 +421,18 @@ std::string ApplyToml(const toml::table& table, const std::string& prefix, Setti
   return "";
 }
 
+constexpr const char* kBrokerMappingsExample =
+    "\n# A business event published to broker.queue, turned into a template send (docs/broker.md).\n"
+    "# Paths are dotted member names into the event. File only (no env var).\n"
+    "# [[broker.mappings]]\n"
+    "# event = \"po.approved\"                # matched against the event's member `event`\n"
+    "# outlet_id = \"out_...\"\n"
+    "# template = \"po_notification\"\n"
+    "# language = \"es\"\n"
+    "# to = \"supplier.phone\"\n"
+    "# parameters = [\"supplier.name\", \"po_number\", \"total\"]\n"
+    "# idempotency_key = \"po_number\"        # optional: a redelivered event is sent once\n";
+
 }  // namespace
 
 std::string ExampleToml() {
@@ -355,12 +454,14 @@ std::string ExampleToml() {
     out += "\n# " + k.help + " (env " + EnvName(k.name) + ")\n";
     out += "# " + (dot == std::string::npos ? k.name : k.name.substr(dot + 1)) + " = " + k.bind.show(defaults) + "\n";
   }
+  out += kBrokerMappingsExample;
   return out;
 }
 
 std::string DescribeKeys() {
   std::string out;
   for (const Key& k : Keys()) out += "  " + k.name + " (env " + EnvName(k.name) + "): " + k.help + "\n";
+  out += "  [[broker.mappings]] (file only): a business event turned into a template send (docs/broker.md)\n";
   return out;
 }
 

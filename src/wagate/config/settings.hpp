@@ -7,6 +7,19 @@
 
 namespace wagate::config {
 
+// A business event published to the broker (`{"event": "po.approved", …}`) turned into a template
+// send (docs/broker.md). Paths are dotted member names into the event ("supplier.phone", "items.0.sku").
+struct BrokerMapping {
+  std::string event;  // matched against the event's `event` member
+  std::string outlet_id;
+  std::string template_name;
+  std::string language;
+  std::string to;                       // path of the recipient's number
+  std::vector<std::string> parameters;  // paths of the body's positional parameters, in order
+  std::string idempotency_key;          // path of a value unique per event (e.g. "po_number"); "" = none
+  std::string priority = "transactional";
+};
+
 struct Settings {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;
@@ -56,6 +69,20 @@ struct Settings {
   int64_t campaigns_poll_ms = 50;
   int64_t campaigns_lane_backlog_ms = 1000;
   int64_t campaigns_max_recipients = 1000000;
+
+  // RabbitMQ (docs/broker.md): off while `broker_url` is empty.
+  std::string broker_url;  // amqp://user:pass@host:5672/vhost (a secret: never logged)
+  std::string broker_queue = "wagate.commands";
+  int64_t broker_prefetch = 100;
+  std::string broker_dead_letter_exchange = "wagate.dlx";
+  std::string broker_dead_letter_queue = "wagate.commands.dead";  // bound to the exchange; "" = not declared
+  std::string broker_events_exchange = "wagate.events";           // "" = events are not published
+  std::string broker_tenant_id;  // commands without a `tenant_key` belong to this tenant ("" = refused)
+  bool broker_declare = true;    // declare the exchanges and queues (off: they must exist)
+  int64_t broker_heartbeat_s = 30;
+  int64_t broker_reconnect_max_ms = 10000;
+  int64_t broker_publish_batch = 500;
+  std::vector<BrokerMapping> broker_mappings;
 };
 
 }  // namespace wagate::config

@@ -103,7 +103,7 @@ size_t Deliverer::InFlight() const {
 void Deliverer::RefreshSubscriptions() {
   std::map<std::string, Endpoint> next;
   for (auto& s : store_.ListSubscriptions(std::nullopt)) {
-    if (!s.enabled) continue;
+    if (!s.enabled || s.kind == "broker") continue;  // the broker's feed is published (broker/), not posted
     auto it = endpoints_.find(s.id);
     Endpoint e;
     if (it != endpoints_.end()) e = std::move(it->second);

@@ -19,6 +19,10 @@
 
 namespace wagate::store {
 
+// A subscription of this tenant takes the events of every tenant: the broker's event feed
+// (broker/event_publisher), the gateway's own, never a tenant's.
+inline constexpr const char* kEveryTenant = "*";
+
 // Secrets are sealed (security/secret_box), as for outlets.
 struct SubscriptionRecord {
   std::string id;
@@ -26,7 +30,7 @@ struct SubscriptionRecord {
   std::string url;
   std::vector<std::string> events;  // event types, "message.*"-style prefixes, or "*"
   std::string headers_json = "{}";  // custom headers sent with every delivery: {"name": "value"}
-  std::string kind = "webhook";     // webhook | conversation_service
+  std::string kind = "webhook";     // webhook | conversation_service | broker (published, not posted)
   std::string secret_sealed;
   std::optional<std::string> previous_secret_sealed;  // still signs while a rotation overlaps
   std::optional<int64_t> previous_secret_expires_at;  // until then
@@ -75,6 +79,7 @@ struct DeliveryRecord {
 // A delivery the deliverer may attempt now.
 struct DueDelivery {
   int64_t id = 0;
+  std::string tenant_id;  // the event's
   std::string webhook_id;
   std::string event_type;
   std::string payload;

@@ -127,7 +127,7 @@ int64_t Write(Connection& c, const std::vector<std::string>& targets, const std:
 
 int64_t Emit(Connection& c, const std::string& tenant_id, std::string_view type,
              const std::function<OutboxEvent()>& build) {
-  Statement s = c.Prepare("SELECT id, events FROM subscriptions WHERE tenant_id = ? AND enabled = 1");
+  Statement s = c.Prepare("SELECT id, events FROM subscriptions WHERE tenant_id IN (?, '*') AND enabled = 1");
   s.Bind(1, tenant_id);
   std::vector<std::string> targets = Takers(s, type);
   return Write(c, targets, build);
@@ -136,7 +136,8 @@ int64_t Emit(Connection& c, const std::string& tenant_id, std::string_view type,
 void EmitMessage(Connection& c, const std::string& message_id, const std::string& type, int64_t now_ms) {
   // One lookup from the message to its tenant's subscriptions: a tenant without any pays only this.
   Statement s = c.Prepare(
-      "SELECT s.id, s.events FROM messages m JOIN subscriptions s ON s.tenant_id = m.tenant_id AND s.enabled = 1 "
+      "SELECT s.id, s.events FROM messages m JOIN subscriptions s ON s.tenant_id IN (m.tenant_id, '*') AND "
+      "s.enabled = 1 "
       "WHERE m.id = ?");
   s.Bind(1, message_id);
   std::vector<std::string> targets = Takers(s, type);
@@ -221,12 +222,14 @@ std::vector<DueDelivery> Due(Connection& c, const std::string& subscription_id, 
                              int64_t limit) {
   // Ordered: only the head of each conversation's pending deliveries, due or not, may go.
   Statement s = c.Prepare(
-      ordered ? "SELECT d.id, e.webhook_id, d.event_type, e.payload, e.created_at, d.retry_index FROM deliveries d "
+      ordered ? "SELECT d.id, e.webhook_id, d.event_type, e.payload, e.created_at, d.retry_index, e.tenant_id FROM "
+                "deliveries d "
                 "JOIN events e ON e.id = d.event_id WHERE d.subscription_id = ?1 AND d.status = 'pending' "
                 "AND d.next_attempt_at <= ?2 AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE "
                 "p.subscription_id = ?1 AND p.ordering_key = d.ordering_key AND p.status = 'pending' AND p.id < d.id) "
                 "ORDER BY d.id LIMIT ?3"
-              : "SELECT d.id, e.webhook_id, d.event_type, e.payload, e.created_at, d.retry_index FROM deliveries d "
+              : "SELECT d.id, e.webhook_id, d.event_type, e.payload, e.created_at, d.retry_index, e.tenant_id FROM "
+                "deliveries d "
                 "JOIN events e ON e.id = d.event_id WHERE d.subscription_id = ?1 AND d.status = 'pending' "
                 "AND d.next_attempt_at <= ?2 ORDER BY d.next_attempt_at, d.id LIMIT ?3");
   s.Bind(1, subscription_id).Bind(2, now_ms).Bind(3, limit);
@@ -239,6 +242,7 @@ std::vector<DueDelivery> Due(Connection& c, const std::string& subscription_id, 
     d.payload = s.Text(3);
     d.event_at_ms = s.Int(4);
     d.retry_index = s.Int(5);
+    d.tenant_id = s.Text(6);
     out.push_back(std::move(d));
   }
   return out;

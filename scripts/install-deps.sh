@@ -5,6 +5,7 @@ PACKAGES=(
   build-essential cmake pkg-config git python3 curl ca-certificates
   libboost-dev libboost-system-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
   libphonenumber-dev libprotobuf-dev libre2-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
+  librabbitmq-dev rabbitmq-server
   nginx-light wrk sqlite3
   clang clang-format clang-tidy systemd
   nodejs npm
@@ -24,5 +25,9 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-# Debian starts the system nginx on install; wagate's benchmark runs its own private instance.
-if command -v service >/dev/null 2>&1; then $SUDO service nginx stop >/dev/null 2>&1 || true; fi
+# Debian starts the system nginx and rabbitmq-server on install (where it may start services); wagate's
+# tests and benchmarks run their own private instances, so the system ones are stopped again.
+if command -v service >/dev/null 2>&1; then
+  $SUDO service nginx stop >/dev/null 2>&1 || true
+  $SUDO service rabbitmq-server stop >/dev/null 2>&1 || true
+fi

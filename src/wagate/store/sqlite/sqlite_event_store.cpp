@@ -35,7 +35,7 @@ bool NoteAttempt(Connection& c, SubscriptionRecord& s, bool succeeded, int64_t n
 
 core::Status SqliteEventStore::CreateSubscription(const SubscriptionRecord& s) {
   return db_.WriteAndWait([&](Connection& c) -> core::Status {
-    if (!admin_repo::GetTenant(c, s.tenant_id)) return core::Error::NotFound("tenant");
+    if (s.tenant_id != kEveryTenant && !admin_repo::GetTenant(c, s.tenant_id)) return core::Error::NotFound("tenant");
     event_repo::InsertSubscription(c, s);
     return core::Ok{};
   });

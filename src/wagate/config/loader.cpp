@@ -421,17 +421,18 @@ std::string ApplyToml(const toml::table& table, const std::string& prefix, Setti
   return "";
 }
 
+// Commented with "#   " so the example's own test reads them as prose, not as settings.
 constexpr const char* kBrokerMappingsExample =
     "\n# A business event published to broker.queue, turned into a template send (docs/broker.md).\n"
-    "# Paths are dotted member names into the event. File only (no env var).\n"
+    "# Paths are dotted member names into the event. File only (no env var or flag):\n"
     "# [[broker.mappings]]\n"
-    "# event = \"po.approved\"                # matched against the event's member `event`\n"
-    "# outlet_id = \"out_...\"\n"
-    "# template = \"po_notification\"\n"
-    "# language = \"es\"\n"
-    "# to = \"supplier.phone\"\n"
-    "# parameters = [\"supplier.name\", \"po_number\", \"total\"]\n"
-    "# idempotency_key = \"po_number\"        # optional: a redelivered event is sent once\n";
+    "#   event = \"po.approved\"                # matched against the event's member `event`\n"
+    "#   outlet_id = \"out_...\"\n"
+    "#   template = \"po_notification\"\n"
+    "#   language = \"es\"\n"
+    "#   to = \"supplier.phone\"\n"
+    "#   parameters = [\"supplier.name\", \"po_number\", \"total\"]\n"
+    "#   idempotency_key = \"po_number\"        # optional: a redelivered event is sent once\n";
 
 }  // namespace
 
@@ -461,7 +462,6 @@ std::string ExampleToml() {
 std::string DescribeKeys() {
   std::string out;
   for (const Key& k : Keys()) out += "  " + k.name + " (env " + EnvName(k.name) + "): " + k.help + "\n";
-  out += "  [[broker.mappings]] (file only): a business event turned into a template send (docs/broker.md)\n";
   return out;
 }
 

@@ -58,6 +58,39 @@ TEST(ConfigLoader, TomlFileWithSectionsAndUnknownKey) {
   std::remove(path.c_str());
 }
 
+TEST(ConfigLoader, BrokerMappingsAreAnArrayOfTables) {
+  std::string path = testing::TempDir() + "/wagate_broker_cfg_test.toml";
+  {
+    std::ofstream f(path);
+    f << "[broker]\nurl = \"amqp://u:p@127.0.0.1:5672/%2f\"\nprefetch = 50\n"
+         "[[broker.mappings]]\nevent = \"po.approved\"\noutlet_id = \"out_1\"\ntemplate = \"po_notification\"\n"
+         "language = \"es\"\nto = \"supplier.phone\"\nparameters = [\"supplier.name\", \"po_number\"]\n"
+         "idempotency_key = \"po_number\"\n";
+  }
+  auto s = LoadSettings({"--config", path}, {});
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->broker_prefetch, 50);
+  ASSERT_EQ(s->broker_mappings.size(), 1u);
+  EXPECT_EQ(s->broker_mappings[0].template_name, "po_notification");
+  EXPECT_EQ(s->broker_mappings[0].parameters, (std::vector<std::string>{"supplier.name", "po_number"}));
+  EXPECT_EQ(s->broker_mappings[0].idempotency_key, "po_number");
+  {
+    std::ofstream f(path);
+    f << "[[broker.mappings]]\nevent = \"po.approved\"\noutlet_id = \"out_1\"\ntemplate = \"t\"\nlanguage = \"es\"\n";
+  }
+  auto missing = LoadSettings({"--config", path}, {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("needs 'to'"), std::string::npos) << missing.error().message;
+  {
+    std::ofstream f(path);
+    f << "[broker]\nurl = \"http://u:secret@host\"\n";
+  }
+  auto bad_url = LoadSettings({"--config", path}, {});
+  ASSERT_FALSE(bad_url.ok());
+  EXPECT_EQ(bad_url.error().message.find("secret"), std::string::npos) << "the URL's password is not echoed";
+  std::remove(path.c_str());
+}
+
 TEST(ConfigLoader, ExampleFileNamesEveryKeyAndUncommentedGivesTheDefaults) {
   std::string example = ExampleToml();
   std::string uncommented;

@@ -183,13 +183,14 @@ core::Status CommandConsumer::Take(AmqpLink& link, Session& session, Delivery de
   if (!decoded) return DeadLetter(link, session, tag, decoded.error());
   std::weak_ptr<Completions> completions = completions_;
   uint64_t generation = session.generation;
-  sender_.Accept(decoded->who, decoded->send.cmd, [completions, generation, tag](core::Result<messaging::Accepted> r) {
-    auto queue = completions.lock();
-    if (!queue) return;
-    Completions::Done done{generation, tag, std::nullopt};
-    if (!r) done.error = r.error();
-    queue->Push(std::move(done));
-  });
+  sender_.Accept(decoded->who, decoded->send.cmd,
+                 [completions, generation, tag](const core::Result<messaging::Accepted>& r) {
+                   auto queue = completions.lock();
+                   if (!queue) return;
+                   Completions::Done done{generation, tag, std::nullopt};
+                   if (!r) done.error = r.error();
+                   queue->Push(std::move(done));
+                 });
   return core::Ok{};
 }
 

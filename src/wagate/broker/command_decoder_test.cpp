@@ -33,7 +33,7 @@ DecoderSettings Settings() {
   return s;
 }
 
-std::string Command(Json extra = Json::object()) {
+std::string Command(const Json& extra = Json::object()) {
   Json j = {{"tenant_key", "key-a"}, {"outlet_id", "out_a"}, {"to", "+4915123456789"}, {"message", "hi"}};
   j.update(extra);
   return j.dump();

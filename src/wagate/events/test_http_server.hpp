@@ -156,7 +156,10 @@ class TestHttpServer {
             cv_.notify_all();
             if (!answer) cv_.wait(lock, [&] { return stopping_; });  // hold the request unanswered
           }
-          if (!answer || ::write(fd, answer->data(), answer->size()) != static_cast<ssize_t>(answer->size())) break;
+          // send, not write: a client that hung up must not raise SIGPIPE and kill the whole test binary.
+          if (!answer ||
+              ::send(fd, answer->data(), answer->size(), MSG_NOSIGNAL) != static_cast<ssize_t>(answer->size()))
+            break;
           continue;
         }
       }

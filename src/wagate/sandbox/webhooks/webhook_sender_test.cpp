@@ -79,7 +79,7 @@ class Receiver {
             cv_.notify_all();
             buffer.erase(0, header_end + 4 + length);
             std::string reply = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: 0\r\n\r\n";
-            (void)::write(fd, reply.data(), reply.size());
+            (void)::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);  // no SIGPIPE if the client hung up
             continue;
           }
         }

@@ -11,6 +11,7 @@ import re
 import sys
 import threading
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -18,22 +19,40 @@ from harness import HttpClient, Sandbox, sign, wait_until  # noqa: E402
 
 
 class Receiver:
-    """Records every POST; answers `fail_first` requests with 500, then 200."""
+    """Records every POST; answers `fail_first` requests with 500, then 200. A GET (Meta's verification
+    handshake) is recorded in `gets` as its query dict and answered by `answer_get(query)` → (status, body);
+    by default it echoes hub.challenge, as a gateway that knows the token does."""
 
-    def __init__(self, fail_first=0):
+    def __init__(self, fail_first=0, answer_get=None):
         self.posts = []
+        self.gets = []
+        self.events = []  # "GET" / "POST", in arrival order
         self.lock = threading.Lock()
         self.fail_first = fail_first
+        self.answer_get = answer_get or (lambda q: (200, q.get("hub.challenge", "")))
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query, keep_blank_values=True))
+                status, body = outer.answer_get(query)
+                with outer.lock:
+                    outer.gets.append(query)
+                    outer.events.append("GET")
+                body = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def do_POST(self):
                 n = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(n)
                 with outer.lock:
                     outer.posts.append((dict((k.lower(), v) for k, v in self.headers.items()), body))
+                    outer.events.append("POST")
                     failing = outer.fail_first > 0
                     if failing:
                         outer.fail_first -= 1
@@ -338,6 +357,86 @@ class SandboxTest(harness.WagateTestCase):
         self.assertEqual(m["text"]["body"], "Does it come in blue? \u00e9\u20ac")
         self.assertRegex(m["timestamp"], r"^\d{10}$")
         self.assertEqual(v["contacts"][0]["wa_id"], "628123456789")
+
+    def test_oversized_inbound_media_arrive_as_unsupported_131052(self):
+        rec = self.receiver()
+        sb = self.start_sandbox("--mps", "0", "--webhook-url", rec.url)
+        before = sb.stats()["media_count"]
+        r = sb.inbound_message({"phone_number_id": "106540352242922", "from": "+628123456789", "type": "video",
+                                "video": {"mime_type": "video/mp4", "size": 101 * 1024 * 1024, "caption": "big"}})
+        self.assertIsNone(r["media_id"], r)
+        self.assertEqual(r["error_code"], 131052, r)
+        self.assertTrue(r["webhook_scheduled"], r)
+        wait_until(lambda: len(rec.posts) >= 1, 30, msg="the 131052 webhook")
+        headers, body = rec.posts[0]
+        self.assertEqual(headers.get("x-hub-signature-256"), sign(body, sb.app_secret))
+        m = json.loads(body)["entry"][0]["changes"][0]["value"]["messages"][0]
+        self.assertEqual(m["id"], r["wamid"])
+        self.assertEqual(m["type"], "unsupported")
+        self.assertEqual(m["unsupported"], {"type": "video"})
+        self.assertNotIn("video", m)
+        self.assertEqual(len(m["errors"]), 1, m)
+        e = m["errors"][0]
+        self.assertEqual((e["code"], e["title"], e["message"]), (131052, "Media download error", "Media download error"))
+        self.assertIsInstance(e["error_data"]["details"], str)
+        self.assertEqual(sb.stats()["media_count"], before, "nothing stored")
+
+    # --- webhook verification handshake (cloud-api.md §4.1)
+
+    def verification(self, sb):
+        return sb.stats()["webhook_verification"]
+
+    def test_webhook_verification_then_delivery(self):
+        rec = self.receiver()
+        sb = self.start_sandbox("--mps", "0", "--webhook-url", rec.url, "--verify-token", "tok-\u00e9 &x")
+        wait_until(lambda: self.verification(sb)["state"] == "verified", 30, msg="handshake passed")
+        self.assertEqual(self.verification(sb), {"state": "verified", "attempts": 1, "last_error": None})
+        q = rec.gets[0]
+        self.assertEqual(q["hub.mode"], "subscribe")
+        self.assertEqual(q["hub.verify_token"], "tok-\u00e9 &x")
+        self.assertRegex(q["hub.challenge"], r"^\d{10}$")
+        self.assertEqual(sb.config()["verify_token"], "tok-\u00e9 &x")
+        r = sb.inbound("106540352242922", "+628123456789", "hi")
+        wait_until(lambda: len(rec.posts) >= 1, 30, msg="webhook after the handshake")
+        self.assertEqual(json.loads(rec.posts[0][1])["entry"][0]["changes"][0]["value"]["messages"][0]["id"],
+                         r["wamid"])
+        self.assertEqual(rec.events[0], "GET")
+        # A config change that leaves URL and token alone does not ask again; a new token does.
+        sb.config(mps=0)
+        sb.config(verify_token="tok-2")
+        wait_until(lambda: len(rec.gets) >= 2 and self.verification(sb)["state"] == "verified", 30,
+                   msg="verified again with the new token")
+        self.assertEqual([g["hub.verify_token"] for g in rec.gets], ["tok-\u00e9 &x", "tok-2"])
+        self.assertNotIn("tok-2", sb.proc.log_text(), "the verify token is never logged")
+
+    def test_webhook_verification_failure_blocks_delivery(self):
+        refusing = self.receiver(answer_get=lambda q: (403, "forbidden"))
+        sb = self.start_sandbox("--mps", "0", "--webhook-url", refusing.url, "--verify-token", "tok-1")
+        r = sb.inbound("106540352242922", "+628123456789", "held back")
+        wait_until(lambda: self.verification(sb)["attempts"] >= 3, 30, msg="handshake retried")
+        self.assertEqual(self.verification(sb)["state"], "failed")
+        self.assertEqual(self.verification(sb)["last_error"], "HTTP 403")
+        self.assertEqual(refusing.posts, [], "no webhook before the handshake passed")
+        self.assertEqual(sb.stats()["webhooks_pending"], 1)
+        log = sb.proc.log_text()
+        self.assertEqual(log.count("webhook verification failed: %s: HTTP 403" % refusing.url), 1, log)
+        self.assertNotIn("tok-1", log)
+
+        wrong_body = self.receiver(answer_get=lambda q: (200, "xyz"))
+        sb.config(webhook_url=wrong_body.url)
+        wait_until(lambda: self.verification(sb)["last_error"] == 'answered "xyz", expected the challenge', 30,
+                   msg="wrong body reported")
+        self.assertEqual(self.verification(sb)["state"], "failed")
+        self.assertGreaterEqual(len(wrong_body.gets), self.verification(sb)["attempts"])
+        self.assertEqual(wrong_body.posts, [])
+
+        echoing = self.receiver()
+        sb.config(webhook_url=echoing.url)
+        wait_until(lambda: len(echoing.posts) >= 1, 30, msg="the queued webhook, once verified")
+        self.assertEqual(json.loads(echoing.posts[0][1])["entry"][0]["changes"][0]["value"]["messages"][0]["id"],
+                         r["wamid"])
+        self.assertEqual(self.verification(sb)["state"], "verified")
+        self.assertEqual(refusing.posts + wrong_body.posts, [])
 
     # --- delivery rules: pair rate limit, customer service window, messaging tier
 

@@ -80,6 +80,23 @@ class HandshakeTest(WebhookTestBase):
         self.assertNotIn(b"1158201444", self.handshake("wrong-token").body)
 
 
+    def test_sandbox_handshake_passes_with_the_outlets_token(self):
+        """The sandbox verifies the gateway as Meta does before its first webhook."""
+        sb = self.stack.sandbox
+
+        def verification():
+            return sb.stats()["webhook_verification"]
+
+        sb.config(webhook_url=self.stack.gateway.webhook_url, verify_token=self.fx.secrets["verify_token"] + "x")
+        wait_until(lambda: verification()["state"] == "failed", 30, msg="a wrong token is refused")
+        self.assertEqual(verification()["last_error"], "HTTP 403")
+        sb.config(verify_token=self.fx.secrets["verify_token"])
+        wait_until(lambda: verification()["state"] == "verified", 30, msg="the outlet's token passes")
+        before = sb.stats()["webhooks_delivered"]
+        sb.inbound(self.fx.phone_number_id, "+628123456789", "after the handshake")
+        wait_until(lambda: sb.stats()["webhooks_delivered"] > before, 60, msg="delivered once verified")
+
+
 class SignatureTest(WebhookTestBase):
     def test_bad_signatures_and_unknown_phone_number_id_are_401_and_nothing_applied(self):
         s = self.stack

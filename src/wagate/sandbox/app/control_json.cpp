@@ -118,7 +118,9 @@ json ConfigToJson(const LiveConfig& c) {
               {"template_review", c.template_review},
               {"template_review_ms", c.template_review_ms},
               {"media_url_ttl_ms", c.media_url_ttl_ms},
-              {"default_waba_id", c.default_waba_id}};
+              {"management_calls_per_hour", c.management_calls_per_hour},
+              {"default_waba_id", c.default_waba_id},
+              {"verify_token", c.verify_token}};
 }
 
 std::string PatchConfig(const json& patch, LiveConfig* config) {
@@ -137,6 +139,14 @@ std::string PatchConfig(const json& patch, LiveConfig* config) {
        [](const json& v, LiveConfig& c) -> std::string {
          if (!v.is_string() || v.get_ref<const std::string&>().empty()) return "must be a non-empty string";
          c.app_secret = v.get<std::string>();
+         return {};
+       }},
+      {"verify_token",
+       [](const json& v, LiveConfig& c) -> std::string {
+         if (!v.is_string() || v.get_ref<const std::string&>().size() > kMaxVerifyTokenLength) {
+           return "must be a string of at most 512 characters (\"\" = no verification handshake)";
+         }
+         c.verify_token = v.get<std::string>();
          return {};
        }},
       {"mps", Integer(&LiveConfig::mps, 0, 1'000'000)},
@@ -165,6 +175,7 @@ std::string PatchConfig(const json& patch, LiveConfig* config) {
        }},
       {"template_review_ms", Integer(&LiveConfig::template_review_ms, 0, 86'400'000)},
       {"media_url_ttl_ms", Integer(&LiveConfig::media_url_ttl_ms, 1, 7LL * 86'400'000)},
+      {"management_calls_per_hour", Integer(&LiveConfig::management_calls_per_hour, 0, 1'000'000)},
       {"default_waba_id",
        [](const json& v, LiveConfig& c) -> std::string {
          if (!v.is_string() || !IsWabaIdOrEmpty(v.get_ref<const std::string&>())) {

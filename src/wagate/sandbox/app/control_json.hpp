@@ -28,8 +28,13 @@ struct LiveConfig {
   std::string template_review = "manual";           // manual (stays PENDING) | approve | reject
   int64_t template_review_ms = 0;                   // delay before an automatic review lands
   int64_t media_url_ttl_ms = 300'000;               // how long a media URL from GET /{media_id} works (Meta: 5 min)
+  int64_t management_calls_per_hour = 5000;         // template and phone-number calls per WABA; beyond → 80007
   std::string default_waba_id = "100000000000001";  // WABA of unlinked numbers; "" = none
+  std::string verify_token;                         // of the webhook handshake; "" = no handshake
 };
+
+// The longest verify token (flags and /_sandbox/config share it).
+inline constexpr size_t kMaxVerifyTokenLength = 512;
 
 // The values of `template_review` and `default_waba_id` (flags and /_sandbox/config share them).
 bool IsTemplateReviewMode(std::string_view mode);
@@ -40,7 +45,8 @@ nlohmann::json FaultsToJson(const FaultSettings& faults, uint64_t seed);
 // field, or empty on success; `faults` is left untouched on failure.
 std::string PatchFaults(const nlohmann::json& patch, FaultSettings* faults);
 
-// The app secret is shown masked: it is still a secret, even a sandbox one.
+// The app secret is shown masked: it is still a secret, even a sandbox one. The verify token is shown as
+// it is (a test value a test compares), though never logged.
 nlohmann::json ConfigToJson(const LiveConfig& config);
 std::string PatchConfig(const nlohmann::json& patch, LiveConfig* config);
 

@@ -64,5 +64,19 @@ TEST(SandboxControlJsonTest, TemplateAndMediaKeys) {
   EXPECT_EQ(c.media_url_ttl_ms, 1000);
 }
 
+TEST(SandboxControlJsonTest, VerifyTokenIsShownAndPatched) {
+  LiveConfig c;
+  EXPECT_EQ(ConfigToJson(c)["verify_token"], "");
+  EXPECT_EQ(PatchConfig(json{{"verify_token", "tok-1"}}, &c), "");
+  EXPECT_EQ(c.verify_token, "tok-1");
+  EXPECT_EQ(ConfigToJson(c)["verify_token"], "tok-1");
+  EXPECT_EQ(PatchConfig(json{{"verify_token", ""}}, &c), "");  // off again
+  EXPECT_EQ(c.verify_token, "");
+  for (const json& bad :
+       {json{{"verify_token", 5}}, json{{"verify_token", nullptr}}, json{{"verify_token", std::string(513, 'x')}}}) {
+    EXPECT_NE(PatchConfig(bad, &c), "") << bad.dump();
+  }
+}
+
 }  // namespace
 }  // namespace wagate::sandbox

@@ -210,4 +210,12 @@ core::Result<json> ReadMessageExtras(const json& request, const std::string& typ
   return extras;
 }
 
+void MarkMediaUndownloadable(const std::string& media_type, const std::string& details, json* extras) {
+  (*extras)["unsupported"] = {{"type", media_type}};
+  (*extras)["errors"] = json::array({{{"code", 131052},
+                                      {"title", "Media download error"},
+                                      {"message", "Media download error"},
+                                      {"error_data", {{"details", details}}}}});
+}
+
 }  // namespace wagate::sandbox

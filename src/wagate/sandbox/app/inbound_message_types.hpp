@@ -27,4 +27,10 @@ std::optional<std::string> InboundTypeProblem(std::string_view type);
 core::Result<nlohmann::json> ReadMessageExtras(const nlohmann::json& request, const std::string& type,
                                                const std::string& business_display_number);
 
+// Meta's stand-in for customer media it could not download (cloud-api.md §2.3, 131052): the message is
+// delivered as type `unsupported` with `"unsupported":{"type":<media_type>}` and
+// `"errors":[{"code":131052,"title":"Media download error","message":"Media download error",
+// "error_data":{"details":…}}]`; these two members are set in `extras` (the others are kept).
+void MarkMediaUndownloadable(const std::string& media_type, const std::string& details, nlohmann::json* extras);
+
 }  // namespace wagate::sandbox

@@ -34,14 +34,15 @@ std::string DeterministicBytes(uint64_t size) {
 }
 
 // {"mime_type", "size" | "data_base64", "filename", "caption", "voice", "animated"}: the media object
-// of an inbound message; its bytes land in `bytes`.
+// of an inbound message; its size lands in `size`, and its bytes in `bytes` unless it is larger than Meta
+// downloads (then the message becomes a 131052, with no bytes to keep).
 std::optional<http::Response> ReadMedia(const std::string& type, const json& object, InboundMedia* media,
-                                        std::string* bytes) {
+                                        std::string* bytes, uint64_t* size_out) {
   if (!object.is_object()) return BadField("field '" + type + "' must be an object");
   core::FieldErrors errors;
   core::ObjectReader fields(object, "", errors);
   auto mime = fields.String("mime_type", true, 255, 1);
-  auto size = fields.Int("size", false, 1, static_cast<int64_t>(kMaxMediaBytes));
+  auto size = fields.Int("size", false, 1, static_cast<int64_t>(kMaxCustomerFileBytes));
   auto data = fields.String("data_base64", false, SIZE_MAX, 0);
   auto filename = fields.String("filename", false, 240, 0);
   auto caption = fields.String("caption", false, 1024, 0);
@@ -56,10 +57,11 @@ std::optional<http::Response> ReadMedia(const std::string& type, const json& obj
   if (data) {
     auto decoded = Base64Decode(*data);
     if (!decoded || decoded->empty()) return BadField("field '" + type + ".data_base64' is not non-empty base64");
-    if (decoded->size() > kMaxMediaBytes) return BadField("inbound media are at most 100 MB");
-    *bytes = std::move(*decoded);
+    *size_out = decoded->size();
+    if (*size_out <= kMaxInboundMediaBytes) *bytes = std::move(*decoded);
   } else {
-    *bytes = DeterministicBytes(static_cast<uint64_t>(*size));
+    *size_out = static_cast<uint64_t>(*size);
+    if (*size_out <= kMaxInboundMediaBytes) *bytes = DeterministicBytes(*size_out);
   }
   media->mime_type = *mime;
   media->filename = filename.value_or("");
@@ -96,11 +98,18 @@ void SandboxApp::HandleInbound(http::Request& request, http::Responder respond) 
   if (!extras.ok()) return respond(http::ErrorResponse(extras.error()));
   std::shared_ptr<InboundMedia> media;
   std::string bytes;
+  std::optional<std::string> undownloadable;  // the details of Meta's 131052 for media too large
   if (IsInboundMediaType(message_type)) {
     if (!parsed->contains(message_type)) return respond(BadField("field '" + message_type + "' is required"));
     media = std::make_shared<InboundMedia>();
-    if (auto bad = ReadMedia(message_type, (*parsed)[message_type], media.get(), &bytes))
+    uint64_t size = 0;
+    if (auto bad = ReadMedia(message_type, (*parsed)[message_type], media.get(), &bytes, &size))
       return respond(std::move(*bad));
+    undownloadable = CheckInboundMediaLimit(message_type, size);
+  }
+  if (undownloadable) {  // nothing is stored: the business gets an unsupported message instead
+    MarkMediaUndownloadable(message_type, *undownloadable, &*extras);
+    media.reset();
   }
 
   WebhookEvent event;
@@ -110,11 +119,16 @@ void SandboxApp::HandleInbound(http::Request& request, http::Responder respond) 
   event.wamid = id ? *id : NewWamid();  // a given id simulates Meta delivering the same message again
   event.peer_wa_id = from_digits;
   event.timestamp_s = timestamp_s.value_or(clock_.NowMs() / 1000);
-  event.message_type = message_type;
+  event.message_type = undownloadable ? "unsupported" : message_type;
   event.text = message_type == "text" ? text.value_or("") : "";
   event.profile_name = name.value_or("Sandbox Customer");
   if (!extras->empty()) event.extra = std::make_shared<const json>(std::move(*extras));
   json answer = {{"wamid", event.wamid}};
+  if (undownloadable) {
+    answer["media_id"] = nullptr;
+    answer["sha256"] = nullptr;
+    answer["error_code"] = 131052;
+  }
   if (media) {
     auto buffer = std::make_shared<const std::string>(std::move(bytes));
     MediaRecord stored =
@@ -125,7 +139,7 @@ void SandboxApp::HandleInbound(http::Request& request, http::Responder respond) 
     answer["sha256"] = stored.sha256;
     event.media = std::move(media);
   }
-  wamids_.Add(event.wamid, WamidRegistry::Entry{true, message_type, *phone_number_id});
+  wamids_.Add(event.wamid, WamidRegistry::Entry{true, event.message_type, *phone_number_id});
   // Any message the customer sends opens (or refreshes) the window, at its arrival whatever its
   // `timestamp`; a system message is Meta's notice, not the customer writing.
   if (message_type != "system") windows_.RecordInbound(*phone_number_id, from_digits);

@@ -184,6 +184,38 @@ TEST(SandboxInboundRouteTest, MediaTakeContextToo) {
   EXPECT_EQ(message["context"]["from"], "15552242922");
 }
 
+TEST(SandboxInboundRouteTest, MediaOverMetasLimitArriveAsUnsupportedWith131052AndAreNotStored) {
+  InboundFixture f;
+  json answer = f.Send({{"type", "image"},
+                        {"image", {{"mime_type", "image/jpeg"}, {"size", 150 * 1024 * 1024}, {"caption", "big"}}},
+                        {"context", {{"forwarded", true}}}});
+  EXPECT_TRUE(answer["media_id"].is_null()) << answer.dump();
+  EXPECT_TRUE(answer["sha256"].is_null()) << answer.dump();
+  EXPECT_EQ(answer["error_code"], 131052);
+  EXPECT_EQ(answer["webhook_scheduled"], true);
+  EXPECT_EQ(f.app.media_store().count(), 0u);
+  json message = f.LastMessage();
+  EXPECT_EQ(message["id"], answer["wamid"]);
+  EXPECT_EQ(message["type"], "unsupported");
+  EXPECT_EQ(message["unsupported"], (json{{"type", "image"}}));
+  EXPECT_FALSE(message.contains("image")) << message.dump();
+  EXPECT_EQ(message["context"], (json{{"forwarded", true}}));
+  ASSERT_EQ(message["errors"].size(), 1u);
+  const json& error = message["errors"][0];
+  EXPECT_EQ(error["code"], 131052);
+  EXPECT_EQ(error["title"], "Media download error");
+  EXPECT_EQ(error["message"], "Media download error");
+  std::string details = error["error_data"]["details"];
+  EXPECT_NE(details.find("157286400 bytes"), std::string::npos) << details;
+  EXPECT_EQ(error.size(), 4u) << "Meta's async error: code, title, message, error_data";
+
+  // Beyond what a WhatsApp user can send at all, the request itself is wrong.
+  http::Response refused =
+      Call(f.router, "POST", "/_sandbox/inbound",
+           R"({"phone_number_id":"1","from":"5","type":"video","video":{"mime_type":"video/mp4","size":2147483649}})");
+  EXPECT_EQ(refused.status, 400) << refused.body;
+}
+
 TEST(SandboxInboundRouteTest, WrongShapesAreRefusedNamingTheFieldAndScheduleNothing) {
   InboundFixture f;
   // {request members besides phone_number_id and from, the field the error must name}

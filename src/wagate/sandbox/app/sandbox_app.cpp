@@ -55,15 +55,19 @@ SandboxApp::SandboxApp(const SandboxSettings& settings, const core::Clock& clock
               .template_review = settings.template_review,
               .template_review_ms = settings.template_review_ms,
               .media_url_ttl_ms = settings.media_url_ttl_ms,
-              .default_waba_id = settings.default_waba_id},
+              .default_waba_id = settings.default_waba_id,
+              .verify_token = settings.verify_token},
       rate_window_(clock, settings.mps),
       pairs_(clock, settings.pair_burst, settings.pair_interval_ms),
       windows_(clock, settings.window_hours * kHourMs),
       tier_(clock, settings.tier),
       faults_(settings.faults, seed),
-      webhooks_(WebhookSenderSettings{settings.webhook_url, settings.app_secret, settings.webhook_threads,
-                                      static_cast<size_t>(settings.webhook_batch),
-                                      std::chrono::seconds(settings.webhook_horizon_s)}),
+      webhooks_(WebhookSenderSettings{.url = settings.webhook_url,
+                                      .app_secret = settings.app_secret,
+                                      .threads = settings.webhook_threads,
+                                      .max_batch = static_cast<size_t>(settings.webhook_batch),
+                                      .horizon = std::chrono::seconds(settings.webhook_horizon_s),
+                                      .verify_token = settings.verify_token}),
       template_store_(settings.default_waba_id),
       templates_(template_store_, webhooks_, timers_, clock, settings.access_token, [this] { return config(); }),
       media_(media_store_, clock, settings.access_token, [this] { return config(); }) {
@@ -349,6 +353,7 @@ void SandboxApp::HandleStats(http::Request&, http::Responder respond) {
   stats["webhooks_pending"] = webhooks.pending;
   stats["webhooks_failed_attempts"] = webhooks.failed_attempts;
   stats["webhooks_dropped"] = webhooks.dropped;
+  stats["webhook_verification"] = VerificationToJson(webhooks_.verification());
   stats["held_requests"] = held_.pending();
   stats["window_failures"] = window_failures_.load();
   stats["tier_failures"] = tier_failures_.load();
@@ -397,7 +402,7 @@ void SandboxApp::HandlePostConfig(http::Request& request, http::Responder respon
   pairs_.Configure(updated.pair_burst, updated.pair_interval_ms);
   windows_.SetWindowMs(updated.window_hours * kHourMs);
   tier_.SetLimit(updated.tier);
-  webhooks_.SetTarget(updated.webhook_url, updated.app_secret);
+  webhooks_.SetTarget(updated.webhook_url, updated.app_secret, updated.verify_token);
   webhooks_.SetHorizon(std::chrono::seconds(updated.webhook_horizon_s));
   template_store_.SetDefaultWaba(updated.default_waba_id);
   core::LogInfo(kLog, "configuration changed",

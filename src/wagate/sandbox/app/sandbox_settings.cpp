@@ -93,6 +93,13 @@ const std::map<std::string, Flag>& Flags() {
           return {};
         }}},
       {"--app-secret", StringFlag(&SandboxSettings::app_secret, false)},
+      {"--verify-token",
+       {true,
+        [](const std::string& v, SandboxSettings& s) -> std::string {
+          if (v.size() > kMaxVerifyTokenLength) return "must be at most 512 characters";
+          s.verify_token = v;
+          return {};
+        }}},
       {"--access-token", StringFlag(&SandboxSettings::access_token, true)},
       {"--mps", IntFlag(&SandboxSettings::mps, 0, 1'000'000)},
       {"--pair-burst", IntFlag(&SandboxSettings::pair_burst, 0, 1'000'000)},
@@ -147,6 +154,7 @@ const std::map<std::string, Flag>& Flags() {
         }}},
       {"--template-review-ms", IntFlag(&SandboxSettings::template_review_ms, 0, 86'400'000)},
       {"--media-url-ttl-ms", IntFlag(&SandboxSettings::media_url_ttl_ms, 1, 7LL * 86'400'000)},
+      {"--management-calls-per-hour", IntFlag(&SandboxSettings::management_calls_per_hour, 0, 1'000'000)},
       {"--default-waba-id",
        {true,
         [](const std::string& v, SandboxSettings& s) -> std::string {
@@ -228,6 +236,7 @@ A local simulator of Meta's WhatsApp Cloud API (docs/sandbox.md).
   --ready-file PATH           written with HOST:PORT once listening
   --webhook-url URL           where status and inbound webhooks are POSTed (none when empty)
   --app-secret SECRET         HMAC key of X-Hub-Signature-256 (default sandbox-app-secret)
+  --verify-token TOKEN        verify the webhook URL with Meta's GET handshake before any webhook (default: none)
   --access-token TOKEN        only this bearer token is accepted (default: any non-empty one)
   --mps N                     messages per second per phone number (default 80; 0 = no limit)
   --pair-burst N              pair rate limit (131056): burst per number and recipient (default 45; 0 = off)
@@ -249,6 +258,8 @@ A local simulator of Meta's WhatsApp Cloud API (docs/sandbox.md).
   --template-review MODE      manual (templates stay PENDING), approve or reject (default manual)
   --template-review-ms N      delay before an automatic review and its webhook (default 0)
   --media-url-ttl-ms N        how long media URLs work (default 300000, Meta's 5 minutes)
+  --management-calls-per-hour N  template and phone-number calls per WABA per hour (default 5000,
+                              Meta's for an active WABA; 0 = no limit); beyond it 80007
   --default-waba-id ID        WABA of numbers not linked with /_sandbox/numbers (default 100000000000001;
                               "" = none: their template sends get 132001)
   --webhook-horizon-s N       how long undelivered webhooks are retried (default 3600)

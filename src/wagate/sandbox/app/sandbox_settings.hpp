@@ -17,6 +17,7 @@ struct SandboxSettings {
   std::string ready_file;
   std::string webhook_url;
   std::string app_secret = "sandbox-app-secret";
+  std::string verify_token;  // non-empty: Meta's GET handshake before any webhook (cloud-api.md §4.1)
   std::string access_token;  // empty: any non-empty bearer token is accepted
   int64_t mps = 80;
   int64_t pair_burst = 45;          // pair rate limit (131056): bucket size; 0 = off
@@ -34,6 +35,7 @@ struct SandboxSettings {
   std::string template_review = "manual";  // manual | approve | reject
   int64_t template_review_ms = 0;
   int64_t media_url_ttl_ms = 300'000;
+  int64_t management_calls_per_hour = 5000;  // per WABA (Meta: 5,000/h for an active WABA); 0 = no limit
   std::string default_waba_id = "100000000000001";
   int webhook_threads = 4;
   int64_t webhook_batch = 1;

@@ -23,6 +23,16 @@ TEST(SandboxSettingsTest, DefaultsMatchTheDocs) {
   EXPECT_FALSE(s->enforce_window);
   EXPECT_EQ(s->window_hours, 24);
   EXPECT_EQ(s->tier, 0);
+  EXPECT_EQ(s->verify_token, "");
+}
+
+TEST(SandboxSettingsTest, ParsesTheVerifyToken) {
+  auto s = ParseSandboxFlags({"--verify-token", "tok en"});
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->verify_token, "tok en");
+  auto too_long = ParseSandboxFlags({"--verify-token=" + std::string(513, 'x')});
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_NE(too_long.error().message.find("--verify-token"), std::string::npos);
 }
 
 TEST(SandboxSettingsTest, ParsesTheDeliveryRuleFlags) {

@@ -173,7 +173,7 @@ TEST(MediaEndpointsTest, InboundMediaIsStoredAndDownloadable) {
        R"({"phone_number_id":"1","from":"5","type":"document","document":{"mime_type":"application/pdf"}})",
        R"({"phone_number_id":"1","from":"5","type":"document","document":{"mime_type":"application/pdf","size":1,"data_base64":"aA=="}})",
        R"({"phone_number_id":"1","from":"5","type":"document","document":{"size":10}})",
-       R"({"phone_number_id":"1","from":"5","type":"document","document":{"mime_type":"application/pdf","size":104857601}})",
+       R"({"phone_number_id":"1","from":"5","type":"document","document":{"mime_type":"application/pdf","size":2147483649}})",
        R"({"phone_number_id":"1","from":"5","type":"image","image":{"mime_type":"image/png","size":1,"filename":"a.png"}})",
        R"({"phone_number_id":"1","from":"5","type":"audio","audio":{"mime_type":"audio/aac","size":1,"caption":"c"}})",
        R"({"phone_number_id":"1","from":"5","type":"image","image":{"mime_type":"image/png","data_base64":"***"}})",

@@ -81,4 +81,10 @@ std::optional<std::string> CheckUploadLimits(std::string_view mime, uint64_t siz
   return std::nullopt;
 }
 
+std::optional<std::string> CheckInboundMediaLimit(std::string_view kind, uint64_t size) {
+  if (size <= kMaxInboundMediaBytes) return std::nullopt;
+  return "Unable to download the media sent by the user: the " + std::string(kind) + " is " + std::to_string(size) +
+         " bytes, over the " + Readable(kMaxInboundMediaBytes) + " limit of inbound media.";
+}
+
 }  // namespace wagate::sandbox

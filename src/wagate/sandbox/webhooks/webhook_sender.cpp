@@ -3,6 +3,8 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <iterator>
+#include <random>
 
 #include "wagate/core/log.hpp"
 #include "wagate/security/crypto.hpp"
@@ -63,7 +65,11 @@ class Poster final {
 
 }  // namespace
 
-WebhookSender::WebhookSender(WebhookSenderSettings settings) : settings_(std::move(settings)) {}
+WebhookSender::WebhookSender(WebhookSenderSettings settings)
+    : settings_(std::move(settings)),
+      challenge_state_((uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()) {
+  RestartVerification();
+}
 
 WebhookSender::~WebhookSender() { Stop(); }
 
@@ -220,10 +226,85 @@ void WebhookSender::Settle(std::vector<Item> batch, bool delivered, long status,
   cv_.notify_all();
 }
 
+bool WebhookSender::VerificationBlocks() const {
+  return verification_.state == VerificationState::kPending || verification_.state == VerificationState::kFailed;
+}
+
+void WebhookSender::RestartVerification() {
+  ++verify_generation_;
+  bool required = !settings_.url.empty() && !settings_.verify_token.empty();
+  verification_ = {required ? VerificationState::kPending : VerificationState::kNotRequired, 0, std::nullopt};
+  verify_due_ = {};
+  last_logged_verify_error_.clear();
+}
+
+void WebhookSender::Verify(std::unique_lock<std::mutex>& lock) {
+  verifying_ = true;
+  uint64_t generation = verify_generation_;
+  std::string url = settings_.url;
+  std::string token = settings_.verify_token;
+  // Ten digits, like Meta's (e.g. 1158201444); splitmix64 keeps successive challenges apart.
+  uint64_t z = (challenge_state_ += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  std::string challenge = std::to_string(1'000'000'000 + (z ^ (z >> 31)) % 9'000'000'000ULL);
+  lock.unlock();
+
+  std::optional<std::string> problem = VerifyEndpoint(url, token, challenge, settings_.request_timeout, abort_posts_);
+
+  lock.lock();
+  verifying_ = false;
+  cv_.notify_all();
+  if (generation != verify_generation_ || stopping_) return;  // the target changed meanwhile: start again
+  ++verification_.attempts;
+  if (!problem) {
+    verification_.state = VerificationState::kVerified;
+    verification_.last_error.reset();
+    core::LogInfo(kLog, "webhook endpoint verified; delivering webhooks", {{"url", url}});
+    return;
+  }
+  verification_.state = VerificationState::kFailed;
+  verification_.last_error = *problem;
+  auto now = std::chrono::steady_clock::now();
+  verify_due_ = now + Backoff(static_cast<int>(verification_.attempts));
+  // The token stays out of the log: the URL is the configured one, without the handshake's query.
+  if (*problem != last_logged_verify_error_) {
+    core::LogWarn(kLog, "webhook verification failed: " + url + ": " + *problem,
+                  {{"attempts", verification_.attempts}});
+    last_logged_verify_error_ = *problem;
+  }
+  DropExpired(now);
+}
+
+// While the handshake fails nothing is attempted, yet events age as they do while the endpoint is down.
+void WebhookSender::DropExpired(SteadyTime now) {
+  std::vector<Item> expired;
+  auto keep_end = std::partition(heap_.begin(), heap_.end(),
+                                 [&](const Item& item) { return now - item.first_due < settings_.horizon; });
+  if (keep_end == heap_.end()) return;
+  std::move(keep_end, heap_.end(), std::back_inserter(expired));
+  heap_.erase(keep_end, heap_.end());
+  std::make_heap(heap_.begin(), heap_.end(), Later{});
+  counters_.dropped += expired.size();
+  core::LogWarn(kLog, "webhooks given up after the retry horizon: the endpoint never passed verification",
+                {{"dropped", expired.size()}});
+  for (const Item& item : expired) Forget(item);  // may requeue parked events; the next sweep judges them
+}
+
 void WebhookSender::RunWorker() {
   Poster poster(abort_posts_, settings_.request_timeout);
   std::unique_lock lock(mu_);
   while (!stopping_) {
+    if (VerificationBlocks()) {
+      if (verifying_) {
+        cv_.wait(lock);  // the thread verifying notifies when it is done
+      } else if (std::chrono::steady_clock::now() < verify_due_) {
+        cv_.wait_until(lock, verify_due_);
+      } else {
+        Verify(lock);
+      }
+      continue;
+    }
     if (heap_.empty()) {
       cv_.wait(lock);
       continue;
@@ -264,10 +345,13 @@ void WebhookSender::RunWorker() {
   }
 }
 
-void WebhookSender::SetTarget(std::string url, std::string app_secret) {
+void WebhookSender::SetTarget(std::string url, std::string app_secret, std::string verify_token) {
   std::lock_guard lock(mu_);
+  bool new_target = url != settings_.url || verify_token != settings_.verify_token;
   settings_.url = std::move(url);
   settings_.app_secret = std::move(app_secret);
+  settings_.verify_token = std::move(verify_token);
+  if (new_target) RestartVerification();
   endpoint_blocked_until_ = {};
   endpoint_backoff_ = Millis(0);
   cv_.notify_all();
@@ -291,6 +375,11 @@ void WebhookSender::SetHorizon(std::chrono::seconds horizon) {
 std::chrono::seconds WebhookSender::horizon() const {
   std::lock_guard lock(mu_);
   return settings_.horizon;
+}
+
+WebhookVerificationStats WebhookSender::verification() const {
+  std::lock_guard lock(mu_);
+  return verification_;
 }
 
 WebhookSenderStats WebhookSender::stats() const {

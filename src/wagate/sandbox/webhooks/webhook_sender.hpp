@@ -1,7 +1,8 @@
 // Delivers webhook events to the gateway: signed POSTs from a time-ordered queue, retried with
 // exponential backoff while the gateway is down or answers non-200. The status events of one message
 // leave one at a time in the order they were due (sent → delivered → read), however the delivery
-// threads are scheduled: only the reorder fault, which swaps their due times, reorders them.
+// threads are scheduled: only the reorder fault, which swaps their due times, reorders them. With a verify
+// token, nothing leaves until the endpoint passed Meta's subscription handshake (webhook_verification.hpp).
 #pragma once
 
 #include <atomic>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "wagate/sandbox/webhooks/webhook_event.hpp"
+#include "wagate/sandbox/webhooks/webhook_verification.hpp"
 
 namespace wagate::sandbox {
 
@@ -29,6 +31,9 @@ struct WebhookSenderSettings {
   std::chrono::seconds horizon{3600};  // give up on an event this long after it was due
   size_t max_queued = 1'000'000;       // beyond it new events are dropped with a warning
   std::chrono::milliseconds request_timeout{5000};
+  // Non-empty: before any delivery to `url` (at Start, and again when the URL or token changes) the
+  // endpoint must echo the challenge of a GET handshake; until then events wait in the queue.
+  std::string verify_token;
 };
 
 struct WebhookSenderStats {
@@ -55,14 +60,16 @@ class WebhookSender final {
   // Queues the event for `due`; false when it was dropped (no URL or queue full).
   bool Schedule(WebhookEvent event, SteadyTime due);
 
-  // Read at every attempt, so a change applies to events already queued.
-  void SetTarget(std::string url, std::string app_secret);
+  // Read at every attempt, so a change applies to events already queued. A new URL or verify token
+  // (when a token is set) restarts the handshake: deliveries wait for it again.
+  void SetTarget(std::string url, std::string app_secret, std::string verify_token);
   std::string url() const;
   std::string app_secret() const;
   void SetHorizon(std::chrono::seconds horizon);
   std::chrono::seconds horizon() const;
 
   WebhookSenderStats stats() const;
+  WebhookVerificationStats verification() const;
   // Copies of the events waiting to leave (not those in flight), by due time: what a test of the events a
   // route schedules reads from a sender it never started.
   std::vector<WebhookEvent> Queued() const;
@@ -95,6 +102,11 @@ class WebhookSender final {
   bool MayLeave(const Item& item) const;
   void Forget(const Item& item);  // delivered or given up; requires mu_
   void Settle(std::vector<Item> batch, bool delivered, long status, const std::string& error);  // requires mu_
+  bool VerificationBlocks() const;  // deliveries must wait for the handshake; requires mu_
+  // One handshake attempt by this delivery thread: unlocks `lock` during the GET.
+  void Verify(std::unique_lock<std::mutex>& lock);
+  void RestartVerification();        // requires mu_
+  void DropExpired(SteadyTime now);  // queued events past the horizon; requires mu_
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -113,6 +125,14 @@ class WebhookSender final {
   SteadyTime endpoint_blocked_until_{};
   std::chrono::milliseconds endpoint_backoff_{0};
   WebhookSenderStats counters_;
+  // The handshake of the current URL and token. `verify_generation_` changes with them, so the answer
+  // to a handshake for an older target is ignored.
+  WebhookVerificationStats verification_;
+  uint64_t verify_generation_ = 0;
+  bool verifying_ = false;  // one thread performs the handshake; the others wait
+  SteadyTime verify_due_{};
+  std::string last_logged_verify_error_;  // each distinct failure is logged once per target
+  uint64_t challenge_state_;              // the challenges' random digits (splitmix64)
   bool started_ = false;
   bool stopping_ = false;
   std::atomic<bool> abort_posts_{false};  // read by curl's progress callback, without mu_

@@ -122,7 +122,7 @@ bool WaitUntil(const std::function<bool()>& done) {
 
 TEST(SandboxWebhookSenderTest, PostsSignedAsciiBody) {
   Receiver receiver({});
-  WebhookSender sender(WebhookSenderSettings{receiver.url(), "s3cret", 2, 1, 3600s, 100, 2000ms});
+  WebhookSender sender(WebhookSenderSettings{receiver.url(), "s3cret", 2, 1, 3600s, 100, 2000ms, ""});
   sender.Start();
   ASSERT_TRUE(sender.Schedule(SentStatus(), std::chrono::steady_clock::now()));
   auto got = receiver.WaitFor(1);
@@ -136,7 +136,7 @@ TEST(SandboxWebhookSenderTest, PostsSignedAsciiBody) {
 
 TEST(SandboxWebhookSenderTest, RetriesUntilTheEndpointAnswers200) {
   Receiver receiver({500, 503});
-  WebhookSender sender(WebhookSenderSettings{receiver.url(), "k", 1, 1, 3600s, 100, 2000ms});
+  WebhookSender sender(WebhookSenderSettings{receiver.url(), "k", 1, 1, 3600s, 100, 2000ms, ""});
   sender.Start();
   sender.Schedule(SentStatus(), std::chrono::steady_clock::now());
   auto got = receiver.WaitFor(3);
@@ -152,7 +152,7 @@ TEST(SandboxWebhookSenderTest, RetriesUntilTheEndpointAnswers200) {
 TEST(SandboxWebhookSenderTest, StatusesOfOneMessageLeaveInOrderEvenAcrossARetry) {
   // The first POST (sent) fails: delivered and read, already due, wait for it instead of overtaking.
   Receiver receiver({500});
-  WebhookSender sender(WebhookSenderSettings{receiver.url(), "k", 1, 1, 3600s, 100, 2000ms});
+  WebhookSender sender(WebhookSenderSettings{receiver.url(), "k", 1, 1, 3600s, 100, 2000ms, ""});
   auto now = std::chrono::steady_clock::now();
   for (const char* status : {"sent", "delivered", "read"}) {
     WebhookEvent e = SentStatus();
@@ -178,10 +178,10 @@ TEST(SandboxWebhookSenderTest, StatusesOfOneMessageLeaveInOrderEvenAcrossARetry)
 }
 
 TEST(SandboxWebhookSenderTest, NothingIsQueuedWithoutUrlAndTheQueueIsBounded) {
-  WebhookSender no_url(WebhookSenderSettings{"", "k", 1, 1, 3600s, 100, 2000ms});
+  WebhookSender no_url(WebhookSenderSettings{"", "k", 1, 1, 3600s, 100, 2000ms, ""});
   EXPECT_FALSE(no_url.Schedule(SentStatus(), std::chrono::steady_clock::now()));
 
-  WebhookSender small(WebhookSenderSettings{"http://127.0.0.1:1/w", "k", 1, 1, 3600s, 2, 2000ms});
+  WebhookSender small(WebhookSenderSettings{"http://127.0.0.1:1/w", "k", 1, 1, 3600s, 2, 2000ms, ""});
   auto later = std::chrono::steady_clock::now() + 1h;  // not started: nothing leaves the queue
   EXPECT_TRUE(small.Schedule(SentStatus(), later));
   EXPECT_TRUE(small.Schedule(SentStatus(), later));

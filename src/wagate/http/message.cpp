@@ -98,18 +98,41 @@ std::string UrlDecode(std::string_view in) {
   return out;
 }
 
-std::optional<std::string> Request::Query(std::string_view name) const {
-  std::string_view q = query;
-  while (!q.empty()) {
-    size_t amp = q.find('&');
-    std::string_view pair = q.substr(0, amp);
+namespace {
+
+// Calls `visit(raw_key, raw_value)` for each pair until it returns true; `raw_value` is empty for "key".
+template <typename Visit>
+void ForEachUrlEncodedPair(std::string_view text, Visit visit) {
+  while (!text.empty()) {
+    size_t amp = text.find('&');
+    std::string_view pair = text.substr(0, amp);
     size_t eq = pair.find('=');
-    std::string key = UrlDecode(pair.substr(0, eq));
-    if (key == name) return eq == std::string_view::npos ? std::string() : UrlDecode(pair.substr(eq + 1));
+    std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    if (!pair.empty() && visit(pair.substr(0, eq), value)) return;
     if (amp == std::string_view::npos) break;
-    q.remove_prefix(amp + 1);
+    text.remove_prefix(amp + 1);
   }
-  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> ParseUrlEncoded(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  ForEachUrlEncodedPair(text, [&pairs](std::string_view key, std::string_view value) {
+    pairs.emplace_back(UrlDecode(key), UrlDecode(value));
+    return false;
+  });
+  return pairs;
+}
+
+std::optional<std::string> Request::Query(std::string_view name) const {
+  std::optional<std::string> found;
+  ForEachUrlEncodedPair(query, [&](std::string_view key, std::string_view value) {
+    if (UrlDecode(key) != name) return false;
+    found = UrlDecode(value);
+    return true;
+  });
+  return found;
 }
 
 }  // namespace wagate::http

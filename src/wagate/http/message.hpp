@@ -103,5 +103,7 @@ class Responder {
 using Handler = std::function<void(Request&, Responder)>;
 
 std::string UrlDecode(std::string_view in);
+// "a=1&b=x+y" (a query string or an application/x-www-form-urlencoded body) → decoded pairs, in order.
+std::vector<std::pair<std::string, std::string>> ParseUrlEncoded(std::string_view text);
 
 }  // namespace wagate::http

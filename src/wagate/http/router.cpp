@@ -136,7 +136,10 @@ void Router::Dispatch(Request& request, Responder responder) const {
   Answer404or405(request, std::move(responder), path_known);
 }
 
-void Router::Answer404or405(const Request& request, Responder responder, bool path_known) {
+void Router::Answer404or405(const Request& request, Responder responder, bool path_known) const {
+  if (fallback_) {
+    if (std::optional<Response> answer = fallback_(request, path_known)) return responder(std::move(*answer));
+  }
   if (path_known) {
     responder(
         ErrorResponse(405, "method_not_allowed", "method " + request.method + " is not allowed on " + request.path));

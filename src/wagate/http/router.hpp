@@ -30,6 +30,10 @@ using Admission = std::function<core::Result<std::shared_ptr<void>>(const Reques
 // through Request::body_stream while the handler runs (see AddStreamed).
 enum class BodyMode { kBuffered, kStreamed };
 
+// The answer to a request no route takes (`path_known`: some route has its path, with another method);
+// nullopt leaves it to the router's own 404/405.
+using Fallback = std::function<std::optional<Response>(const Request& request, bool path_known)>;
+
 // Built at start-up, then read-only: safe to dispatch from many threads.
 class Router final {
  public:
@@ -53,8 +57,11 @@ class Router final {
   bool StreamsBody(std::string_view method, std::string_view path) const;
   // The largest route-specific limit (0 if none): what may arrive before the route is known.
   size_t LargestBodyLimit() const;
+  // Asked before the 404/405 answers below (the sandbox answers its Graph paths in Graph's shape).
+  // Runs on the dispatching thread: it must not block.
+  void SetFallback(Fallback fallback) { fallback_ = std::move(fallback); }
   // Matches the route (filling params and route), then runs its handler inline or through `offload`.
-  // Answers 404 for unknown paths and 405 for known paths with another method.
+  // Answers 404 for unknown paths and 405 for known paths with another method (or runs the fallback).
   void Dispatch(const std::shared_ptr<Request>& request, Responder responder, const Offload& offload) const;
   // Convenience for tests and callers without a pool: every handler runs on the calling thread. A
   // streamed route without a body_stream reads `request.body` through one (StringBodyReader).
@@ -72,10 +79,11 @@ class Router final {
     BodyMode body_mode;
   };
   const Route* Match(Request& request, bool* path_known) const;
-  static void Answer404or405(const Request& request, Responder responder, bool path_known);
+  void Answer404or405(const Request& request, Responder responder, bool path_known) const;
   static void StreamWholeBody(const Route& route, Request& request);
   std::vector<Route> routes_;
   bool any_streamed_ = false;
+  Fallback fallback_;
 };
 
 }  // namespace wagate::http

@@ -11,6 +11,7 @@
 #include "wagate/sandbox/graph/graph_ids.hpp"
 #include "wagate/sandbox/graph/graph_request.hpp"
 #include "wagate/sandbox/media/media_limits.hpp"
+#include "wagate/sandbox/messages/send_checks.hpp"
 
 namespace wagate::sandbox {
 namespace {
@@ -55,9 +56,11 @@ SandboxApp::SandboxApp(const SandboxSettings& settings, const core::Clock& clock
               .template_review = settings.template_review,
               .template_review_ms = settings.template_review_ms,
               .media_url_ttl_ms = settings.media_url_ttl_ms,
+              .management_calls_per_hour = settings.management_calls_per_hour,
               .default_waba_id = settings.default_waba_id,
               .verify_token = settings.verify_token},
       rate_window_(clock, settings.mps),
+      management_(clock, settings.management_calls_per_hour, std::chrono::hours(1)),
       pairs_(clock, settings.pair_burst, settings.pair_interval_ms),
       windows_(clock, settings.window_hours * kHourMs),
       tier_(clock, settings.tier),
@@ -69,7 +72,8 @@ SandboxApp::SandboxApp(const SandboxSettings& settings, const core::Clock& clock
                                       .horizon = std::chrono::seconds(settings.webhook_horizon_s),
                                       .verify_token = settings.verify_token}),
       template_store_(settings.default_waba_id),
-      templates_(template_store_, webhooks_, timers_, clock, settings.access_token, [this] { return config(); }),
+      templates_(template_store_, webhooks_, timers_, management_, clock, settings.access_token,
+                 [this] { return config(); }),
       media_(media_store_, clock, settings.access_token, [this] { return config(); }) {
   if (!settings.default_waba_id.empty())
     TemplateEndpoints::AddSampleTemplate(template_store_, settings.default_waba_id);
@@ -96,8 +100,8 @@ void SandboxApp::RegisterRoutes(http::Router& router) {
       (this->*handler)(request, std::move(respond));
     };
   };
-  // Literal paths first: GET and DELETE /{version}/{object_id} would match any two-segment path.
-  router.Add("POST", "/{version}/{phone_number_id}/messages", bind(&SandboxApp::HandleSend));
+  // Literal paths first: the object routes (GET, POST, DELETE /{version}/{object_id}, and /{object_id}
+  // unversioned) would match any path of their length, so they come last.
   router.Add("GET", "/_sandbox/messages",
              [this](http::Request&, http::Responder respond) { respond(GraphJson(200, log_.MessagesJson())); });
   router.Add("DELETE", "/_sandbox/messages", [this](http::Request&, http::Responder respond) {
@@ -116,10 +120,18 @@ void SandboxApp::RegisterRoutes(http::Router& router) {
   router.Add("POST", "/_sandbox/faults", bind(&SandboxApp::HandlePostFaults));
   router.Add("GET", "/_sandbox/config", bind(&SandboxApp::HandleGetConfig));
   router.Add("POST", "/_sandbox/config", bind(&SandboxApp::HandlePostConfig));
+  AddGraphRoute(router, "POST", "/{phone_number_id}/messages", bind(&SandboxApp::HandleSend));
+  AddGraphRoute(router, "GET", "/{waba_id}/phone_numbers", bind(&SandboxApp::HandleListPhoneNumbers));
   templates_.RegisterRoutes(router);
   media_.RegisterRoutes(router);
-  router.Add("GET", "/{version}/{object_id}", bind(&SandboxApp::HandleGetObject));
-  router.Add("DELETE", "/{version}/{object_id}", bind(&SandboxApp::HandleDeleteObject));
+  AddGraphRoute(router, "GET", "/{object_id}", bind(&SandboxApp::HandleGetObject));
+  AddGraphRoute(router, "POST", "/{object_id}", bind(&SandboxApp::HandlePostObject));
+  AddGraphRoute(router, "DELETE", "/{object_id}", bind(&SandboxApp::HandleDeleteObject));
+  // Whatever no route takes: Graph's errors on Graph's side, wagate's 404/405 on /_sandbox and /_media.
+  router.SetFallback([](const http::Request& request, bool path_known) -> std::optional<http::Response> {
+    if (IsControlPath(request)) return std::nullopt;
+    return GraphErrorResponse(UnroutedGraphError(request, path_known));
+  });
 }
 
 // --- the Graph send route -------------------------------------------------------------------------
@@ -129,12 +141,18 @@ void SandboxApp::HandleSend(http::Request& request, http::Responder respond) {
   // Stamped with the arrival the throughput window counts (the kernel's receive time), so the log
   // shows what Meta would have counted even while this process was starved of CPU.
   int64_t arrival_us = request.received_at_us;
+  // Graph also reads the message's parameters from the query string or a form body.
+  if (HasQueryParams(request) || request.Header("content-type").starts_with("application/x-www-form-urlencoded")) {
+    if (std::optional<json> params = GraphParams(request)) request.body = params->dump();
+  }
   SendOutcome outcome = Send(request.params["version"], phone_number_id, BearerOf(request), request.body, arrival_us);
   log_.AddRequest(RequestRecord{arrival_us / 1000, arrival_us, phone_number_id, CallbackDataOf(request.body),
                                 outcome.http_status, outcome.graph_code, outcome.wamid, outcome.raw_request});
   http::Response response;
   response.status = outcome.http_status;
   response.body = outcome.body.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (outcome.graph_code)
+    AddOAuthChallenge(response, *outcome.graph_code, outcome.body["error"]["message"].get<std::string>());
   if (outcome.hold.count() > 0) {
     held_.RunAfter(outcome.hold, [respond, response]() { respond(response); });
     return;
@@ -198,8 +216,8 @@ std::optional<GraphError> SandboxApp::CheckReferences(std::string_view phone_num
   int64_t now = clock_.NowMs();
   for (const MediaRef& ref : send.media) {
     if (!media_store_.Get(ref.id, now)) {
-      return GraphError::Of(100, "Param " + ref.path + " is not a valid media id: media " + ref.id +
-                                     " was not uploaded to this sandbox (or was deleted or expired).");
+      return checks::Invalid("Param " + ref.path + " is not a valid media id: media " + ref.id +
+                             " was not uploaded to this sandbox (or was deleted or expired).");
     }
   }
   if (send.kind == ValidSend::Kind::kMarkRead) {
@@ -216,6 +234,7 @@ std::optional<GraphError> SandboxApp::CheckReferences(std::string_view phone_num
 SendOutcome SandboxApp::Accept(std::string_view phone_number_id, ValidSend send, std::string_view raw_body,
                                const std::string& pricing_category, int64_t arrival_us) {
   SendOutcome outcome;
+  template_store_.NoteNumber(phone_number_id);  // Graph knows it now (GET /{id}, its WABA's /phone_numbers)
   outcome.raw_request = std::make_shared<const std::string>(raw_body);
   if (send.kind == ValidSend::Kind::kMarkRead) {  // no status webhooks follow a mark-as-read
     outcome.body = {{"success", true}};
@@ -402,6 +421,7 @@ void SandboxApp::HandlePostConfig(http::Request& request, http::Responder respon
   pairs_.Configure(updated.pair_burst, updated.pair_interval_ms);
   windows_.SetWindowMs(updated.window_hours * kHourMs);
   tier_.SetLimit(updated.tier);
+  management_.SetLimit(updated.management_calls_per_hour);
   webhooks_.SetTarget(updated.webhook_url, updated.app_secret, updated.verify_token);
   webhooks_.SetHorizon(std::chrono::seconds(updated.webhook_horizon_s));
   template_store_.SetDefaultWaba(updated.default_waba_id);
@@ -418,14 +438,9 @@ void SandboxApp::HandlePostConfig(http::Request& request, http::Responder respon
   respond(http::JsonResponse(200, ConfigToJson(updated)));
 }
 
-// --- GET and DELETE /{version}/{object_id}: templates and media share the route ----------------------
-
-// The object routes match any two-segment path; the sandbox's own (/_sandbox/…, /_media/…) answer in
-// wagate's shape when no literal route took them, as the router would.
-static bool IsControlPath(const http::Request& request) { return request.path.rfind("/_", 0) == 0; }
+// --- GET, POST and DELETE /{version}/{object_id}: every kind of object shares the route -----------
 
 void SandboxApp::HandleGetObject(http::Request& request, http::Responder respond) {
-  if (IsControlPath(request)) return respond(http::ErrorResponse(404, "not_found", "no route for " + request.path));
   if (auto e = CheckGraphAccess(request.params["version"], BearerOf(request), access_token_)) {
     return respond(GraphErrorResponse(*e));
   }
@@ -433,12 +448,25 @@ void SandboxApp::HandleGetObject(http::Request& request, http::Responder respond
   if (AllDigits(id)) {
     if (auto tmpl = templates_.Describe(id)) return respond(GraphJson(200, *tmpl));
     if (auto media = media_.Describe(request, id)) return respond(std::move(*media));
+    if (auto number = DescribePhoneNumber(request, id)) return respond(std::move(*number));
+    if (auto waba = DescribeWaba(id)) return respond(std::move(*waba));
   }
-  respond(GraphErrorResponse(UnknownObjectError(id)));
+  respond(GraphErrorResponse(UnknownObjectError(id, request.method)));
+}
+
+// Only templates take a POST on their node (Meta's template edit).
+void SandboxApp::HandlePostObject(http::Request& request, http::Responder respond) {
+  if (auto e = CheckGraphAccess(request.params["version"], BearerOf(request), access_token_)) {
+    return respond(GraphErrorResponse(*e));
+  }
+  const std::string& id = request.params["object_id"];
+  if (AllDigits(id)) {
+    if (auto edited = templates_.Edit(request, id)) return respond(std::move(*edited));
+  }
+  respond(GraphErrorResponse(UnknownObjectError(id, request.method)));
 }
 
 void SandboxApp::HandleDeleteObject(http::Request& request, http::Responder respond) {
-  if (IsControlPath(request)) return respond(http::ErrorResponse(404, "not_found", "no route for " + request.path));
   if (auto e = CheckGraphAccess(request.params["version"], BearerOf(request), access_token_)) {
     return respond(GraphErrorResponse(*e));
   }
@@ -446,7 +474,7 @@ void SandboxApp::HandleDeleteObject(http::Request& request, http::Responder resp
   if (AllDigits(id)) {
     if (auto deleted = media_.Remove(request, id)) return respond(std::move(*deleted));
   }
-  respond(GraphErrorResponse(UnknownObjectError(id)));  // templates go through the WABA's edge
+  respond(GraphErrorResponse(UnknownObjectError(id, request.method)));  // templates go through the WABA's edge
 }
 
 std::string SandboxApp::WabaForWebhooks(std::string_view phone_number_id) const {

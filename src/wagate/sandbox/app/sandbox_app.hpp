@@ -77,6 +77,7 @@ class SandboxApp final {
  private:
   void HandleSend(http::Request& request, http::Responder respond);
   void HandleGetObject(http::Request& request, http::Responder respond);
+  void HandlePostObject(http::Request& request, http::Responder respond);
   void HandleDeleteObject(http::Request& request, http::Responder respond);
   void HandleInbound(http::Request& request, http::Responder respond);
   void HandleQuality(http::Request& request, http::Responder respond);
@@ -86,6 +87,12 @@ class SandboxApp final {
   void HandlePostConfig(http::Request& request, http::Responder respond);
   void HandleStats(http::Request& request, http::Responder respond);
   void HandleWindow(http::Request& request, http::Responder respond);
+  // Phone numbers and WABAs as Graph objects (phone_number_routes.cpp): GET /{phone_number_id},
+  // GET /{waba_id}, GET /{waba_id}/phone_numbers.
+  void HandleListPhoneNumbers(http::Request& request, http::Responder respond);
+  std::optional<http::Response> DescribePhoneNumber(const http::Request& request, const std::string& id);
+  std::optional<http::Response> DescribeWaba(const std::string& id);
+  nlohmann::ordered_json PhoneNumberJson(const std::string& id, const std::vector<std::string>& fields) const;
 
   SendOutcome Reject(const GraphError& error) const;
   // What the body refers to must exist here: media ids, the wamid marked read, the template sent.
@@ -110,6 +117,7 @@ class SandboxApp final {
   LiveConfig config_;  // the source of truth; pushed into the rate window and the sender on change
   MessageLog log_;
   RateWindow rate_window_;
+  RateWindow management_;  // management calls per WABA per hour (80007 beyond)
   PairLimiter pairs_;
   ServiceWindows windows_;
   MessagingTier tier_;

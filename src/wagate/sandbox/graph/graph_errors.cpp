@@ -74,22 +74,37 @@ GraphCodeInfo DescribeGraphCode(int code) {
 }
 
 nlohmann::ordered_json GraphErrorBody(const GraphError& error, std::string_view fbtrace_id) {
-  GraphCodeInfo info = DescribeGraphCode(error.code);
-  nlohmann::ordered_json body = {
-      {"message", "(#" + std::to_string(error.code) + ") " + std::string(info.title)},
-      {"type", error.type},
-      {"code", error.code},
-  };
+  std::string message = "(#" + std::to_string(error.code) + ") ";
+  if (error.graph_message) {
+    message = *error.graph_message;
+  } else if (error.code == 100 && !error.details.empty()) {
+    message += error.details;  // "(#100) Param text['body'] must be at most 4096 characters long."
+  } else {
+    message += DescribeGraphCode(error.code).title;
+  }
+  nlohmann::ordered_json body = {{"message", std::move(message)}, {"type", error.type}, {"code", error.code}};
   if (error.subcode) body["error_subcode"] = *error.subcode;
-  body["error_data"] = {{"messaging_product", "whatsapp"}, {"details", error.details}};
+  if (!error.graph_message) body["error_data"] = {{"messaging_product", "whatsapp"}, {"details", error.details}};
   body["fbtrace_id"] = fbtrace_id;
   return nlohmann::ordered_json{{"error", std::move(body)}};
+}
+
+void AddOAuthChallenge(http::Response& response, int code, std::string_view message) {
+  // The message may hold a client's text (an id from the path): no control characters or quotes.
+  std::string clean;
+  for (char c : message) {
+    if (static_cast<unsigned char>(c) >= 0x20 && c != '"' && c != 0x7f) clean.push_back(c);
+  }
+  std::string kind = code == 190 ? "invalid_token" : "invalid_request";
+  response.headers.emplace_back("WWW-Authenticate", "OAuth \"Facebook Platform\" \"" + kind + "\" \"" + clean + "\"");
 }
 
 http::Response GraphErrorResponse(const GraphError& error) {
   http::Response response;
   response.status = DescribeGraphCode(error.code).http_status;
-  response.body = GraphErrorBody(error, NewFbtraceId()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  nlohmann::ordered_json body = GraphErrorBody(error, NewFbtraceId());
+  AddOAuthChallenge(response, error.code, body["error"]["message"].get_ref<const std::string&>());
+  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return response;
 }
 
@@ -102,16 +117,41 @@ std::string NewFbtraceId() {
   return id;
 }
 
-GraphError MissingTokenError() {
-  return GraphError{190, "Invalid OAuth access token - Cannot parse access token", "OAuthException"};
+namespace {
+
+GraphError GenericGraphError(int code, std::string message, std::string type, std::optional<int> subcode) {
+  GraphError error(code, message, std::move(type), subcode);
+  error.graph_message = std::move(message);
+  return error;
 }
 
-GraphError UnknownObjectError(std::string_view object_id) {
-  return GraphError{100,
-                    "Unsupported post request. Object with ID '" + std::string(object_id) +
-                        "' does not exist, cannot be loaded due to missing permissions, or does not support "
-                        "this operation.",
-                    "GraphMethodException", 33};
+}  // namespace
+
+GraphError MissingTokenError() {
+  return GenericGraphError(190, "Invalid OAuth access token - Cannot parse access token", "OAuthException",
+                           std::nullopt);
+}
+
+GraphError UnknownObjectError(std::string_view object_id, std::string_view method) {
+  std::string verb(method);
+  for (char& c : verb) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return GenericGraphError(100,
+                           "Unsupported " + verb + " request. Object with ID '" + std::string(object_id) +
+                               "' does not exist, cannot be loaded due to missing permissions, or does not "
+                               "support this operation. Please read the Graph API documentation at "
+                               "https://developers.facebook.com/docs/graph-api",
+                           "GraphMethodException", 33);
+}
+
+GraphError WabaRateLimitError(int64_t calls_per_hour) {
+  return GraphError::Of(80007, "WhatsApp Business Account rate limit hit: more than " + std::to_string(calls_per_hour) +
+                                   " management calls in the last hour.");
+}
+
+GraphError UnknownPathError(std::string_view path) {
+  return GenericGraphError(2500, "Unknown path components: " + std::string(path), "OAuthException", std::nullopt);
 }
 
 }  // namespace wagate::sandbox

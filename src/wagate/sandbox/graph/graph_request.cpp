@@ -1,8 +1,105 @@
 #include "wagate/sandbox/graph/graph_request.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <vector>
+
+#include "wagate/core/json_parse.hpp"
+#include "wagate/http/responses.hpp"
 
 namespace wagate::sandbox {
+namespace {
+
+std::vector<std::string_view> PathSegments(std::string_view path) {
+  std::vector<std::string_view> parts;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    if (j > i) parts.push_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return parts;
+}
+
+// A form or query value: JSON text of an object or array is that JSON (Graph's rule), else the string.
+nlohmann::json ParamValue(const std::string& text) {
+  if (!text.empty() && (text.front() == '[' || text.front() == '{')) {
+    nlohmann::json parsed = core::ParseUntrustedJson(text);
+    if (parsed.is_array() || parsed.is_object()) return parsed;
+  }
+  return text;
+}
+
+void AddPairs(nlohmann::json& params, std::string_view encoded) {
+  for (auto& [key, value] : http::ParseUrlEncoded(encoded)) {
+    if (key != "access_token") params[key] = ParamValue(value);
+  }
+}
+
+// Percent-encodes all but RFC 3986's unreserved characters.
+void AppendQueryEscaped(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+}
+
+}  // namespace
+
+void AddGraphRoute(http::Router& router, const std::string& method, const std::string& pattern,
+                   const http::Handler& handler, size_t max_body_bytes) {
+  for (bool versioned : {true, false}) {
+    router.Add(
+        method, versioned ? "/{version}" + pattern : pattern,
+        [handler, versioned](http::Request& request, http::Responder respond) {
+          // "/_sandbox/x" may have a Graph route's length, but is the sandbox's own (wagate's shape).
+          if (IsControlPath(request))
+            return respond(http::ErrorResponse(404, "not_found", "no route for " + request.path));
+          if (!versioned) request.params["version"] = std::string(kDefaultGraphVersion);
+          handler(request, std::move(respond));
+        },
+        http::Execution::kWorker, max_body_bytes);
+  }
+}
+
+bool IsControlPath(const http::Request& request) { return request.path.rfind("/_", 0) == 0; }
+
+GraphError UnroutedGraphError(const http::Request& request, bool path_known) {
+  std::vector<std::string_view> parts = PathSegments(request.path);
+  size_t object = !parts.empty() && IsGraphVersion(parts[0]) ? 1 : 0;
+  if (object >= parts.size()) return UnknownPathError(request.path);  // "/" or "/v24.0"
+  if (path_known || object + 1 == parts.size()) return UnknownObjectError(parts[object], request.method);
+  std::string rest;
+  for (size_t i = object + 1; i < parts.size(); ++i) rest += "/" + std::string(parts[i]);
+  return UnknownPathError(rest);
+}
+
+std::optional<nlohmann::json> GraphParams(const http::Request& request) {
+  nlohmann::json params = nlohmann::json::object();
+  AddPairs(params, request.query);
+  std::string_view content_type = request.Header("content-type");
+  if (content_type.rfind("application/x-www-form-urlencoded", 0) == 0) {
+    AddPairs(params, request.body);
+    return params;
+  }
+  if (request.body.empty()) return params;
+  nlohmann::json body = core::ParseUntrustedJson(request.body);
+  if (!body.is_object()) return std::nullopt;
+  for (auto& [key, value] : body.items()) params[key] = std::move(value);
+  return params;
+}
+
+bool HasQueryParams(const http::Request& request) {
+  for (const auto& [key, value] : http::ParseUrlEncoded(request.query)) {
+    if (key != "access_token") return true;
+  }
+  return false;
+}
 
 bool AllDigits(std::string_view s, size_t max_len) {
   return !s.empty() && s.size() <= max_len &&
@@ -27,9 +124,7 @@ std::string BearerOf(const http::Request& request) {
 
 std::optional<GraphError> CheckGraphAccess(std::string_view version, std::string_view bearer,
                                            std::string_view required_token) {
-  if (!IsGraphVersion(version)) {
-    return GraphError{2500, "Unknown path components: /" + std::string(version), "OAuthException"};
-  }
+  if (!IsGraphVersion(version)) return UnknownPathError("/" + std::string(version));
   if (bearer.empty() || (!required_token.empty() && bearer != required_token)) return MissingTokenError();
   return std::nullopt;
 }
@@ -39,6 +134,21 @@ http::Response GraphJson(int status, const nlohmann::ordered_json& body) {
   response.status = status;
   response.body = body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   return response;
+}
+
+std::string GraphPageUrl(const http::Request& request, std::string_view cursor_name, const std::string& cursor) {
+  std::string query;
+  for (const auto& [key, value] : http::ParseUrlEncoded(request.query)) {
+    if (key == "after" || key == "before") continue;
+    AppendQueryEscaped(query, key);
+    query.push_back('=');
+    AppendQueryEscaped(query, value);
+    query.push_back('&');
+  }
+  query += cursor_name;
+  query.push_back('=');
+  AppendQueryEscaped(query, cursor);
+  return BaseUrlOf(request) + request.path + "?" + query;
 }
 
 std::string BaseUrlOf(const http::Request& request) {

@@ -1,6 +1,8 @@
-// Per phone number throughput limit: at most `limit` requests in any sliding 1 s window (Meta's mps).
+// At most `limit` requests per key in any sliding window: Meta's throughput per phone number (1 s), and
+// its management-call limit per WABA (1 h).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -12,11 +14,11 @@
 
 namespace wagate::sandbox {
 
-// Thread-safe: called from every HTTP worker. Keeps the arrival times of the last second per number,
-// so memory is O(limit) per active number.
+// Thread-safe: called from every HTTP worker. Keeps the arrival times of the last window per key, so
+// memory is O(limit) per active key.
 class RateWindow final {
  public:
-  RateWindow(const core::Clock& clock, int64_t limit_per_second);
+  RateWindow(const core::Clock& clock, int64_t limit, std::chrono::microseconds window = std::chrono::seconds(1));
 
   // Counts the request and returns true when the number is still under its limit; a refused request
   // is not counted, so a client that backs off gets through once the window slides.
@@ -24,13 +26,12 @@ class RateWindow final {
   // counts arrivals, and a request that waited for a busy worker must not be counted as arriving late.
   bool TryAcquire(std::string_view phone_number_id, int64_t arrival_us = 0);
   // 0 turns the limit off. Takes effect for the next request.
-  void SetLimit(int64_t limit_per_second);
+  void SetLimit(int64_t limit);
   int64_t limit() const;
 
  private:
-  static constexpr int64_t kWindowUs = 1'000'000;
-
   const core::Clock& clock_;
+  const int64_t window_us_;
   mutable std::mutex mu_;
   int64_t limit_;
   std::unordered_map<std::string, std::deque<int64_t>> arrivals_us_;

@@ -47,10 +47,10 @@ MediaEndpoints::MediaEndpoints(MediaStore& store, const core::Clock& clock, std:
 
 void MediaEndpoints::RegisterRoutes(http::Router& router) {
   // A 100 MB document upload (Meta's largest media) plus its multipart envelope.
-  router.Add(
-      "POST", "/{version}/{phone_number_id}/media",
+  AddGraphRoute(
+      router, "POST", "/{phone_number_id}/media",
       [this](http::Request& request, http::Responder respond) { HandleUpload(request, std::move(respond)); },
-      http::Execution::kWorker, kMaxMediaBytes + kMiB);
+      kMaxMediaBytes + kMiB);
   router.Add("GET", "/_media/{media_id}",
              [this](http::Request& request, http::Responder respond) { HandleDownload(request, std::move(respond)); });
 }
@@ -65,18 +65,23 @@ void MediaEndpoints::HandleUpload(http::Request& request, http::Responder respon
   auto parts = http::ParseMultipart(request.Header("content-type"), request.body);
   if (!parts.ok())
     return respond(GraphErrorResponse(BadParam("Invalid multipart/form-data body: " + parts.error().message + ".")));
-  const http::MultipartPart* product = FindPart(*parts, "messaging_product");
+  // Graph reads a parameter from the form or, failing that, the query string (`file` is a form part).
+  auto param = [&](std::string_view name) -> std::optional<std::string> {
+    if (const http::MultipartPart* part = FindPart(*parts, name)) return std::string(part->data);
+    return request.Query(name);
+  };
+  std::optional<std::string> product = param("messaging_product");
   if (!product) return respond(GraphErrorResponse(BadParam("The parameter messaging_product is required.")));
-  if (product->data != "whatsapp")
+  if (*product != "whatsapp")
     return respond(GraphErrorResponse(BadParam("Param messaging_product must be 'whatsapp'.")));
   const http::MultipartPart* file = FindPart(*parts, "file");
   if (!file) return respond(GraphErrorResponse(BadParam("The parameter file is required.")));
-  const http::MultipartPart* type = FindPart(*parts, "type");
-  std::string mime = file->content_type.empty() && type ? std::string(type->data) : file->content_type;
+  std::optional<std::string> type = param("type");
+  std::string mime = file->content_type.empty() && type ? *type : file->content_type;
   if (mime.empty()) return respond(GraphErrorResponse(BadParam("Param file needs a Content-Type (or a type field).")));
-  if (type && MimeEssence(type->data) != MimeEssence(mime)) {
-    return respond(GraphErrorResponse(BadParam("Param type (" + std::string(type->data) +
-                                               ") does not match the file's Content-Type (" + mime + ").")));
+  if (type && MimeEssence(*type) != MimeEssence(mime)) {
+    return respond(GraphErrorResponse(
+        BadParam("Param type (" + *type + ") does not match the file's Content-Type (" + mime + ").")));
   }
   if (auto problem = CheckUploadLimits(mime, file->data.size())) return respond(GraphErrorResponse(BadParam(*problem)));
 

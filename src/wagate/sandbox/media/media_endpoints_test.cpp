@@ -126,7 +126,7 @@ TEST(MediaEndpointsTest, SendsMayOnlyUseMediaIdsOfThisSandbox) {
   EXPECT_EQ(unknown.status, 400);
   std::string details = Json(unknown)["error"]["error_data"]["details"];
   EXPECT_NE(details.find("2999999999999999"), std::string::npos) << details;
-  EXPECT_NE(details.find("image.id"), std::string::npos) << details;
+  EXPECT_NE(details.find("image['id']"), std::string::npos) << details;
   auto header = f.Send(R"({"messaging_product":"whatsapp","to":"5","type":"interactive","interactive":{"type":"button",
       "header":{"type":"image","image":{"id":"2999999999999998"}},"body":{"text":"x"},
       "action":{"buttons":[{"type":"reply","reply":{"id":"a","title":"A"}}]}}})");

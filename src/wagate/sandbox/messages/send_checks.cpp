@@ -7,11 +7,59 @@
 
 namespace wagate::sandbox::checks {
 
-GraphError Missing(const std::string& path) {
-  return GraphError::Of(131008, "The parameter " + path + " is required.");
+namespace {
+
+bool IsPathChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+         c == '[' || c == ']';
 }
-GraphError Invalid(std::string details) { return GraphError::Of(100, std::move(details)); }
-GraphError BadValue(std::string details) { return GraphError::Of(131009, std::move(details)); }
+
+// "a.b[0].c" → "a['b'][0]['c']"
+std::string BracketPath(std::string_view dotted) {
+  std::string out;
+  size_t dot = dotted.find('.');
+  out.append(dotted.substr(0, dot));
+  while (dot != std::string_view::npos) {
+    dotted.remove_prefix(dot + 1);
+    dot = dotted.find('.');
+    std::string_view piece = dotted.substr(0, dot);
+    std::string_view key = piece.substr(0, piece.find('['));
+    out += "['" + std::string(key) + "']";
+    out.append(piece.substr(key.size()));  // any "[i]" after the key
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string MetaParamPaths(std::string_view details) {
+  std::string out;
+  size_t i = 0;
+  while (i < details.size()) {
+    size_t next = std::string_view::npos;
+    size_t marker_len = 0;
+    for (std::string_view marker : {"Param ", "parameter ", " or "}) {
+      size_t at = details.find(marker, i);
+      if (at < next) next = at, marker_len = marker.size();
+    }
+    if (next == std::string_view::npos) break;
+    size_t start = next + marker_len;
+    size_t end = start;
+    while (end < details.size() && IsPathChar(details[end])) ++end;
+    while (end > start && details[end - 1] == '.') --end;  // the sentence's full stop
+    out.append(details.substr(i, start - i));
+    out += BracketPath(details.substr(start, end - start));
+    i = end;
+  }
+  out.append(details.substr(std::min(i, details.size())));
+  return out;
+}
+
+GraphError Missing(const std::string& path) {
+  return GraphError::Of(131008, MetaParamPaths("The parameter " + path + " is required."));
+}
+GraphError Invalid(std::string details) { return GraphError::Of(100, MetaParamPaths(details)); }
+GraphError BadValue(std::string details) { return GraphError::Of(131009, MetaParamPaths(details)); }
 
 const json* Find(const json& object, std::string_view name) {
   if (!object.is_object()) return nullptr;
@@ -26,8 +74,8 @@ Check String(const json& object, std::string_view name, const std::string& path,
   size_t chars = core::Utf8Length(value->get_ref<const std::string&>());
   if (chars < rule.min_chars) return Invalid("Param " + path + " must not be empty.");
   if (chars > rule.max_chars) {
-    return GraphError::Of(rule.too_long_code, "Param " + path + " must be at most " + std::to_string(rule.max_chars) +
-                                                  " characters long (has " + std::to_string(chars) + ").");
+    return GraphError::Of(rule.too_long_code, MetaParamPaths("Param " + path + " must be at most " +
+                                                             std::to_string(rule.max_chars) + " characters long."));
   }
   return std::nullopt;
 }

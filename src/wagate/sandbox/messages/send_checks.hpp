@@ -29,9 +29,13 @@ namespace checks {
 
 using nlohmann::json;
 
+// The checks name fields by dotted paths ("text.body", "interactive.action.buttons[0].reply.title");
+// these three write them as Meta does in its error texts: text['body'], interactive['action']['buttons'][0]….
 GraphError Missing(const std::string& path);  // 131008
 GraphError Invalid(std::string details);      // 100
 GraphError BadValue(std::string details);     // 131009
+// The dotted paths named in `details` (after "Param ", "parameter " or " or ") in Meta's bracket form.
+std::string MetaParamPaths(std::string_view details);
 
 // The field when present and not null.
 const json* Find(const json& object, std::string_view name);

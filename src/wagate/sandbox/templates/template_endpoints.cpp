@@ -57,35 +57,6 @@ std::optional<uint64_t> ParseCursor(std::string_view cursor) {
   return std::stoull(*decoded);
 }
 
-std::string QueryEscape(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += {'%', kHex[c >> 4], kHex[c & 15]};
-    }
-  }
-  return out;
-}
-
-// The same list URL with another cursor: every other query parameter (filters, limit, fields) kept.
-std::string PageUrl(const http::Request& request, std::string_view cursor_name, const std::string& cursor) {
-  std::string query;
-  std::string_view rest = request.query;
-  while (!rest.empty()) {
-    size_t amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    std::string key = http::UrlDecode(pair.substr(0, pair.find('=')));
-    if (!pair.empty() && key != "after" && key != "before") query += std::string(pair) + "&";
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
-  query += std::string(cursor_name) + "=" + QueryEscape(cursor);
-  return BaseUrlOf(request) + request.path + "?" + query;
-}
-
 std::optional<GraphError> ReadQuery(const http::Request& request, TemplateQuery* query) {
   if (auto limit = request.Query("limit")) {
     if (!AllDigits(*limit, 6) || std::stoul(*limit) == 0) {
@@ -127,10 +98,12 @@ ordered_json TemplateJson(const TemplateRecord& t) {
 }
 
 TemplateEndpoints::TemplateEndpoints(TemplateStore& store, WebhookSender& webhooks, DelayedTasks& timers,
-                                     const core::Clock& clock, std::string access_token, ConfigFn config)
+                                     RateWindow& management, const core::Clock& clock, std::string access_token,
+                                     ConfigFn config)
     : store_(store),
       webhooks_(webhooks),
       timers_(timers),
+      management_(management),
       clock_(clock),
       access_token_(std::move(access_token)),
       config_(std::move(config)) {}
@@ -154,9 +127,9 @@ void TemplateEndpoints::RegisterRoutes(http::Router& router) {
       (this->*handler)(request, std::move(respond));
     };
   };
-  router.Add("GET", "/{version}/{waba_id}/message_templates", bind(&TemplateEndpoints::HandleList));
-  router.Add("POST", "/{version}/{waba_id}/message_templates", bind(&TemplateEndpoints::HandleCreate));
-  router.Add("DELETE", "/{version}/{waba_id}/message_templates", bind(&TemplateEndpoints::HandleDelete));
+  AddGraphRoute(router, "GET", "/{waba_id}/message_templates", bind(&TemplateEndpoints::HandleList));
+  AddGraphRoute(router, "POST", "/{waba_id}/message_templates", bind(&TemplateEndpoints::HandleCreate));
+  AddGraphRoute(router, "DELETE", "/{waba_id}/message_templates", bind(&TemplateEndpoints::HandleDelete));
   router.Add("GET", "/_sandbox/numbers", bind(&TemplateEndpoints::HandleListNumbers));
   router.Add("POST", "/_sandbox/numbers", bind(&TemplateEndpoints::HandleLinkNumber));
   router.Add("GET", "/_sandbox/templates", bind(&TemplateEndpoints::HandleControlList));
@@ -168,7 +141,8 @@ std::optional<http::Response> TemplateEndpoints::CheckAccess(const http::Request
   auto version = request.params.find("version");
   if (auto e = CheckGraphAccess(version->second, BearerOf(request), access_token_)) return GraphFailure(*e);
   const std::string& waba_id = request.params.at("waba_id");
-  if (!AllDigits(waba_id)) return GraphFailure(UnknownObjectError(waba_id));
+  if (!AllDigits(waba_id)) return GraphFailure(UnknownObjectError(waba_id, request.method));
+  if (!management_.TryAcquire(waba_id)) return GraphFailure(WabaRateLimitError(management_.limit()));
   return std::nullopt;
 }
 
@@ -187,8 +161,8 @@ void TemplateEndpoints::HandleList(http::Request& request, http::Responder respo
     std::string before = Cursor(page.items.front().seq);
     std::string after = Cursor(page.items.back().seq);
     ordered_json paging = {{"cursors", {{"before", before}, {"after", after}}}};
-    if (page.more_after) paging["next"] = PageUrl(request, "after", after);
-    if (page.more_before) paging["previous"] = PageUrl(request, "before", before);
+    if (page.more_after) paging["next"] = GraphPageUrl(request, "after", after);
+    if (page.more_before) paging["previous"] = GraphPageUrl(request, "before", before);
     body["paging"] = std::move(paging);
   }
   respond(GraphJson(200, body));
@@ -196,8 +170,9 @@ void TemplateEndpoints::HandleList(http::Request& request, http::Responder respo
 
 void TemplateEndpoints::HandleCreate(http::Request& request, http::Responder respond) {
   if (auto refused = CheckAccess(request)) return respond(std::move(*refused));
-  json body = core::ParseUntrustedJson(request.body);
-  if (!body.is_object()) return respond(GraphFailure(BadParam("The request body must be a JSON object.")));
+  std::optional<json> params = GraphParams(request);  // JSON body, form fields or query string
+  if (!params) return respond(GraphFailure(BadParam("The request body must be a JSON object.")));
+  const json& body = *params;
   auto string_of = [&](const char* name) -> std::optional<std::string> {
     auto it = body.find(name);
     if (it == body.end() || !it->is_string()) return std::nullopt;
@@ -249,6 +224,34 @@ void TemplateEndpoints::HandleDelete(http::Request& request, http::Responder res
     return respond(GraphFailure(BadParam(details)));
   }
   respond(GraphJson(200, ordered_json{{"success", true}}));
+}
+
+std::optional<http::Response> TemplateEndpoints::Edit(const http::Request& request, std::string_view id) {
+  Settle();
+  std::optional<TemplateRecord> current = store_.Get(id);
+  if (!current) return std::nullopt;
+  std::optional<json> params = GraphParams(request);
+  if (!params) return GraphFailure(BadParam("The request body must be a JSON object."));
+  std::optional<std::string> category;
+  if (auto it = params->find("category"); it != params->end()) {
+    category = it->is_string() ? Upper(it->get<std::string>()) : "";
+    if (*category != "MARKETING" && *category != "UTILITY" && *category != "AUTHENTICATION") {
+      return GraphFailure(BadParam("Param category must be one of {MARKETING, UTILITY, AUTHENTICATION}."));
+    }
+  }
+  auto components_it = params->find("components");
+  if (components_it == params->end()) {
+    if (!category) return GraphFailure(BadParam("The parameter components is required."));
+  }
+  json components = components_it != params->end() ? *components_it : current->components;
+  auto parsed = ParseTemplateComponents(components, current->spec.format, category.value_or(current->category),
+                                        /*strict=*/true);
+  if (!parsed.ok()) return GraphFailure(BadParam("Param components: " + parsed.error().message + "."));
+  auto edited = store_.Edit(id, category, std::move(*parsed));
+  if (!edited.ok()) return GraphFailure(BadParam("Template " + current->name + ": " + edited.error().message + "."));
+  core::LogInfo(kLog, "template edited", {{"id", edited->id}, {"name", edited->name}});
+  StartReview(*edited);
+  return GraphJson(200, ordered_json{{"success", true}});
 }
 
 std::optional<ordered_json> TemplateEndpoints::Describe(std::string_view id) {

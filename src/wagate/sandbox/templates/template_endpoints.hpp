@@ -12,6 +12,7 @@
 #include "wagate/core/clock.hpp"
 #include "wagate/http/router.hpp"
 #include "wagate/sandbox/app/control_json.hpp"
+#include "wagate/sandbox/limits/rate_window.hpp"
 #include "wagate/sandbox/messages/send_checks.hpp"
 #include "wagate/sandbox/templates/template_store.hpp"
 #include "wagate/sandbox/webhooks/delayed_tasks.hpp"
@@ -25,11 +26,15 @@ class TemplateEndpoints final {
  public:
   using ConfigFn = std::function<LiveConfig()>;
 
-  TemplateEndpoints(TemplateStore& store, WebhookSender& webhooks, DelayedTasks& timers, const core::Clock& clock,
-                    std::string access_token, ConfigFn config);
+  // `management`: the WABA's hourly management-call window (80007 past it), shared with other WABA routes.
+  TemplateEndpoints(TemplateStore& store, WebhookSender& webhooks, DelayedTasks& timers, RateWindow& management,
+                    const core::Clock& clock, std::string access_token, ConfigFn config);
 
   void RegisterRoutes(http::Router& router);
 
+  // POST /{version}/{id} when `id` is a template (the caller checked version and token): Meta's edit —
+  // new components and/or category, then a review as at creation → {"success":true}; nullopt otherwise.
+  std::optional<http::Response> Edit(const http::Request& request, std::string_view id);
   // GET /{version}/{id} when `id` is a template: its Graph JSON; nullopt otherwise.
   std::optional<nlohmann::ordered_json> Describe(std::string_view id);
   // The stored-template rules of a valid template send from `phone_number_id`. On success `category`
@@ -59,6 +64,7 @@ class TemplateEndpoints final {
   TemplateStore& store_;
   WebhookSender& webhooks_;
   DelayedTasks& timers_;
+  RateWindow& management_;
   const core::Clock& clock_;
   const std::string access_token_;
   const ConfigFn config_;

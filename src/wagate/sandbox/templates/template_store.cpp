@@ -56,6 +56,36 @@ std::vector<std::pair<std::string, std::string>> TemplateStore::Links() const {
   return {links_.begin(), links_.end()};
 }
 
+void TemplateStore::NoteNumber(std::string_view phone_number_id) {
+  std::lock_guard lock(mu_);
+  if (!seen_numbers_.count(phone_number_id)) seen_numbers_.emplace(phone_number_id);
+}
+
+bool TemplateStore::KnowsNumber(std::string_view phone_number_id) const {
+  std::lock_guard lock(mu_);
+  return seen_numbers_.count(phone_number_id) > 0 || links_.count(phone_number_id) > 0;
+}
+
+std::vector<std::string> TemplateStore::NumbersOf(std::string_view waba_id) const {
+  std::lock_guard lock(mu_);
+  std::set<std::string, std::less<>> numbers;
+  for (const auto& [number, waba] : links_) {
+    if (waba == waba_id) numbers.insert(number);
+  }
+  if (!default_waba_.empty() && default_waba_ == waba_id) {
+    for (const std::string& number : seen_numbers_) {
+      if (!links_.count(number)) numbers.insert(number);
+    }
+  }
+  return {numbers.begin(), numbers.end()};
+}
+
+bool TemplateStore::KnowsWaba(std::string_view waba_id) const {
+  std::lock_guard lock(mu_);
+  if (!default_waba_.empty() && default_waba_ == waba_id) return true;
+  return std::any_of(links_.begin(), links_.end(), [&](const auto& link) { return link.second == waba_id; });
+}
+
 void TemplateStore::SetDefaultWaba(std::string waba_id) {
   std::lock_guard lock(mu_);
   default_waba_ = std::move(waba_id);
@@ -87,6 +117,25 @@ std::optional<TemplateRecord> TemplateStore::Get(std::string_view id) const {
   auto it = templates_.find(id);
   if (it == templates_.end()) return std::nullopt;
   return it->second;
+}
+
+core::Result<TemplateRecord> TemplateStore::Edit(std::string_view id, const std::optional<std::string>& category,
+                                                 ParsedComponents parsed) {
+  std::lock_guard lock(mu_);
+  auto it = templates_.find(id);
+  if (it == templates_.end())
+    return core::Error(core::ErrorKind::kNotFound, "not_found", "no template " + std::string(id));
+  TemplateRecord& t = it->second;
+  if (t.status != "APPROVED" && t.status != "REJECTED" && t.status != "PAUSED") {
+    return core::Error(core::ErrorKind::kConflict, "not_editable",
+                       "a template in status " + t.status + " cannot be edited (only APPROVED, REJECTED or PAUSED)");
+  }
+  if (category) t.category = *category;
+  t.components = std::move(parsed.components);
+  t.spec = std::move(parsed.spec);
+  t.status = "PENDING";
+  reviews_.erase(t.id);
+  return t;
 }
 
 std::optional<TemplateRecord> TemplateStore::Find(std::string_view waba_id, std::string_view name,

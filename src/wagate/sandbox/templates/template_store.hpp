@@ -6,6 +6,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -66,12 +67,25 @@ class TemplateStore final {
   void LinkNumber(const std::string& phone_number_id, const std::string& waba_id);
   std::optional<std::string> WabaOf(std::string_view phone_number_id) const;
   std::vector<std::pair<std::string, std::string>> Links() const;
+  // A phone number that used the Graph API (sent, uploaded): Graph knows it from then on, in its
+  // WABA's /phone_numbers. Linked numbers are known too.
+  void NoteNumber(std::string_view phone_number_id);
+  bool KnowsNumber(std::string_view phone_number_id) const;
+  // The known numbers whose WABA (linked, else the default) is `waba_id`, in id order.
+  std::vector<std::string> NumbersOf(std::string_view waba_id) const;
+  // Whether `waba_id` is a WABA here: the default one, or one a number is linked to.
+  bool KnowsWaba(std::string_view waba_id) const;
   void SetDefaultWaba(std::string waba_id);
   std::string default_waba() const;
 
   // Gives the record a fresh id and seq. Fails (kConflict) when its WABA has the name in that language.
   core::Result<TemplateRecord> Add(TemplateRecord record);
   std::optional<TemplateRecord> Get(std::string_view id) const;
+  // Meta's template edit: new components (and category, when given); the template goes back to PENDING
+  // for review. kNotFound for an unknown id; kConflict when its status cannot be edited (only APPROVED,
+  // REJECTED and PAUSED can).
+  core::Result<TemplateRecord> Edit(std::string_view id, const std::optional<std::string>& category,
+                                    ParsedComponents parsed);
   std::optional<TemplateRecord> Find(std::string_view waba_id, std::string_view name, std::string_view language) const;
   TemplatePage List(const TemplateQuery& query) const;
   std::vector<TemplateRecord> All(const std::optional<std::string>& waba_id) const;
@@ -101,6 +115,7 @@ class TemplateStore final {
   mutable std::mutex mu_;
   std::string default_waba_;
   std::map<std::string, std::string, std::less<>> links_;         // phone number id → WABA id
+  std::set<std::string, std::less<>> seen_numbers_;               // numbers that used the Graph API
   std::map<std::string, TemplateRecord, std::less<>> templates_;  // by id
   std::map<std::string, Review, std::less<>> reviews_;            // by template id
   uint64_t next_seq_ = 1;

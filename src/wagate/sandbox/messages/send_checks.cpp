@@ -58,8 +58,8 @@ std::string MetaParamPaths(std::string_view details) {
 GraphError Missing(const std::string& path) {
   return GraphError::Of(131008, MetaParamPaths("The parameter " + path + " is required."));
 }
-GraphError Invalid(std::string details) { return GraphError::Of(100, MetaParamPaths(details)); }
-GraphError BadValue(std::string details) { return GraphError::Of(131009, MetaParamPaths(details)); }
+GraphError Invalid(const std::string& details) { return GraphError::Of(100, MetaParamPaths(details)); }
+GraphError BadValue(const std::string& details) { return GraphError::Of(131009, MetaParamPaths(details)); }
 
 const json* Find(const json& object, std::string_view name) {
   if (!object.is_object()) return nullptr;

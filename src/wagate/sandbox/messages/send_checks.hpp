@@ -31,9 +31,9 @@ using nlohmann::json;
 
 // The checks name fields by dotted paths ("text.body", "interactive.action.buttons[0].reply.title");
 // these three write them as Meta does in its error texts: text['body'], interactive['action']['buttons'][0]….
-GraphError Missing(const std::string& path);  // 131008
-GraphError Invalid(std::string details);      // 100
-GraphError BadValue(std::string details);     // 131009
+GraphError Missing(const std::string& path);      // 131008
+GraphError Invalid(const std::string& details);   // 100
+GraphError BadValue(const std::string& details);  // 131009
 // The dotted paths named in `details` (after "Param ", "parameter " or " or ") in Meta's bracket form.
 std::string MetaParamPaths(std::string_view details);
 

@@ -196,6 +196,43 @@ class SandboxTest(harness.WagateTestCase):
         self.assertEqual(r.status // 100, 4, r)
         self.assertIn("error", r.json())
 
+    def test_graph_routes_and_words(self):
+        """Issue 15: unversioned paths, Graph's errors for unrouted paths, query-string parameters, phone numbers."""
+        sb = self.start_sandbox("--mps", "0")
+        g = self.graph(sb)
+        r = self.send(sb, version="v24.0")
+        self.assertEqual(r.status, 200, r)
+        r = g.post("/106540352242922/messages", {"messaging_product": "whatsapp", "to": "+628123456789",
+                                                 "type": "text", "text": {"body": "unversioned"}})
+        self.assertEqual(r.status, 200, r)
+        e = self.assertMetaError(g.get("/v24.0/106540352242922/unknown_edge"), 400, 2500)
+        self.assertEqual(e["message"], "Unknown path components: /unknown_edge")
+        e = self.assertMetaError(g.request("PATCH", "/v24.0/106540352242922/messages", body={}), 400, 100)
+        self.assertTrue(e["message"].startswith("Unsupported patch request. Object with ID '106540352242922'"), e)
+        r = self.send(sb, text={"body": "x" * 4097})
+        self.assertEqual(r.json()["error"]["message"], "(#100) Param text['body'] must be at most 4096 characters long.")
+        r = self.send(sb, token=None)
+        self.assertEqual((r.status, r.json()["error"]["message"]),
+                         (401, "Invalid OAuth access token - Cannot parse access token"))
+        self.assertIn('"invalid_token"', r.headers.get("www-authenticate", ""))
+        # messaging_product in the query string, only the file in the form (Meta's own upload example).
+        boundary = "b0undary"
+        form = ("--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n"
+                "Content-Type: image/png\r\n\r\n\x89PNG-bytes\r\n--%s--\r\n" % (boundary, boundary)).encode("latin-1")
+        r = g.request("POST", "/v24.0/106540352242922/media?messaging_product=whatsapp", raw=form,
+                      headers={"Content-Type": "multipart/form-data; boundary=" + boundary})
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(r.json()["id"].isdigit(), r)
+        number = g.get("/v24.0/106540352242922?fields=throughput,quality_rating,whatsapp_business_manager_messaging_limit")
+        self.assertEqual(number.status, 200, number)
+        self.assertEqual(number.json(), {"throughput": {"level": "HIGH"}, "quality_rating": "GREEN",
+                                         "whatsapp_business_manager_messaging_limit": "TIER_UNLIMITED",
+                                         "id": "106540352242922"})
+        listed = g.get("/v24.0/100000000000001/phone_numbers")
+        self.assertEqual([n["id"] for n in listed.json()["data"]], ["106540352242922"], listed)
+        # The sandbox's own routes keep wagate's error shape.
+        self.assertEqual(sb.http.get("/_sandbox/nothing").json()["error"]["code"], "not_found")
+
     def test_bearer_token(self):
         sb = self.start_sandbox("--mps", "0")
         r = self.send(sb, token=None)

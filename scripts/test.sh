@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/install-node-deps.sh  # the events receiver's standardwebhooks (tests/integration/receiver)
+scripts/install-node-deps.sh  # the events receiver's standardwebhooks and the Cloud API SDK (tests/integration/{receiver,sdk})
 
 echo "== sanitizer build: unit tests under ASan + UBSan ($(date -u +%H:%M:%S))"
 scripts/build.sh --sanitize --target unit_binaries

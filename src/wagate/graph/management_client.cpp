@@ -170,21 +170,6 @@ core::Error ErrorFromGraph(const std::string& what, const GraphAnswer& a) {
   return {caller ? core::ErrorKind::kInvalidInput : core::ErrorKind::kUpstream, "graph_error", std::move(message)};
 }
 
-std::string QueryEscape(std::string_view value) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 std::string ManagementClient::Url(const std::string& path) const {
   return settings_.base_url + "/" + settings_.version + "/" + path;
 }

@@ -63,7 +63,4 @@ class ManagementClient final {
 // limits (4, 80007), transport errors and 5xx are Graph's side → 502 `graph_error`.
 core::Error ErrorFromGraph(const std::string& what, const GraphAnswer& answer);
 
-// Percent-encodes a query value.
-std::string QueryEscape(std::string_view value);
-
 }  // namespace wagate::graph

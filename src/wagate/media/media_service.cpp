@@ -1,5 +1,6 @@
 #include "wagate/media/media_service.hpp"
 
+#include "wagate/core/url_encoding.hpp"
 #include "wagate/graph/graph_id.hpp"
 #include "wagate/graph/management_client.hpp"
 #include "wagate/media/media_kinds.hpp"
@@ -56,7 +57,7 @@ core::Result<json> MediaService::FetchMetadata(const tenancy::OutletCredentials&
                                                const std::string& media_id) const {
   if (!graph::IsGraphId(media_id)) return core::Error::NotFound("media");
   graph::GraphAnswer a =
-      graph_.Get(media_id + "?phone_number_id=" + graph::QueryEscape(outlet.phone_number_id), outlet.access_token);
+      graph_.Get(media_id + "?phone_number_id=" + core::UrlEncode(outlet.phone_number_id), outlet.access_token);
   if (!a.ok()) return FromGraph("fetching the media", a);
   return a.body;
 }
@@ -77,7 +78,7 @@ core::Result<json> MediaService::Metadata(const tenancy::OutletCredentials& outl
 core::Status MediaService::Delete(const tenancy::OutletCredentials& outlet, const std::string& media_id) const {
   if (!graph::IsGraphId(media_id)) return core::Error::NotFound("media");
   graph::GraphAnswer a =
-      graph_.Delete(media_id + "?phone_number_id=" + graph::QueryEscape(outlet.phone_number_id), outlet.access_token);
+      graph_.Delete(media_id + "?phone_number_id=" + core::UrlEncode(outlet.phone_number_id), outlet.access_token);
   if (!a.ok()) return FromGraph("deleting the media", a);
   return core::Ok{};
 }

@@ -1,6 +1,7 @@
 #include "wagate/templates/template_registry.hpp"
 
 #include "wagate/core/log.hpp"
+#include "wagate/core/url_encoding.hpp"
 #include "wagate/templates/template_definition.hpp"
 
 namespace wagate::templates {
@@ -80,7 +81,7 @@ core::Result<SyncReport> TemplateRegistry::Sync(const tenancy::OutletCredentials
                        "/message_templates?fields=id,name,language,status,category,parameter_format,components"
                        "&limit=" +
                        std::to_string(kPageLimit);
-    if (!after.empty()) path += "&after=" + graph::QueryEscape(after);
+    if (!after.empty()) path += "&after=" + core::UrlEncode(after);
     graph::GraphAnswer a = graph_.Get(path, outlet.access_token);
     if (!a.ok()) return graph::ErrorFromGraph("listing the templates of WABA " + outlet.waba_id, a);
     ++report.pages;
@@ -131,8 +132,8 @@ core::Result<json> TemplateRegistry::Create(const tenancy::OutletCredentials& ou
 
 core::Result<int> TemplateRegistry::Delete(const tenancy::OutletCredentials& outlet, const std::string& name,
                                            const std::optional<std::string>& graph_id) {
-  std::string path = outlet.waba_id + "/message_templates?name=" + graph::QueryEscape(name);
-  if (graph_id) path += "&hsm_id=" + graph::QueryEscape(*graph_id);
+  std::string path = outlet.waba_id + "/message_templates?name=" + core::UrlEncode(name);
+  if (graph_id) path += "&hsm_id=" + core::UrlEncode(*graph_id);
   graph::GraphAnswer a = graph_.Delete(path, outlet.access_token);
   if (!a.ok()) return graph::ErrorFromGraph("deleting the template", a);
   core::Result<int> removed = store_.DeleteByName(outlet.waba_id, name, graph_id);

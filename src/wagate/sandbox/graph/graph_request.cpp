@@ -1,10 +1,10 @@
 #include "wagate/sandbox/graph/graph_request.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <vector>
 
 #include "wagate/core/json_parse.hpp"
+#include "wagate/core/url_encoding.hpp"
 #include "wagate/http/responses.hpp"
 
 namespace wagate::sandbox {
@@ -34,18 +34,6 @@ nlohmann::json ParamValue(const std::string& text) {
 void AddPairs(nlohmann::json& params, std::string_view encoded) {
   for (auto& [key, value] : http::ParseUrlEncoded(encoded)) {
     if (key != "access_token") params[key] = ParamValue(value);
-  }
-}
-
-// Percent-encodes all but RFC 3986's unreserved characters.
-void AppendQueryEscaped(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += {'%', kHex[c >> 4], kHex[c & 15]};
-    }
   }
 }
 
@@ -140,14 +128,9 @@ std::string GraphPageUrl(const http::Request& request, std::string_view cursor_n
   std::string query;
   for (const auto& [key, value] : http::ParseUrlEncoded(request.query)) {
     if (key == "after" || key == "before") continue;
-    AppendQueryEscaped(query, key);
-    query.push_back('=');
-    AppendQueryEscaped(query, value);
-    query.push_back('&');
+    query += core::UrlEncode(key) + "=" + core::UrlEncode(value) + "&";
   }
-  query += cursor_name;
-  query.push_back('=');
-  AppendQueryEscaped(query, cursor);
+  query += std::string(cursor_name) + "=" + core::UrlEncode(cursor);
   return BaseUrlOf(request) + request.path + "?" + query;
 }
 

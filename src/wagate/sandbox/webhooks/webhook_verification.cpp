@@ -4,28 +4,13 @@
 
 #include <algorithm>
 
+#include "wagate/core/url_encoding.hpp"
+
 namespace wagate::sandbox {
 namespace {
 
 constexpr size_t kMaxKeptBody = 4096;  // a challenge is a few digits; more is wrong anyway
 constexpr size_t kMaxShownBody = 64;   // of a wrong answer, in the error and the log
-
-std::string PercentEncode(const std::string& text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                      c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
 
 const char* StateName(VerificationState state) {
   switch (state) {
@@ -63,8 +48,8 @@ nlohmann::json VerificationToJson(const WebhookVerificationStats& stats) {
 std::string VerificationUrl(const std::string& url, const std::string& verify_token, const std::string& challenge) {
   size_t fragment = url.find('#');
   std::string base = url.substr(0, fragment);
-  std::string query = "hub.mode=subscribe&hub.challenge=" + PercentEncode(challenge) +
-                      "&hub.verify_token=" + PercentEncode(verify_token);
+  std::string query = "hub.mode=subscribe&hub.challenge=" + core::UrlEncode(challenge) +
+                      "&hub.verify_token=" + core::UrlEncode(verify_token);
   char joiner = base.find('?') == std::string::npos ? '?' : (base.back() == '?' || base.back() == '&' ? '\0' : '&');
   if (joiner != '\0') base += joiner;
   return base + query + (fragment == std::string::npos ? "" : url.substr(fragment));

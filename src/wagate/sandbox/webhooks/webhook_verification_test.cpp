@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "wagate/http/message.hpp"
 #include "wagate/sandbox/webhooks/webhook_sender.hpp"
 
 namespace wagate::sandbox {
@@ -25,20 +26,12 @@ struct Request {
   std::string method;
   std::string target;  // path and query, as sent
   std::string body;
-  // The query's parameters (values are plain here: the tests use no escaped characters).
+  // The query's parameters, decoded.
   std::map<std::string, std::string> Query() const {
-    std::map<std::string, std::string> out;
     size_t q = target.find('?');
-    if (q == std::string::npos) return out;
-    std::string query = target.substr(q + 1);
-    for (size_t start = 0; start <= query.size();) {
-      size_t end = query.find('&', start);
-      if (end == std::string::npos) end = query.size();
-      std::string pair = query.substr(start, end - start);
-      size_t eq = pair.find('=');
-      if (eq != std::string::npos) out[pair.substr(0, eq)] = pair.substr(eq + 1);
-      start = end + 1;
-    }
+    if (q == std::string::npos) return {};
+    std::map<std::string, std::string> out;
+    for (auto& [key, value] : http::ParseUrlEncoded(std::string_view(target).substr(q + 1))) out[key] = value;
     return out;
   }
 };

@@ -562,6 +562,8 @@ def fmt_row(label, m, rate_key, unit):
     if cpu:
         row += "\n  " + " " * 34 + " cpu: " + ", ".join(
             f"{k} {v:.0f}%" for k, v in cpu.items() if k != "gateway_threads")
+        if m.get("cpu_us_per_request") is not None:
+            row += "\n  " + " " * 34 + f" gateway cpu per answered request: {m['cpu_us_per_request']:.0f} µs"
         th = cpu.get("gateway_threads")
         if th:
             row += "\n  " + " " * 34 + " gateway threads: " + ", ".join(
@@ -590,6 +592,9 @@ def headline(results, ratios, rss_kb):
         "ceiling_webhook_req_per_s": get("nginx", "webhook", "ok_per_s"),
         "template_send_req_per_s": get("gateway", "send_template", "ok_per_s"),
         "template_send_p99_ms": get("gateway", "send_template", "latency_ms", "p99"),
+        "send_async_cpu_us_per_request": get("gateway", "send_async", "cpu_us_per_request"),
+        "webhook_cpu_us_per_request": get("gateway", "webhook", "cpu_us_per_request"),
+        "template_send_cpu_us_per_request": get("gateway", "send_template", "cpu_us_per_request"),
         "send_ratio": ratios.get("send_async"),
         "template_send_ratio": ratios.get("send_template"),
         "webhook_ratio": ratios.get("webhook"),
@@ -612,6 +617,10 @@ def cmd_summarize(args):
             cpu = cpu_percent(os.path.join(d, f"{target}_{load}.cpu"))
             if cpu:
                 m["cpu_percent"] = cpu
+                if target == "gateway" and cpu.get("gateway") is not None and m["ok_per_s"]:
+                    # the gateway's CPU time over the load per answered request (its background work
+                    # of the moment included: sends to the sandbox and their status webhooks)
+                    m["cpu_us_per_request"] = round(cpu["gateway"] / 100.0 * 1e6 / m["ok_per_s"], 1)
                 noise = cpu.get("other", 0) + cpu.get("steal", 0)
                 if noise > OTHER_CPU_WARN:
                     warnings.append(f"{target} {load}: other processes/host used {noise:.0f}% of a core "

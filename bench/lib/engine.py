@@ -717,6 +717,11 @@ http {{
         b_s = next((x for x in samples if x["t"] == fig.get("window_end_s")), None)
         cpu = cpu_diff(a_s["cpu"], b_s["cpu"]) if a_s and b_s else None
         noise_warning(cpu, "dispatch", self.warnings)
+        cpu_us_per_message = None
+        if cpu and cpu.get("gateway") is not None and b_s["sent"] > a_s["sent"]:
+            # the gateway's CPU time over the steady window per message sent in it
+            cpu_us_per_message = round(cpu["gateway"] / 100.0 * (b_s["t"] - a_s["t"]) * 1e6 /
+                                       (b_s["sent"] - a_s["sent"]), 1)
         gw_rss = read_status(gw.pid)
         retries = (m_end.get('wagate_sends_total{outcome="retry"}', 0) - m0.get('wagate_sends_total{outcome="retry"}', 0))
         failed = (m_end.get('wagate_sends_total{outcome="failed"}', 0) - m0.get('wagate_sends_total{outcome="failed"}', 0))
@@ -738,6 +743,7 @@ http {{
             "total_s": round(t_end - t_start, 2),
             **fig,
             "cpu_percent": cpu,
+            "cpu_us_per_message": cpu_us_per_message,
             "gateway_rss_kb_after": gw_rss.get("VmRSS"), "gateway_hwm_kb": gw_rss.get("VmHWM"),
             "gateway_threads": gw_rss.get("Threads"),
             "gateway_settings": settings or "defaults (docs/configuration.md)",
@@ -1155,6 +1161,7 @@ def summarize(run, args, settings):
         headline["dispatch_msgs_per_s"] = d.get("steady_mps")
         headline["ceiling_wrk_req_per_s"] = d["ceiling"]["ok_per_s"]
         headline["dispatch_ratio"] = d.get("ratio")
+        headline["dispatch_cpu_us_per_message"] = d.get("cpu_us_per_message")
         targets["dispatch_ratio_ge_50pct"] = d.get("ratio") is not None and d["ratio"] >= TARGET_DISPATCH_RATIO
     mem = r.get("memory")
     if mem:
@@ -1214,6 +1221,8 @@ def summarize(run, args, settings):
               f"best 1 s {num(d['best_1s_mps'])}")
         if d.get("cpu_percent"):
             print(f"{'':12}{cpu_line(d['cpu_percent'])}")
+        if d.get("cpu_us_per_message") is not None:
+            print(f"{'':12}gateway cpu per dispatched message: {d['cpu_us_per_message']:.0f} µs")
         c = d["ceiling"]
         print(f"  ceiling: wrk -t{c['wrk']['threads']} -c{c['wrk']['connections']} -d{c['wrk']['seconds']}s "
               f"same POSTs to the same nginx: {c['ok_per_s']:.0f} req/s (p50 {c['latency_ms']['p50']:.2f} ms)")

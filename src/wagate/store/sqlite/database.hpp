@@ -86,9 +86,13 @@ class Database final {
   bool stopping_ = false;
   std::atomic<bool> writable_{true};
   std::thread writer_;
-  // WAL checkpoints run on their own worker, not on the writer, so commits never wait for them.
+  // WAL checkpoints run on their own worker (every 200 ms), not on the writer, so commits seldom wait
+  // for them; the writer only finishes one once the WAL is kCatchUpFrames long (CatchUpCheckpoint).
+  // That pause is what bounds the WAL; it costs the accept path's p99 (bench/README.md, profile).
   // Stopping lets a checkpoint in progress finish; Stop() then truncates the WAL once more.
+  static constexpr int kCatchUpFrames = 4096;  // 16 MiB of 4 KiB pages
   void Checkpoint();
+  void CatchUpCheckpoint();
   core::SystemClock clock_;  // the checkpoints' pace only: nothing stored depends on it
   std::unique_ptr<Connection> checkpoint_conn_;
   std::unique_ptr<core::Worker> checkpointer_;

@@ -82,6 +82,23 @@ Connection::Connection(const std::string& path, bool read_only) {
     throw StoreError("cannot open " + path + ": " + msg);
   }
   sqlite3_busy_timeout(db_, 5000);
+  // Replaces SQLite's auto-checkpoint (the store checkpoints itself: see Database); only notes the length.
+  sqlite3_wal_hook(
+      db_,
+      [](void* self, sqlite3*, const char*, int frames) {
+        static_cast<Connection*>(self)->wal_frames_ = frames;
+        return SQLITE_OK;
+      },
+      this);
+}
+
+bool Connection::CheckpointPassive() {
+  int log = 0;
+  int copied = 0;
+  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  if (rc == SQLITE_BUSY) return false;
+  if (rc != SQLITE_OK) Throw(db_, "checkpoint");
+  return log == copied;
 }
 
 Connection::~Connection() {

@@ -69,10 +69,17 @@ class Connection final {
   void Exec(std::string_view sql);
   Statement Prepare(const std::string& sql);  // cached by SQL text
   int Changes() const { return sqlite3_changes(db_); }
+  // The WAL's length in frames after this connection's last commit (0 before any).
+  int WalFrames() const { return wal_frames_; }
+  // A PASSIVE checkpoint; true when it copied every frame back, so the next write restarts the WAL
+  // from its beginning instead of growing it. False when another checkpoint runs or a reader holds
+  // frames back.
+  bool CheckpointPassive();
   int64_t LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 
  private:
   sqlite3* db_ = nullptr;
+  int wal_frames_ = 0;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "wagate/core/log.hpp"
+#include "wagate/core/thread_name.hpp"
 
 namespace wagate::broker {
 namespace {
@@ -74,7 +75,10 @@ CommandConsumer::CommandConsumer(ConsumerSettings settings, DecoderSettings deco
 CommandConsumer::~CommandConsumer() { Stop(); }
 
 void CommandConsumer::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    core::NameThisThread("broker-consume");
+    Run();
+  });
 }
 
 void CommandConsumer::Stop() {

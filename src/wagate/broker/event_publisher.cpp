@@ -5,6 +5,7 @@
 #include <map>
 
 #include "wagate/core/log.hpp"
+#include "wagate/core/thread_name.hpp"
 
 namespace wagate::broker {
 namespace {
@@ -57,7 +58,10 @@ EventPublisher::EventPublisher(PublisherSettings settings, store::EventStore& ev
 EventPublisher::~EventPublisher() { Stop(); }
 
 void EventPublisher::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    core::NameThisThread("broker-publish");
+    Run();
+  });
 }
 
 void EventPublisher::Stop() {

@@ -1,6 +1,7 @@
 #include "wagate/core/worker.hpp"
 
 #include "wagate/core/log.hpp"
+#include "wagate/core/thread_name.hpp"
 
 namespace wagate::core {
 
@@ -31,6 +32,7 @@ void Worker::Stop() {
 }
 
 void Worker::Run() {
+  NameThisThread(name_);
   std::unique_lock lock(mu_);
   while (!stopping_) {
     TimePoint deadline = period_.count() > 0 ? clock_.Now() + period_ : TimePoint::max();

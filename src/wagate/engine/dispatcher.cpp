@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "wagate/core/log.hpp"
+#include "wagate/core/thread_name.hpp"
 
 namespace wagate::engine {
 
@@ -63,7 +64,10 @@ void Dispatcher::Start() {
     for (auto& [id, lane] : lanes_) Schedule(*lane);
   }
   core::LogInfo("engine", "resuming from the store", {{"queued", queued}, {"in_doubt", doubtful}});
-  for (int i = 0; i < std::max(1, settings_.workers); ++i) threads_.emplace_back([this] { RunWorker(); });
+  for (int i = 0; i < std::max(1, settings_.workers); ++i) threads_.emplace_back([this] {
+      core::NameThisThread("dispatch");
+      RunWorker();
+    });
 }
 
 void Dispatcher::Stop() {

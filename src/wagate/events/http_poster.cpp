@@ -15,6 +15,7 @@
 
 #include "wagate/core/clock.hpp"
 #include "wagate/core/log.hpp"
+#include "wagate/core/thread_name.hpp"
 
 namespace wagate::events {
 namespace {
@@ -169,7 +170,10 @@ HttpPoster::Impl::Impl(PosterSettings settings) : settings_(std::move(settings))
   curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, settings_.max_host_connections);
   // The connection cache keeps as many idle keep-alive connections as may be open at once.
   curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, std::max(settings_.max_connections, 1L));
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    core::NameThisThread("event-post");
+    Run();
+  });
   thread_id_ = thread_.get_id();
 }
 

@@ -21,6 +21,7 @@
 
 #include "wagate/core/clock.hpp"
 #include "wagate/core/log.hpp"
+#include "wagate/core/thread_name.hpp"
 #include "wagate/http/body_pipe.hpp"
 #include "wagate/http/responses.hpp"
 
@@ -692,7 +693,10 @@ core::Result<std::string> HttpServer::Start() {
   impl_->work.emplace(impl_->ioc.get_executor());
   impl_->Accept();
   for (int i = 0; i < std::max(1, impl_->settings.io_threads); ++i) {
-    impl_->io_threads.emplace_back([this] { impl_->ioc.run(); });
+    impl_->io_threads.emplace_back([this] {
+      core::NameThisThread("http");
+      impl_->ioc.run();
+    });
   }
   impl_->started = true;
   auto bound = acc.local_endpoint();

@@ -140,7 +140,8 @@ class EventStore {
 
   // Pending deliveries of a subscription due at `now_ms`, oldest first, at most `limit`. For an ordered
   // subscription only the oldest pending delivery of each conversation (a failing one holds back the
-  // later ones of its conversation, and only those).
+  // later ones of its conversation, and only those). Only durable deliveries: the caller sends them
+  // out, and no crash or power cut may take back an event someone already received.
   [[nodiscard]] virtual std::vector<DueDelivery> DueDeliveries(const std::string& subscription_id, bool ordered,
                                                                int64_t now_ms, int64_t limit) = 0;
   // Records attempts in one write: the log, the delivery's state, the subscription's failing_since.

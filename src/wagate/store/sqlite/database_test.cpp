@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <future>
 
 #include "wagate/store/sqlite/admin_repo.hpp"
 
@@ -67,6 +69,50 @@ TEST(SqliteDatabaseTest, TheWalStaysBoundedUnderSteadyWrites) {
     }
     // The catch-up threshold (16 MiB) plus one batch and the header: never the whole 40 MB.
     EXPECT_LT(largest, uintmax_t{20} * 1024 * 1024);
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+}
+
+// The writer does not wait for a batch's answers (the syncer gives them once the WAL is on disk): it
+// runs the next batch meanwhile. Here the first batch's answer blocks the syncer until the second
+// batch's job has run on the writer; with answers on the writer's path that would never happen.
+TEST(SqliteDatabaseTest, TheWriterRunsTheNextBatchWhileTheLastOneIsAnswered) {
+  std::string path = testing::TempDir() + "/wagate_database_sync_test_" + std::to_string(::getpid()) + ".db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  {
+    auto db = Database::Open({path, 2, 64});
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    std::promise<void> second_ran;
+    std::future<void> second_ran_seen = second_ran.get_future();
+    std::promise<void> first_ran;
+    std::promise<bool> first_answered;
+    std::promise<core::Status> second_answered;
+    (*db)->Write(
+        [&](Connection& c) -> core::Status {
+          admin_repo::InsertTenant(c, TenantRecord{"t1", "T1", std::nullopt, 1});
+          first_ran.set_value();
+          return core::Ok{};
+        },
+        [&](const core::Status& s) {
+          // Holds the syncer; at most 10 s, so a regression fails instead of hanging.
+          bool overlapped = second_ran_seen.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+          first_answered.set_value(s.ok() && overlapped);
+        });
+    auto first = first_answered.get_future();
+    // Queued once the first batch has left the queue, so it cannot share its transaction.
+    first_ran.get_future().wait();
+    (*db)->Write(
+        [&](Connection& c) -> core::Status {
+          admin_repo::InsertTenant(c, TenantRecord{"t2", "T2", std::nullopt, 1});
+          second_ran.set_value();
+          return core::Ok{};
+        },
+        [&](const core::Status& s) { second_answered.set_value(s); });
+    EXPECT_TRUE(first.get()) << "the second batch did not run while the first one was being answered";
+    EXPECT_TRUE(second_answered.get_future().get().ok());
+    // Both are committed, durable and visible.
+    (*db)->AwaitDurable();
+    EXPECT_TRUE((*db)->Read([](Connection& c) { return admin_repo::GetTenant(c, "t2"); }).has_value());
   }
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
 }

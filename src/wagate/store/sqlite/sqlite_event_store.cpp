@@ -90,7 +90,9 @@ core::Result<int64_t> SqliteEventStore::PublishTo(const std::string& subscriptio
 
 std::vector<DueDelivery> SqliteEventStore::DueDeliveries(const std::string& subscription_id, bool ordered,
                                                          int64_t now_ms, int64_t limit) {
-  return db_.Read([&](Connection& c) { return event_repo::Due(c, subscription_id, ordered, now_ms, limit); });
+  auto due = db_.Read([&](Connection& c) { return event_repo::Due(c, subscription_id, ordered, now_ms, limit); });
+  if (!due.empty()) db_.AwaitDurable();  // they leave the process next (the interface's promise)
+  return due;
 }
 
 core::Result<std::vector<std::string>> SqliteEventStore::RecordAttempts(

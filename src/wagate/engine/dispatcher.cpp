@@ -64,7 +64,8 @@ void Dispatcher::Start() {
     for (auto& [id, lane] : lanes_) Schedule(*lane);
   }
   core::LogInfo("engine", "resuming from the store", {{"queued", queued}, {"in_doubt", doubtful}});
-  for (int i = 0; i < std::max(1, settings_.workers); ++i) threads_.emplace_back([this] {
+  for (int i = 0; i < std::max(1, settings_.workers); ++i)
+    threads_.emplace_back([this] {
       core::NameThisThread("dispatch");
       RunWorker();
     });

@@ -1,5 +1,6 @@
 #include "wagate/core/ids.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <cstdlib>
@@ -27,8 +28,17 @@ std::string NewId(std::string_view prefix, int64_t now_ms) {
     t >>= 5;
   }
   id.append(time_part, 10);
-  std::string rnd = RandomBytes(16);
-  for (int i = 0; i < 16; ++i) id.push_back(kCrockford[static_cast<unsigned char>(rnd[i]) & 31]);
+  // The same CSPRNG bytes, fetched 512 at a time per thread: one RAND_bytes call (its locks and DRBG
+  // bookkeeping) per 32 ids instead of per id; NewId runs several times per accepted message.
+  thread_local unsigned char pool[512];
+  thread_local size_t used = sizeof(pool);
+  if (used == sizeof(pool)) {
+    if (RAND_bytes(pool, static_cast<int>(sizeof(pool))) != 1) std::abort();  // as RandomBytes
+    used = 0;
+  }
+  for (int i = 0; i < 16; ++i) id.push_back(kCrockford[pool[used + i] & 31]);
+  OPENSSL_cleanse(pool + used, 16);  // an id's bytes never linger for a later reader of this memory
+  used += 16;
   return id;
 }
 

@@ -61,7 +61,8 @@ class Database final {
 
   // Returns once everything committed so far (so everything a read just saw) is on disk. Costs at
   // most one batch and one fdatasync; readers whose result leaves the process (outgoing events)
-  // call it so that a power cut cannot take back what they already told someone.
+  // call it so that a power cut cannot take back what they already told someone. Never from a write
+  // job or a WriteDone: those run on the threads it waits for.
   void AwaitDurable();
 
   size_t PendingWrites() const;

@@ -38,10 +38,12 @@ using WriteDone = std::function<void(const core::Status&)>;
 // Durability is pipelined. The writer commits with synchronous=NORMAL (the WAL is written, not
 // fsync'd) and hands the batch's answers to the syncer, which fdatasyncs the WAL and only then
 // answers them; meanwhile the writer already runs the next batch. So no caller hears of a write
-// before it is on disk, exactly as with synchronous=FULL, but the disk's flush no longer stalls the
-// only writer (the accept path's profile in bench/README.md). Until the sync, a committed batch is
-// visible to readers and later jobs; anything acting outward on what it reads must first call
-// AwaitDurable (a write job's own answer already comes after the sync).
+// before it is on disk, as with synchronous=FULL (which also pads the commit frame to a sector on a
+// device without power-safe overwrite; SQLite's unix default assumes one), but the disk's flush no
+// longer stalls the only writer (the accept path's profile in bench/README.md). Until the sync, a
+// committed batch is visible to readers and later jobs; anything acting outward on what it reads must
+// first call AwaitDurable (a write job's own answer already comes after the sync). API reads may show
+// such a batch a moment early (a status before its sync): a power cut in that moment takes it back.
 class Database final {
  public:
   static core::Result<std::unique_ptr<Database>> Open(DatabaseSettings settings);
@@ -59,8 +61,8 @@ class Database final {
     return fn(*lease.conn);
   }
 
-  // Returns once everything committed so far (so everything a read just saw) is on disk. Costs at
-  // most one batch and one fdatasync; readers whose result leaves the process (outgoing events)
+  // Returns once everything committed so far (so everything a read just saw) is on disk. Costs the
+  // batch in progress and up to two fdatasyncs (one may be under way); readers whose result leaves the process (outgoing events)
   // call it so that a power cut cannot take back what they already told someone. Never from a write
   // job or a WriteDone: those run on the threads it waits for.
   void AwaitDurable();
@@ -69,7 +71,7 @@ class Database final {
   // False from a write that failed for lack of disk (full, I/O error) until one succeeds again; while
   // false the writer probes the disk every second, so it turns true without any caller writing.
   bool Writable() const { return writable_.load(); }
-  void Stop();  // drains queued jobs, then joins the writer
+  void Stop();  // drains queued jobs, joins the writer, then the syncer once it answered them all
 
  private:
   explicit Database(DatabaseSettings settings);
@@ -119,7 +121,7 @@ class Database final {
   std::condition_variable sync_cv_;     // the syncer waits for batches
   std::condition_variable durable_cv_;  // AwaitDurable waits for durable_seq_
   std::vector<DoneBatch> to_sync_;
-  uint64_t durable_seq_ = 0;  // every batch up to this one is on disk and answered
+  uint64_t durable_seq_ = 0;  // every batch up to this one is on disk (its answers run next)
   bool syncer_stopping_ = false;
   int wal_fd_ = -1;  // our own descriptor of the WAL file, for fdatasync
   std::thread syncer_;

@@ -62,9 +62,9 @@ class Database final {
   }
 
   // Returns once everything committed so far (so everything a read just saw) is on disk. Costs the
-  // batch in progress and up to two fdatasyncs (one may be under way); readers whose result leaves the process (outgoing events)
-  // call it so that a power cut cannot take back what they already told someone. Never from a write
-  // job or a WriteDone: those run on the threads it waits for.
+  // batch in progress and up to two fdatasyncs (one may be under way); readers whose result leaves
+  // the process (outgoing events) call it so that a power cut cannot take back what they already told
+  // someone. Never from a write job or a WriteDone: those run on the threads it waits for.
   void AwaitDurable();
 
   size_t PendingWrites() const;

@@ -43,17 +43,18 @@ Database::Database(DatabaseSettings settings) : settings_(std::move(settings)) {
   writer_conn_->Exec("PRAGMA temp_store=MEMORY");
   // No wal_autocheckpoint pragma: it would replace the WAL hook Connection installs (see Checkpoint).
   Migrate();
-  // The WAL exists from here on (the migration's read opened it) and lives as long as a connection
-  // does, so one descriptor serves every sync. Syncing it now makes whatever a previous run left in
-  // the page cache durable before anything here acts on it (recovery resends pending messages).
-  wal_fd_ = ::open((settings_.path + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
-  if (wal_fd_ < 0) throw StoreError("cannot open the WAL file " + settings_.path + "-wal: " + std::strerror(errno));
-  SyncWal();
   checkpoint_conn_ = std::make_unique<Connection>(settings_.path, false);
   for (int i = 0; i < std::max(1, settings_.readers); ++i) {
     readers_.push_back(std::make_unique<Connection>(settings_.path, true));
     free_readers_.push_back(readers_.back().get());
   }
+  // The WAL exists from here on (the migration's read opened it) and lives as long as a connection
+  // does, so one descriptor serves every sync. Syncing it now makes whatever a previous run left in
+  // the page cache durable before anything here acts on it (recovery resends pending messages).
+  // Opened after the connections, whose opening may throw: a failed constructor runs no destructor.
+  wal_fd_ = ::open((settings_.path + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
+  if (wal_fd_ < 0) throw StoreError("cannot open the WAL file " + settings_.path + "-wal: " + std::strerror(errno));
+  SyncWal();
   syncer_ = std::thread([this] {
     core::NameThisThread("store-sync");
     RunSyncer();

@@ -41,6 +41,9 @@ Database::Database(DatabaseSettings settings) : settings_(std::move(settings)) {
   // Statement journals (an UPSERT inside a transaction keeps the pages it changes until it completes)
   // stay in memory instead of a temp file: the webhook processor wrote 16 KB per event to /var/tmp.
   writer_conn_->Exec("PRAGMA temp_store=MEMORY");
+  // The writer touches the hot pages of every index at every batch; with SQLite's default 2 MiB cache
+  // it re-read them from the file (pread) once the tables outgrew it (bench/README.md, profile).
+  writer_conn_->Exec("PRAGMA cache_size=-16384");  // KiB: 16 MiB
   // No wal_autocheckpoint pragma: it would replace the WAL hook Connection installs (see Checkpoint).
   Migrate();
   checkpoint_conn_ = std::make_unique<Connection>(settings_.path, false);

@@ -180,7 +180,7 @@ std::string NoteMessage(Connection& c, const MessageNote& n, int64_t now_ms) {
       "last_at = CASE WHEN " +
       kNewer +
       " THEN excluded.last_at ELSE last_at END, "
-      "updated_at = MAX(updated_at, excluded.updated_at) RETURNING id";
+      "updated_at = MAX(updated_at, excluded.updated_at)";
   bool inbound = n.message.direction == Direction::kInbound;
   Statement s = c.Prepare(kSql);
   s.Bind(1, core::NewId("cnv_", now_ms))
@@ -195,11 +195,14 @@ std::string NoteMessage(Connection& c, const MessageNote& n, int64_t now_ms) {
       .Bind(10, n.message.type)
       .Bind(11, n.message.preview)
       .Bind(12, n.message.at_ms)
-      .Bind(13, now_ms);
-  if (!s.Step()) throw StoreError("conversation upsert returned no row", 0);
-  std::string id = s.Text(0);
-  s.Reset();
-  return id;
+      .Bind(13, now_ms)
+      .Run();
+  // Read back rather than with RETURNING, which would collect the row in a temporary b-tree on every
+  // call (this runs for every message accepted or received).
+  Statement id = c.Prepare("SELECT id FROM conversations WHERE outlet_id = ? AND wa_id = ?");
+  id.Bind(1, n.outlet_id).Bind(2, n.wa_id);
+  if (!id.Step()) throw StoreError("the upserted conversation is gone", 0);
+  return id.Text(0);
 }
 
 InboundResult StoreInbound(Connection& c, const InboundWrite& w, int64_t now_ms) {

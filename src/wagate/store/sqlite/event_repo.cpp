@@ -257,18 +257,21 @@ std::vector<DueDelivery> Due(Connection& c, const std::string& subscription_id, 
 void RecordAttempt(Connection& c, const AttemptOutcome& o, int64_t now_ms) {
   // Only a pending delivery takes an attempt's outcome (a delivery replayed meanwhile is pending too,
   // which is harmless: the answer still says whether the endpoint took the event).
-  Statement u = c.Prepare(
-      "UPDATE deliveries SET attempts = attempts + 1, retry_index = retry_index + 1, status = ?, "
-      "next_attempt_at = ?, finished_at = ? WHERE id = ? AND status = 'pending' RETURNING attempts");
   const char* status = o.succeeded ? "succeeded" : (o.next_attempt_at ? "pending" : "failed");
-  u.Bind(1, status)
+  c.Prepare(
+       "UPDATE deliveries SET attempts = attempts + 1, retry_index = retry_index + 1, status = ?, "
+       "next_attempt_at = ?, finished_at = ? WHERE id = ? AND status = 'pending'")
+      .Bind(1, status)
       .Bind(2, o.next_attempt_at.value_or(now_ms))
       .Bind(3, o.succeeded || !o.next_attempt_at ? std::optional<int64_t>(now_ms) : std::nullopt)
-      .Bind(4, o.delivery_id);
+      .Bind(4, o.delivery_id)
+      .Run();
+  if (c.Changes() == 0) return;
+  // Read back rather than with RETURNING (a temporary b-tree per call, as in message_repo::Claim).
+  Statement u = c.Prepare("SELECT attempts FROM deliveries WHERE id = ?");
+  u.Bind(1, o.delivery_id);
   if (!u.Step()) return;
   int64_t n = u.Int(0);
-  while (u.Step()) {
-  }
   c.Prepare(
        "INSERT INTO delivery_attempts(delivery_id, n, at, status_code, latency_ms, error_class, response_excerpt) "
        "VALUES (?,?,?,?,?,?,?)")

@@ -148,28 +148,32 @@ void FailIfExpired(Connection& c, const std::string& id, int64_t now_ms) {
 std::optional<ClaimedSend> Claim(Connection& c, const std::string& id, int64_t now_ms, bool business_initiated) {
   // Never past its validity, and a campaign's message only while the campaign runs: a paused
   // campaign's messages stay queued, unclaimed, until it resumes.
-  std::optional<ClaimedSend> claimed;
-  {
-    Statement s = c.Prepare(
-        "UPDATE messages SET status = 'sending', attempts = attempts + 1, claimed_at = ?1, updated_at = ?1, "
-        "business_initiated = ?2, deferred_reason = NULL WHERE id = ?3 AND status = 'queued' "
-        "AND (expires_at IS NULL OR expires_at > ?1) "
-        "AND (campaign_id IS NULL OR (SELECT status FROM campaigns WHERE id = campaign_id) = 'running') "
-        "RETURNING graph_request, outlet_id, attempts");
-    s.Bind(1, now_ms).Bind(2, int64_t{business_initiated}).Bind(3, id);
-    if (s.Step()) claimed = ClaimedSend{s.Text(0), s.Text(1), s.Int(2)};
-    while (s.Step()) {
-    }
+  // The claimed row is read back by a second statement rather than with RETURNING, which would
+  // collect its rows in a temporary b-tree on every call (this runs once per message sent).
+  c.Prepare(
+       "UPDATE messages SET status = 'sending', attempts = attempts + 1, claimed_at = ?1, updated_at = ?1, "
+       "business_initiated = ?2, deferred_reason = NULL WHERE id = ?3 AND status = 'queued' "
+       "AND (expires_at IS NULL OR expires_at > ?1) "
+       "AND (campaign_id IS NULL OR (SELECT status FROM campaigns WHERE id = campaign_id) = 'running')")
+      .Bind(1, now_ms)
+      .Bind(2, int64_t{business_initiated})
+      .Bind(3, id)
+      .Run();
+  if (c.Changes() == 0) {
+    FailIfExpired(c, id, now_ms);
+    return std::nullopt;
   }
-  if (!claimed) FailIfExpired(c, id, now_ms);
-  return claimed;
+  Statement s = c.Prepare("SELECT graph_request, outlet_id, attempts FROM messages WHERE id = ?");
+  s.Bind(1, id);
+  if (!s.Step()) throw StoreError("a claimed message is gone", 0);
+  return ClaimedSend{s.Text(0), s.Text(1), s.Int(2)};
 }
 
 void MarkSent(Connection& c, const std::string& id, const std::string& wamid, int64_t now_ms) {
   std::optional<std::string> wamid_value = wamid.empty() ? std::nullopt : std::optional<std::string>(wamid);
   c.Prepare(
        "UPDATE messages SET wamid = COALESCE(wamid, ?), sent_at = COALESCE(sent_at, ?), updated_at = ?, "
-       "status = 'sent' WHERE id = ? AND status IN ('queued', 'sending', 'unknown')")
+       "status = 'sent' WHERE id = ? AND (status = 'queued' OR status = 'sending' OR status = 'unknown')")
       .Bind(1, wamid_value)
       .Bind(2, now_ms)
       .Bind(3, now_ms)
@@ -216,7 +220,7 @@ void SetDeferredReason(Connection& c, const std::string& id, const std::string& 
 void MarkFailed(Connection& c, const std::string& id, const GraphError& error, int64_t now_ms) {
   c.Prepare(
        "UPDATE messages SET status = 'failed', failed_at = ?, error_code = ?, error_title = ?, error_details = ?, "
-       "updated_at = ? WHERE id = ? AND status IN ('queued', 'sending', 'unknown')")
+       "updated_at = ? WHERE id = ? AND (status = 'queued' OR status = 'sending' OR status = 'unknown')")
       .Bind(1, now_ms)
       .Bind(2, error.code)
       .Bind(3, error.title)

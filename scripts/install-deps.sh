@@ -7,7 +7,7 @@ PACKAGES=(
   libphonenumber-dev libprotobuf-dev libre2-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
   librabbitmq-dev rabbitmq-server
   nginx-light wrk sqlite3
-  clang clang-format clang-tidy systemd
+  clang libclang-rt-14-dev clang-format clang-tidy systemd  # clang's sanitizer runtimes: only recommended by clang
   nodejs npm
 )
 missing=()

@@ -99,28 +99,34 @@ std::shared_ptr<SendWindow> Dispatcher::SendWindowFor(const std::string& outlet_
   return w;
 }
 
-void Dispatcher::Schedule(engine::Lane& lane) {
+bool Dispatcher::Schedule(engine::Lane& lane) {
   std::optional<int64_t> at = lane.NextTimeUs(clock_.NowUs());
   if (!at) {
     lane.scheduled = false;
-    return;
+    return false;
   }
-  if (lane.scheduled && lane.scheduled_at_us <= *at) return;  // already due no later than that
+  if (lane.scheduled && lane.scheduled_at_us <= *at) return false;  // already due no later than that
   lane.scheduled = true;
   lane.scheduled_at_us = *at;
   due_lanes_.push(LaneSlot{*at, ++lane.generation, &lane});
+  return true;
+}
+
+bool Dispatcher::SomeoneSleepsPast(int64_t at_us) const {
+  return std::any_of(waiting_until_us_.begin(), waiting_until_us_.end(), [&](int64_t until) { return at_us < until; });
 }
 
 void Dispatcher::Enqueue(QueuedMessage message, const std::string& outlet_id, int64_t due_ms) {
+  bool news = false;
   {
     std::lock_guard lock(mu_);
     int64_t now = clock_.NowMs();
     engine::Lane& lane = LaneFor(outlet_id);
     lane.Add(std::move(message), due_ms, now);
     ++queued_;
-    Schedule(lane);
+    news = Schedule(lane) && SomeoneSleepsPast(lane.scheduled_at_us);
   }
-  cv_.notify_one();
+  if (news) cv_.notify_one();
 }
 
 void Dispatcher::Reconfigure(const std::string& outlet_id) {
@@ -218,7 +224,7 @@ void Dispatcher::RunWorker() {
       continue;
     }
     // Another worker may serve the next lanes while this one sends.
-    if (!due_lanes_.empty()) cv_.notify_one();
+    if (!due_lanes_.empty() && SomeoneSleepsPast(due_lanes_.top().at_us)) cv_.notify_one();
     lock.unlock();
     in_flight_ += batch.size();
     ProcessBatch(batch);
@@ -234,8 +240,10 @@ void Dispatcher::RunWorker() {
 void Dispatcher::WaitForWork(std::unique_lock<std::mutex>& lock, int64_t wake_at_us) {
   int64_t now_us = clock_.NowUs();
   int64_t until_us = now_us + std::clamp<int64_t>(wake_at_us - now_us, 20, 1'000'000);
+  waiting_until_us_.push_back(wake_at_us);
   clock_.WaitUntil(cv_, lock, core::FromUnixUs(until_us),
                    [&] { return stopping_ || (!due_lanes_.empty() && due_lanes_.top().at_us < wake_at_us); });
+  waiting_until_us_.erase(std::find(waiting_until_us_.begin(), waiting_until_us_.end(), wake_at_us));
 }
 
 // Makes the wait visible on the message (status API) — rare: only when the tier is used up.
@@ -274,15 +282,16 @@ void Dispatcher::CheckInDoubt() {
 }
 
 void Dispatcher::LaneDone(const std::string& outlet_id, const std::function<void(engine::Lane&)>& also) {
+  bool news = false;
   {
     std::lock_guard lock(mu_);
     engine::Lane& lane = LaneFor(outlet_id);
     lane.Done();
     if (also) also(lane);
     lane.scheduled = false;  // an in-flight slot freed or a pause changed: find its time again
-    Schedule(lane);
+    news = Schedule(lane) && SomeoneSleepsPast(lane.scheduled_at_us);
   }
-  cv_.notify_one();
+  if (news) cv_.notify_one();
 }
 
 }  // namespace wagate::engine

@@ -100,7 +100,13 @@ class Dispatcher final {
   void RecordTierDeferrals(std::vector<std::string> message_ids);
   engine::Lane& LaneFor(const std::string& outlet_id);  // under mu_
   std::shared_ptr<SendWindow> SendWindowFor(const std::string& outlet_id);
-  void Schedule(engine::Lane& lane);  // under mu_
+  // Under mu_: puts the lane on the heap at its next time if that is earlier than where it is; true
+  // when it did (lane.scheduled_at_us is that time).
+  bool Schedule(engine::Lane& lane);
+  // Under mu_: a waiting worker sleeps past `at_us`, so a lane due then is news to it. Waking one that
+  // does not cost a thread switch for nothing (it re-checks and sleeps again): per accepted message,
+  // when every Enqueue woke one of the 16 workers.
+  bool SomeoneSleepsPast(int64_t at_us) const;
   std::optional<Work> TakeNext(int64_t* wake_at_us, std::vector<std::string>* tier_deferred);
   void CheckInDoubt();
   bool Stopping() const;
@@ -125,6 +131,7 @@ class Dispatcher final {
   std::multimap<int64_t, InDoubt> in_doubt_;  // by deadline
   bool stopping_ = false;
   std::vector<std::thread> threads_;
+  std::vector<int64_t> waiting_until_us_;  // each waiting worker's wake_at_us (WaitForWork)
   std::atomic<size_t> in_flight_{0};
 
   metrics::Counter* sent_;

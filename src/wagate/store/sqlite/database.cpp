@@ -11,6 +11,7 @@
 #include "wagate/core/log.hpp"
 #include "wagate/core/thread_name.hpp"
 #include "wagate/store/sqlite/schema.hpp"
+#include "wagate/store/sqlite/wal_write_combining.hpp"
 
 namespace wagate::store::sqlite {
 namespace {
@@ -32,7 +33,8 @@ core::Result<std::unique_ptr<Database>> Database::Open(DatabaseSettings settings
 }
 
 Database::Database(DatabaseSettings settings) : settings_(std::move(settings)) {
-  writer_conn_ = std::make_unique<Connection>(settings_.path, false);
+  // The writer's WAL writes are combined into one write per commit (wal_write_combining.hpp).
+  writer_conn_ = std::make_unique<Connection>(settings_.path, false, WriteCombiningVfs());
   writer_conn_->Exec("PRAGMA journal_mode=WAL");
   // The WAL is written at commit but fsync'd by the syncer, which answers the batch afterwards (the
   // class comment). SQLite itself still syncs around every checkpoint.

@@ -73,10 +73,10 @@ std::optional<std::string> Statement::OptText(int col) const {
   return Text(col);
 }
 
-Connection::Connection(const std::string& path, bool read_only) {
+Connection::Connection(const std::string& path, bool read_only, const char* vfs) {
   int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db_, flags, vfs) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     throw StoreError("cannot open " + path + ": " + msg);

@@ -61,7 +61,8 @@ class Statement final {
 // One SQLite connection. Owned by one thread at a time (the writer, or a borrowed reader).
 class Connection final {
  public:
-  Connection(const std::string& path, bool read_only);
+  // `vfs`: a registered SQLite VFS by name (the writer's WriteCombiningVfs()), or the default.
+  Connection(const std::string& path, bool read_only, const char* vfs = nullptr);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

@@ -5,7 +5,7 @@ PACKAGES=(
   build-essential cmake pkg-config git python3 curl ca-certificates
   libboost-dev libboost-system-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
   libphonenumber-dev libprotobuf-dev libre2-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
-  librabbitmq-dev rabbitmq-server
+  librabbitmq-dev rabbitmq-server libjemalloc-dev
   nginx-light wrk sqlite3
   clang libclang-rt-14-dev clang-format clang-tidy systemd  # clang's sanitizer runtimes: only recommended by clang
   nodejs npm

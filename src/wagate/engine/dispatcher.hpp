@@ -103,9 +103,9 @@ class Dispatcher final {
   // Under mu_: puts the lane on the heap at its next time if that is earlier than where it is; true
   // when it did (lane.scheduled_at_us is that time).
   bool Schedule(engine::Lane& lane);
-  // Under mu_: a waiting worker sleeps past `at_us`, so a lane due then is news to it. Waking one that
-  // does not cost a thread switch for nothing (it re-checks and sleeps again): per accepted message,
-  // when every Enqueue woke one of the 16 workers.
+  // Under mu_: a waiting worker sleeps past `at_us`, so a lane due then is news to it. Only then is a
+  // worker woken: one for which it is no news re-checks and sleeps again, two thread switches for
+  // nothing (once per accepted message, when every Enqueue woke one of the 16 workers).
   bool SomeoneSleepsPast(int64_t at_us) const;
   std::optional<Work> TakeNext(int64_t* wake_at_us, std::vector<std::string>* tier_deferred);
   void CheckInDoubt();

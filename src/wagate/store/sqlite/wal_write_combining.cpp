@@ -141,10 +141,11 @@ int ShmMap(sqlite3_file* file, int page, int size, int extend, void volatile** o
   return InnerMethods(Self(file))->xShmMap(Self(file)->inner, page, size, extend, out);
 }
 
-// Called on the database file when a write transaction ends (the WAL write lock is released), after a
-// commit or a rollback. A commit's frames are already written (see ShmBarrier); what is left here is a
-// rolled-back transaction's spilled frames, which no one will read: they are written (as SQLite would
-// have) so that the file holds what SQLite thinks it does, and a failure is of no consequence.
+// Called on the database file at every change of a WAL lock, among them the end of a write transaction
+// (after a commit or a rollback). A commit's frames are already written (see ShmBarrier), so the buffer
+// is empty here but for a rolled-back transaction's spilled frames, which no one will read: they are
+// written (as SQLite would have) so that the file holds what SQLite thinks it does, and a failure is of
+// no consequence.
 int ShmLock(sqlite3_file* file, int offset, int n, int flags) {
   CombiningFile* f = Self(file);
   if (f->open_wal) (void)Flush(f->open_wal);

@@ -14,14 +14,14 @@
 namespace wagate::store::sqlite {
 namespace {
 
-std::string FreshPath(const std::string& name) {
-  std::string path = testing::TempDir() + "/wagate_wal_" + name + "_" + std::to_string(::getpid()) + ".db";
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
-  return path;
-}
-
 void RemoveFiles(const std::string& path) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+}
+
+std::string FreshPath(const std::string& name) {
+  std::string path = testing::TempDir() + "/wagate_wal_" + name + "_" + std::to_string(::getpid()) + ".db";
+  RemoveFiles(path);
+  return path;
 }
 
 std::unique_ptr<Database> OpenWithTable(const std::string& path) {
@@ -37,15 +37,19 @@ std::unique_ptr<Database> OpenWithTable(const std::string& path) {
   return std::move(*db);
 }
 
+void InsertInto(Connection& c, int first, int count, size_t value_size) {
+  for (int i = first; i < first + count; ++i) {
+    c.Prepare("INSERT INTO rows(id, k, v) VALUES (?, ?, ?)")
+        .Bind(1, int64_t{i})
+        .Bind(2, "key-" + std::to_string(i * 7919 % 10007))  // scattered over the index
+        .Bind(3, std::string(value_size, 'v'))
+        .Run();
+  }
+}
+
 core::Status InsertRows(Database& db, int first, int count, size_t value_size = 200) {
   return db.WriteAndWait([=](Connection& c) -> core::Status {
-    for (int i = first; i < first + count; ++i) {
-      c.Prepare("INSERT INTO rows(id, k, v) VALUES (?, ?, ?)")
-          .Bind(1, int64_t{i})
-          .Bind(2, "key-" + std::to_string(i * 7919 % 10007))  // scattered over the index
-          .Bind(3, std::string(value_size, 'v'))
-          .Run();
-    }
+    InsertInto(c, first, count, value_size);
     return core::Ok{};
   });
 }
@@ -123,13 +127,7 @@ TEST(WalWriteCombiningTest, ARolledBackSpilledTransactionLeavesTheNextCommitWhol
     ASSERT_TRUE(InsertRows(*db, 0, 10).ok());
     core::Status failed = db->WriteAndWait([](Connection& c) -> core::Status {
       c.Exec("PRAGMA cache_size=20");  // pages: the inserts below spill long before the end
-      for (int i = 100; i < 2100; ++i) {
-        c.Prepare("INSERT INTO rows(id, k, v) VALUES (?, ?, ?)")
-            .Bind(1, int64_t{i})
-            .Bind(2, "spill-" + std::to_string(i))
-            .Bind(3, std::string(1000, 's'))
-            .Run();
-      }
+      InsertInto(c, 100, 2000, 1000);
       return core::Error::Invalid("x", "refused after spilling");
     });
     EXPECT_FALSE(failed.ok());

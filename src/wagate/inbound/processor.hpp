@@ -48,6 +48,9 @@ class Processor final {
   static constexpr int64_t kRetentionMs = 8LL * 24 * 3600 * 1000;
   // Parsed deliveries waiting for the processor, at most; beyond, the processor parses the journal.
   static constexpr size_t kMaxHandoffs = 20000;
+  // Pruning: rows of each kind forgotten per store write, and writes per step at most.
+  static constexpr int64_t kPruneChunkRows = 2000;
+  static constexpr int kPruneChunksPerStep = 8;
 
   explicit Processor(const ProcessorDeps& deps);
   ~Processor();
@@ -72,6 +75,7 @@ class Processor final {
 
   ProcessorDeps deps_;
   int64_t last_prune_ms_ = 0;
+  bool prune_unfinished_ = false;  // the last prune stopped with more due: go on at the next step
   std::mutex handoff_mu_;
   // By journal id. Ingest hands a delivery over only after its row is committed, so the processor may
   // already have read (and parsed) that row itself: a hand-off for an applied id is dropped, and

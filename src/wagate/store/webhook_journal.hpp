@@ -116,8 +116,10 @@ class WebhookJournal {
   // Newest first.
   [[nodiscard]] virtual std::vector<WebhookEventRecord> ListEvents(const WebhookEventFilter& filter) = 0;
   // Forgets applied entries and unmatched orphan statuses received before `before_ms`, and
-  // idempotency keys created before `keys_before_ms`. Best effort, in the background.
-  virtual void Prune(int64_t before_ms, int64_t keys_before_ms) = 0;
+  // idempotency keys created before `keys_before_ms`: the oldest first, at most `max_rows` of each
+  // kind per call, so a call holds the store briefly however much is due. Answers how many rows it
+  // forgot (0: nothing more is due); a caller repeats while there were some.
+  virtual int64_t Prune(int64_t before_ms, int64_t keys_before_ms, int64_t max_rows) = 0;
 };
 
 }  // namespace wagate::store

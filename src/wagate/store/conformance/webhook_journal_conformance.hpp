@@ -48,12 +48,34 @@ TYPED_TEST_P(WebhookJournalConformance, PruneForgetsOnlyOldAppliedEntries) {
   JournalApplication applied;
   applied.journal_id = pending[0].id;
   ASSERT_TRUE(this->stores_.journal->Apply({applied}, 150).ok());
-  this->stores_.journal->Prune(1000, 1000);
-  // Prune is queued behind earlier writes; a later write's completion proves it ran.
+  EXPECT_EQ(this->stores_.journal->Prune(1000, 1000, 100), 1);
+  EXPECT_EQ(this->stores_.journal->Prune(1000, 1000, 100), 0);  // nothing more is due
   this->Append("{}", "", 2000);
   auto left = this->stores_.journal->Unprocessed(10);
   ASSERT_EQ(left.size(), 2u);  // the unapplied one survives any age
   EXPECT_EQ(left[0].id, pending[1].id);
+}
+
+// A bounded chunk per call, the oldest first, and never an entry received at or after the cut-off.
+TYPED_TEST_P(WebhookJournalConformance, PruneForgetsTheOldestInBoundedChunks) {
+  std::vector<JournalApplication> all;
+  for (int i = 0; i < 5; ++i) this->Append("{}", "", 100 + i);
+  this->Append("{}", "", 5000);  // young: kept
+  for (const auto& e : this->stores_.journal->Unprocessed(10)) all.emplace_back().journal_id = e.id;
+  ASSERT_EQ(all.size(), 6u);
+  ASSERT_TRUE(this->stores_.journal->Apply(all, 6000).ok());
+  auto listed = [&] { return this->stores_.journal->ListEvents(WebhookEventFilter{}); };
+  ASSERT_EQ(listed().size(), 6u);
+  EXPECT_EQ(this->stores_.journal->Prune(1000, 1000, 2), 2);
+  auto after_one = listed();  // newest first
+  ASSERT_EQ(after_one.size(), 4u);
+  EXPECT_EQ(after_one.back().id, all[2].journal_id);  // the two oldest went first
+  EXPECT_EQ(this->stores_.journal->Prune(1000, 1000, 2), 2);
+  EXPECT_EQ(this->stores_.journal->Prune(1000, 1000, 2), 1);
+  EXPECT_EQ(this->stores_.journal->Prune(1000, 1000, 2), 0);
+  auto left = listed();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].id, all[5].journal_id);
 }
 
 TYPED_TEST_P(WebhookJournalConformance, OutcomesAreRecordedAndListedPerTenant) {
@@ -120,6 +142,7 @@ TYPED_TEST_P(WebhookJournalConformance, AnOutletKeepsTheNewestSignalOfEachField)
 
 REGISTER_TYPED_TEST_SUITE_P(WebhookJournalConformance, EntriesComeBackInOrderUntilApplied,
                             InboundMessagesKeepTheLatestContactTime, PruneForgetsOnlyOldAppliedEntries,
-                            OutcomesAreRecordedAndListedPerTenant, AnOutletKeepsTheNewestSignalOfEachField);
+                            PruneForgetsTheOldestInBoundedChunks, OutcomesAreRecordedAndListedPerTenant,
+                            AnOutletKeepsTheNewestSignalOfEachField);
 
 }  // namespace wagate::store::conformance

@@ -1,5 +1,7 @@
 #include "wagate/store/sqlite/idempotency_repo.hpp"
 
+#include "wagate/store/sqlite/age_prune.hpp"
+
 namespace wagate::store::sqlite::idempotency_repo {
 
 std::optional<Entry> Find(Connection& c, const std::string& tenant_id, const std::string& key) {
@@ -19,9 +21,8 @@ void Insert(Connection& c, const std::string& tenant_id, const std::string& key,
       .Run();
 }
 
-int64_t Prune(Connection& c, int64_t before_ms) {
-  c.Prepare("DELETE FROM idempotency_keys WHERE created_at < ?").Bind(1, before_ms).Run();
-  return c.Changes();
+int64_t Prune(Connection& c, int64_t before_ms, int64_t max_rows) {
+  return DeleteOldRows(c, "idempotency_keys", "created_at", before_ms, max_rows);
 }
 
 }  // namespace wagate::store::sqlite::idempotency_repo

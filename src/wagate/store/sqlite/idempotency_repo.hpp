@@ -14,7 +14,8 @@ struct Entry {
 };
 std::optional<Entry> Find(Connection& c, const std::string& tenant_id, const std::string& key);
 void Insert(Connection& c, const std::string& tenant_id, const std::string& key, const Entry& e, int64_t now_ms);
-// Keys older than `before_ms` (they are kept at least 24 h).
-int64_t Prune(Connection& c, int64_t before_ms);
+// Up to `max_rows` of the oldest keys created before `before_ms` (they are kept at least 24 h);
+// answers how many it deleted.
+int64_t Prune(Connection& c, int64_t before_ms, int64_t max_rows);
 
 }  // namespace wagate::store::sqlite::idempotency_repo

@@ -1,5 +1,7 @@
 #include "wagate/store/sqlite/journal_repo.hpp"
 
+#include "wagate/store/sqlite/age_prune.hpp"
+
 namespace wagate::store::sqlite::webhook_journal {
 namespace {
 
@@ -95,16 +97,24 @@ std::vector<WebhookEventRecord> ListEvents(Connection& c, const WebhookEventFilt
   return out;
 }
 
-int64_t Prune(Connection& c, int64_t before_ms) {
-  c.Prepare(
-       "DELETE FROM webhook_event_tenants WHERE journal_id IN (SELECT id FROM webhook_journal WHERE processed = 1 "
-       "AND received_at < ?)")
-      .Bind(1, before_ms)
-      .Run();
-  c.Prepare("DELETE FROM webhook_journal WHERE processed = 1 AND received_at < ?").Bind(1, before_ms).Run();
-  int64_t removed = c.Changes();
-  c.Prepare("DELETE FROM orphan_statuses WHERE received_at < ?").Bind(1, before_ms).Run();
-  return removed + c.Changes();
+int64_t Prune(Connection& c, int64_t before_ms, int64_t max_rows) {
+  // The entries' tenants first, found by journal id (the index of migration 8), within the same range.
+  int64_t last = LastOldRowid(c, "webhook_journal", "received_at", "processed = 1", before_ms, max_rows);
+  int64_t removed = 0;
+  if (last > 0) {
+    c.Prepare(
+         "DELETE FROM webhook_event_tenants WHERE journal_id IN (SELECT id FROM webhook_journal WHERE id <= ? AND "
+         "processed = 1 AND received_at < ?)")
+        .Bind(1, last)
+        .Bind(2, before_ms)
+        .Run();
+    c.Prepare("DELETE FROM webhook_journal WHERE id <= ? AND processed = 1 AND received_at < ?")
+        .Bind(1, last)
+        .Bind(2, before_ms)
+        .Run();
+    removed += c.Changes();
+  }
+  return removed + DeleteOldRows(c, "orphan_statuses", "received_at", before_ms, max_rows);
 }
 
 bool StoreSignal(Connection& c, const AccountSignal& s, int64_t now_ms) {

@@ -21,8 +21,9 @@ std::vector<JournalEntry> Unprocessed(Connection& c, int64_t after_id, int64_t l
 void MarkProcessed(Connection& c, int64_t id, const JournalOutcome& outcome, const std::string& details,
                    const std::vector<std::string>& tenant_ids, int64_t now_ms);
 std::vector<WebhookEventRecord> ListEvents(Connection& c, const WebhookEventFilter& f);
-// Deletes processed journal rows and unmatched orphan statuses received before `before_ms`.
-int64_t Prune(Connection& c, int64_t before_ms);
+// Deletes up to `max_rows` of the oldest processed journal rows and as many unmatched orphan statuses
+// received before `before_ms` (age_prune.hpp); answers how many rows it deleted.
+int64_t Prune(Connection& c, int64_t before_ms, int64_t max_rows);
 
 // An outlet's newest value of a signal field: replaced only by one that is not older. True if stored.
 bool StoreSignal(Connection& c, const AccountSignal& s, int64_t now_ms);

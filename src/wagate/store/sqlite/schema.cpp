@@ -399,6 +399,11 @@ CREATE TABLE suppressions (
   PRIMARY KEY (tenant_id, phone)
 ) WITHOUT ROWID;
 )SQL",
+      // 8: pruning by age without scanning whole tables (journal_repo::Prune): a journal entry's
+      // tenants are found by its id.
+      R"SQL(
+CREATE INDEX webhook_event_tenants_journal ON webhook_event_tenants(journal_id);
+)SQL",
   };
   return kMigrations;
 }

@@ -86,7 +86,7 @@ class SqliteWebhookJournal final : public WebhookJournal {
   std::vector<JournalEntry> Unprocessed(int64_t limit) override;
   core::Result<std::vector<ApplyCounts>> Apply(const std::vector<JournalApplication>& batch, int64_t now_ms) override;
   std::vector<WebhookEventRecord> ListEvents(const WebhookEventFilter& filter) override;
-  void Prune(int64_t before_ms, int64_t keys_before_ms) override;
+  int64_t Prune(int64_t before_ms, int64_t keys_before_ms, int64_t max_rows) override;
 
  private:
   Database& db_;

@@ -119,14 +119,13 @@ std::vector<WebhookEventRecord> SqliteWebhookJournal::ListEvents(const WebhookEv
   return db_.Read([&](Connection& c) { return webhook_journal::ListEvents(c, filter); });
 }
 
-void SqliteWebhookJournal::Prune(int64_t before_ms, int64_t keys_before_ms) {
-  db_.Write(
-      [before_ms, keys_before_ms](Connection& c) -> core::Status {
-        webhook_journal::Prune(c, before_ms);
-        idempotency_repo::Prune(c, keys_before_ms);
-        return core::Ok{};
-      },
-      nullptr);
+int64_t SqliteWebhookJournal::Prune(int64_t before_ms, int64_t keys_before_ms, int64_t max_rows) {
+  int64_t removed = 0;
+  core::Status s = db_.WriteAndWait([&](Connection& c) -> core::Status {
+    removed = webhook_journal::Prune(c, before_ms, max_rows) + idempotency_repo::Prune(c, keys_before_ms, max_rows);
+    return core::Ok{};
+  });
+  return s.ok() ? removed : 0;
 }
 
 std::vector<ContactRecord> SqliteContactStore::RecentContacts(int64_t since_ms) {

@@ -237,6 +237,17 @@ void Deliverer::Dispatch(Endpoint& endpoint, const store::DueDelivery& d, int64_
   });
 }
 
+// Hourly; each write forgets a bounded chunk (store::EventStore::Prune), so the store's writer takes
+// other writes between two chunks. With more due than a step's chunks, the next step goes on.
+void Deliverer::PruneStep(int64_t now) {
+  for (int chunk = 0; chunk < kPruneChunksPerStep; ++chunk) {
+    if (store_.Prune(now - settings_.retention_ms, kPruneChunkRows) == 0) {
+      next_prune_ms_ = now + 3600 * 1000;
+      return;
+    }
+  }
+}
+
 void Deliverer::Step() {
   if (stopping_) return;
   RecordFinished();
@@ -245,10 +256,7 @@ void Deliverer::Step() {
     RefreshSubscriptions();
     next_refresh_ms_ = now + 5000;  // changes through the API wake us; this catches any other
   }
-  if (now >= next_prune_ms_) {
-    store_.Prune(now - settings_.retention_ms);
-    next_prune_ms_ = now + 3600 * 1000;
-  }
+  if (now >= next_prune_ms_) PruneStep(now);
   for (auto& [id, e] : endpoints_) {
     if (!e.subscription.enabled || now < e.next_poll_ms) continue;
     auto free = settings_.max_in_flight - static_cast<int64_t>(e.in_flight.size());

@@ -72,6 +72,7 @@ class Deliverer final {
   };
 
   void Step();
+  void PruneStep(int64_t now);
   void RecordFinished();
   void RefreshSubscriptions();
   void Dispatch(Endpoint& endpoint, const store::DueDelivery& d, int64_t now);
@@ -90,6 +91,9 @@ class Deliverer final {
   std::map<std::string, Endpoint> endpoints_;
   int64_t next_refresh_ms_ = 0;
   int64_t next_prune_ms_ = 0;
+  // Pruning: rows of each kind forgotten per store write, and writes per step at most.
+  static constexpr int64_t kPruneChunkRows = 2000;
+  static constexpr int kPruneChunksPerStep = 8;
 
   mutable std::mutex mu_;  // guards finished_ and in_flight_
   std::vector<Done> finished_;

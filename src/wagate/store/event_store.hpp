@@ -164,8 +164,9 @@ class EventStore {
   [[nodiscard]] virtual core::Result<int64_t> ReplayAll(const std::string& subscription_id, int64_t since_ms,
                                                         DeliveryStatus status, int64_t now_ms) = 0;
   // Succeeded and failed deliveries (and their events, once no delivery needs them) finished before
-  // `before_ms`.
-  virtual void Prune(int64_t before_ms) = 0;
+  // `before_ms`: the oldest first, at most `max_rows` of each per call, so a call holds the store
+  // briefly however much is due. Answers how many rows it forgot (0: nothing more is due).
+  virtual int64_t Prune(int64_t before_ms, int64_t max_rows) = 0;
 
   [[nodiscard]] virtual core::Status CreateHook(const PresendHookRecord& h) = 0;
   [[nodiscard]] virtual std::vector<PresendHookRecord> ListHooks(const std::optional<std::string>& tenant_id) = 0;

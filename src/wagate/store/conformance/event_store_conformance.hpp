@@ -134,6 +134,28 @@ TYPED_TEST_P(EventStoreConformance, AttemptsRetryFailAndSucceed) {
   EXPECT_EQ(*this->stores_.events->ReplayAll("s1", 0, DeliveryStatus::kFailed, 90'000), 0);
 }
 
+// Finished deliveries and the events no delivery needs go, the oldest first and a bounded number per
+// call; a pending delivery and its event stay whatever their age.
+TYPED_TEST_P(EventStoreConformance, PruneForgetsFinishedDeliveriesInBoundedChunks) {
+  this->Subscribe("s1", {"message.queued"});
+  for (const char* id : {"m1", "m2", "m3"}) this->InsertQueued(id);
+  auto due = this->Due("s1");
+  ASSERT_EQ(due.size(), 3u);
+  ASSERT_TRUE(this->Attempt("s1", due[0].id, true, std::nullopt, 10'000).ok());
+  ASSERT_TRUE(this->Attempt("s1", due[1].id, false, std::nullopt, 11'000).ok());  // failed for good
+  auto& events = *this->stores_.events;
+  EXPECT_EQ(events.Prune(5'000, 10), 0);  // finished after the cut-off: kept
+  EXPECT_EQ(events.Prune(20'000, 1), 2);  // the oldest delivery, then its event
+  EXPECT_FALSE(events.GetDelivery("s1", due[0].id));
+  ASSERT_TRUE(events.GetDelivery("s1", due[1].id));
+  EXPECT_EQ(events.Prune(20'000, 1), 2);
+  EXPECT_EQ(events.Prune(20'000, 1), 0);  // the pending one is never due
+  auto pending = this->Due("s1", 20'000);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].id, due[2].id);
+  EXPECT_FALSE(pending[0].payload.empty());  // its event is still there
+}
+
 TYPED_TEST_P(EventStoreConformance, OrderedSubscriptionsReleaseOnlyEachConversationsHead) {
   this->Subscribe("s1", {"ping"}, true);
   auto a1 = *this->stores_.events->PublishTo("s1", this->Ping("a", 1000));
@@ -216,6 +238,7 @@ TYPED_TEST_P(EventStoreConformance, HooksOnePerScope) {
 
 REGISTER_TYPED_TEST_SUITE_P(EventStoreConformance, NoSubscriptionMeansNoEventAndAMatchingOneGetsEachChange,
                             AFailedSendAndCustomerMessagesAreEvents, AttemptsRetryFailAndSucceed,
+                            PruneForgetsFinishedDeliveriesInBoundedChunks,
                             OrderedSubscriptionsReleaseOnlyEachConversationsHead,
                             ContinuousFailureDisablesAndTellsTheOtherSubscriptions, TenantsSeeOnlyTheirOwn,
                             HooksOnePerScope);

@@ -4,6 +4,7 @@
 
 #include "wagate/core/ids.hpp"
 #include "wagate/store/event_payloads.hpp"
+#include "wagate/store/sqlite/age_prune.hpp"
 #include "wagate/store/sqlite/message_repo.hpp"
 
 namespace wagate::store::sqlite::event_repo {
@@ -341,18 +342,31 @@ int64_t ReplayAll(Connection& c, const std::string& subscription_id, int64_t sin
   return c.Changes();
 }
 
-void Prune(Connection& c, int64_t before_ms) {
-  c.Prepare(
-       "DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE status != 'pending' "
-       "AND finished_at < ?)")
-      .Bind(1, before_ms)
-      .Run();
-  c.Prepare("DELETE FROM deliveries WHERE status != 'pending' AND finished_at < ?").Bind(1, before_ms).Run();
-  c.Prepare(
-       "DELETE FROM events WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = "
-       "events.id)")
-      .Bind(1, before_ms)
-      .Run();
+int64_t Prune(Connection& c, int64_t before_ms, int64_t max_rows) {
+  // Finished deliveries through their index (deliveries_finished), with their attempts.
+  std::vector<int64_t> finished;
+  {
+    Statement s = c.Prepare(
+        "SELECT id FROM deliveries WHERE status != 'pending' AND finished_at < ? ORDER BY finished_at LIMIT ?");
+    s.Bind(1, before_ms).Bind(2, max_rows);
+    while (s.Step()) finished.push_back(s.Int(0));
+  }
+  for (int64_t id : finished) {
+    c.Prepare("DELETE FROM delivery_attempts WHERE delivery_id = ?").Bind(1, id).Run();
+    c.Prepare("DELETE FROM deliveries WHERE id = ?").Bind(1, id).Run();
+  }
+  // Events no delivery needs any more, oldest first by insertion order (age_prune.hpp).
+  constexpr std::string_view kUnneeded = "NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)";
+  int64_t last = LastOldRowid(c, "events", "created_at", kUnneeded, before_ms, max_rows);
+  int64_t events = 0;
+  if (last > 0) {
+    c.Prepare("DELETE FROM events WHERE id <= ? AND created_at < ? AND " + std::string(kUnneeded))
+        .Bind(1, last)
+        .Bind(2, before_ms)
+        .Run();
+    events = c.Changes();
+  }
+  return static_cast<int64_t>(finished.size()) + events;
 }
 
 void DeleteTenant(Connection& c, const std::string& tenant_id) {

@@ -36,7 +36,8 @@ std::optional<DeliveryRecord> GetDelivery(Connection& c, const std::string& subs
 bool Replay(Connection& c, const std::string& subscription_id, int64_t id, int64_t now_ms);
 int64_t ReplayAll(Connection& c, const std::string& subscription_id, int64_t since_ms, DeliveryStatus status,
                   int64_t now_ms);
-void Prune(Connection& c, int64_t before_ms);
+// Up to `max_rows` finished deliveries and as many unneeded events, the oldest first; answers how many.
+int64_t Prune(Connection& c, int64_t before_ms, int64_t max_rows);
 
 // Everything of a deleted tenant: subscriptions, their deliveries, and hooks.
 void DeleteTenant(Connection& c, const std::string& tenant_id);

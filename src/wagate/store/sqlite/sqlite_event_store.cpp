@@ -158,13 +158,13 @@ core::Result<int64_t> SqliteEventStore::ReplayAll(const std::string& subscriptio
   return n;
 }
 
-void SqliteEventStore::Prune(int64_t before_ms) {
-  db_.Write(
-      [before_ms](Connection& c) -> core::Status {
-        event_repo::Prune(c, before_ms);
-        return core::Ok{};
-      },
-      nullptr);
+int64_t SqliteEventStore::Prune(int64_t before_ms, int64_t max_rows) {
+  int64_t removed = 0;
+  core::Status s = db_.WriteAndWait([&](Connection& c) -> core::Status {
+    removed = event_repo::Prune(c, before_ms, max_rows);
+    return core::Ok{};
+  });
+  return s.ok() ? removed : 0;
 }
 
 core::Status SqliteEventStore::CreateHook(const PresendHookRecord& h) {

@@ -137,7 +137,7 @@ class SqliteEventStore final : public EventStore {
   core::Result<DeliveryRecord> Replay(const std::string& subscription_id, int64_t id, int64_t now_ms) override;
   core::Result<int64_t> ReplayAll(const std::string& subscription_id, int64_t since_ms, DeliveryStatus status,
                                   int64_t now_ms) override;
-  void Prune(int64_t before_ms) override;
+  int64_t Prune(int64_t before_ms, int64_t max_rows) override;
   core::Status CreateHook(const PresendHookRecord& h) override;
   std::vector<PresendHookRecord> ListHooks(const std::optional<std::string>& tenant_id) override;
   core::Status DeleteHook(const std::optional<std::string>& tenant_id, const std::string& id) override;

@@ -7,6 +7,7 @@
 #include "wagate/core/log.hpp"
 #include "wagate/events/standard_webhooks.hpp"
 #include "wagate/store/event_payloads.hpp"
+#include "wagate/store/prune_chunks.hpp"
 
 namespace wagate::events {
 namespace {
@@ -240,12 +241,9 @@ void Deliverer::Dispatch(Endpoint& endpoint, const store::DueDelivery& d, int64_
 // Hourly; each write forgets a bounded chunk (store::EventStore::Prune), so the store's writer takes
 // other writes between two chunks. With more due than a step's chunks, the next step goes on.
 void Deliverer::PruneStep(int64_t now) {
-  for (int chunk = 0; chunk < kPruneChunksPerStep; ++chunk) {
-    if (store_.Prune(now - settings_.retention_ms, kPruneChunkRows) == 0) {
-      next_prune_ms_ = now + 3600 * 1000;
-      return;
-    }
-  }
+  bool finished =
+      store::PruneInChunks([&](int64_t max_rows) { return store_.Prune(now - settings_.retention_ms, max_rows); });
+  if (finished) next_prune_ms_ = now + 3600 * 1000;
 }
 
 void Deliverer::Step() {

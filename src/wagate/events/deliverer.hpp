@@ -91,9 +91,6 @@ class Deliverer final {
   std::map<std::string, Endpoint> endpoints_;
   int64_t next_refresh_ms_ = 0;
   int64_t next_prune_ms_ = 0;
-  // Pruning: rows of each kind forgotten per store write, and writes per step at most.
-  static constexpr int64_t kPruneChunkRows = 2000;
-  static constexpr int kPruneChunksPerStep = 8;
 
   mutable std::mutex mu_;  // guards finished_ and in_flight_
   std::vector<Done> finished_;

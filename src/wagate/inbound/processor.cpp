@@ -9,6 +9,7 @@
 #include "wagate/core/phone.hpp"
 #include "wagate/inbound/webhook_auth.hpp"
 #include "wagate/security/crypto.hpp"
+#include "wagate/store/prune_chunks.hpp"
 
 namespace wagate::inbound {
 namespace {
@@ -291,21 +292,18 @@ void Processor::Remember(const std::vector<store::JournalApplication>& batch, in
   }
 }
 
-// A minute apart; each prune forgets a bounded chunk per write (store::WebhookJournal::Prune), so the
+// A minute apart, in bounded chunks (store/prune_chunks.hpp, store::WebhookJournal::Prune), so the
 // store's writer takes the request path's writes between two chunks. A backlog larger than a step's
 // chunks (the first prune after an upgrade, or after a storm) goes on at the next steps.
 void Processor::PruneIfDue() {
   int64_t now = deps_.clock.NowMs();
   if (!prune_unfinished_ && now - last_prune_ms_ < 60'000) return;
   last_prune_ms_ = now;
-  prune_unfinished_ = false;
-  for (int chunk = 0; chunk < kPruneChunksPerStep; ++chunk) {
-    int64_t forgot = deps_.journal.Prune(now - kRetentionMs,
-                                         now - 2 * conversation::ContactWindows::kWindowMs,  // keys: at least 24 h
-                                         kPruneChunkRows);
-    if (forgot == 0) return;
-  }
-  prune_unfinished_ = true;
+  prune_unfinished_ = !store::PruneInChunks([&](int64_t max_rows) {
+    return deps_.journal.Prune(now - kRetentionMs,
+                               now - 2 * conversation::ContactWindows::kWindowMs,  // keys: at least 24 h
+                               max_rows);
+  });
 }
 
 void Processor::Step() {

@@ -48,9 +48,6 @@ class Processor final {
   static constexpr int64_t kRetentionMs = 8LL * 24 * 3600 * 1000;
   // Parsed deliveries waiting for the processor, at most; beyond, the processor parses the journal.
   static constexpr size_t kMaxHandoffs = 20000;
-  // Pruning: rows of each kind forgotten per store write, and writes per step at most.
-  static constexpr int64_t kPruneChunkRows = 2000;
-  static constexpr int kPruneChunksPerStep = 8;
 
   explicit Processor(const ProcessorDeps& deps);
   ~Processor();

@@ -60,6 +60,10 @@ Database::Database(DatabaseSettings settings) : settings_(std::move(settings)) {
   wal_fd_ = ::open((settings_.path + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
   if (wal_fd_ < 0) throw StoreError("cannot open the WAL file " + settings_.path + "-wal: " + std::strerror(errno));
   SyncWal();
+  // Before the writer, which wakes it.
+  checkpointer_ =
+      std::make_unique<core::Worker>("checkpoint", clock_, std::chrono::milliseconds(200), [this] { Checkpoint(); });
+  checkpointer_->Start();
   syncer_ = std::thread([this] {
     core::NameThisThread("store-sync");
     RunSyncer();
@@ -68,9 +72,6 @@ Database::Database(DatabaseSettings settings) : settings_(std::move(settings)) {
     core::NameThisThread("store-writer");
     RunWriter();
   });
-  checkpointer_ =
-      std::make_unique<core::Worker>("checkpoint", clock_, std::chrono::milliseconds(200), [this] { Checkpoint(); });
-  checkpointer_->Start();
 }
 
 // PASSIVE: copies what no reader needs back into the database without blocking the writer.
@@ -259,12 +260,14 @@ void Database::AwaitDurable() {
 // catches up under a steady load: the WAL would then never restart and grow without bound (2.3 GB in
 // a minute of the benchmark), and every commit would extend the file, so its fsync would write the
 // inode as well as the frames. Once the WAL is long, the writer finishes the copying between two
-// batches (nothing is appended meanwhile, and the checkpointer has copied all but its last moments),
+// batches (nothing is appended meanwhile, and the checkpointer, woken as the WAL grew, has copied and
+// synced all but its last moments; if it is still at work, the writer's attempt is busy and returns),
 // so the next transaction writes the WAL from its beginning again. It waits for a moment with no job
 // queued (with the syncer answering the last batch meanwhile, that moment comes often even under load,
 // and then nobody waits for the pause), unless the WAL has grown to kForceCatchUpFrames.
 void Database::CatchUpCheckpoint() {
   int frames = writer_conn_->WalFrames();
+  if (frames >= kBackgroundFrames) checkpointer_->Wake();  // cheap: no syscall while it is busy copying
   if (frames < kCatchUpFrames) return;
   if (frames < kForceCatchUpFrames && PendingWrites() > 0) return;
   try {

@@ -125,12 +125,15 @@ class Database final {
   bool syncer_stopping_ = false;
   int wal_fd_ = -1;  // our own descriptor of the WAL file, for fdatasync
   std::thread syncer_;
-  // WAL checkpoints run on their own worker (every 200 ms), not on the writer, so commits seldom wait
-  // for them; the writer only finishes one once the WAL is kCatchUpFrames long and no job is waiting,
+  // WAL checkpoints run on their own worker, not on the writer, so commits seldom wait for them: every
+  // 200 ms, and at once when the writer sees the WAL pass kBackgroundFrames, so the copying and the
+  // database file's fsync happen off the writer's thread while the WAL grows. The writer only finishes
+  // one (copying what was appended since) once the WAL is kCatchUpFrames long and no job is waiting,
   // or at once when it is kForceCatchUpFrames long (CatchUpCheckpoint). That pause is what bounds the
-  // WAL; it costs the accept path's p99 when it must be forced (bench/README.md, profile).
+  // WAL; it costs the accept path's p99 (bench/README.md, profile), so the less is left for it the better.
   // Stopping lets a checkpoint in progress finish; Stop() then truncates the WAL once more.
-  static constexpr int kCatchUpFrames = 4096;        // 16 MiB of 4 KiB pages
+  static constexpr int kBackgroundFrames = 1024;     // 4 MiB of 4 KiB pages
+  static constexpr int kCatchUpFrames = 4096;        // 16 MiB
   static constexpr int kForceCatchUpFrames = 16384;  // 64 MiB
   void Checkpoint();
   void CatchUpCheckpoint();

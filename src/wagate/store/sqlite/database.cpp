@@ -74,8 +74,11 @@ Database::Database(DatabaseSettings settings) : settings_(std::move(settings)) {
   });
 }
 
-// PASSIVE: copies what no reader needs back into the database without blocking the writer.
+// PASSIVE: copies what no reader needs back into the database without blocking the writer. Once the
+// WAL is kCatchUpFrames long it is the writer's turn (CatchUpCheckpoint): a checkpoint started here
+// would make the writer's attempt busy, and the WAL would grow on while this one copies.
 void Database::Checkpoint() {
+  if (wal_frames_.load(std::memory_order_relaxed) >= kCatchUpFrames) return;
   try {
     checkpoint_conn_->CheckpointPassive();
   } catch (const StoreError& e) {
@@ -256,19 +259,25 @@ void Database::AwaitDurable() {
   durable_cv_.wait(lock, [&] { return durable_seq_ >= target; });
 }
 
-// The background checkpointer copies frames while the writer appends more, so on its own it never
-// catches up under a steady load: the WAL would then never restart and grow without bound (2.3 GB in
-// a minute of the benchmark), and every commit would extend the file, so its fsync would write the
-// inode as well as the frames. Once the WAL is long, the writer finishes the copying between two
-// batches (nothing is appended meanwhile, and the checkpointer, woken as the WAL grew, has copied and
-// synced all but its last moments; if it is still at work, the writer's attempt is busy and returns),
-// so the next transaction writes the WAL from its beginning again. It waits for a moment with no job
-// queued (with the syncer answering the last batch meanwhile, that moment comes often even under load,
-// and then nobody waits for the pause), unless the WAL has grown to kForceCatchUpFrames.
+// The background checkpointer copies frames while the writer appends more, so on its own it seldom
+// catches up under a steady load: the WAL would then never restart and grow without bound, and every
+// commit would extend the file, so its fsync would write the inode as well as the frames. So the
+// checkpointer is woken once the WAL is kBackgroundFrames long and copies (and syncs the database
+// file) off the writer's thread while the WAL grows; once it is kCatchUpFrames long, the writer
+// finishes the copying between two batches: nothing is appended meanwhile, and what is left is only
+// what came after the checkpointer's last round, so the pause is short (a checkpoint still in progress
+// makes the attempt busy; the checkpointer starts no new one then, and the writer tries again after
+// its next batch). The next transaction then writes the WAL from its beginning again. The writer waits
+// for a moment with no job queued (with the syncer answering the last batch meanwhile, that moment
+// comes often even under load, and then nobody waits for the pause), unless the WAL has grown to
+// kForceCatchUpFrames.
 void Database::CatchUpCheckpoint() {
   int frames = writer_conn_->WalFrames();
-  if (frames >= kBackgroundFrames) checkpointer_->Wake();  // cheap: no syscall while it is busy copying
-  if (frames < kCatchUpFrames) return;
+  wal_frames_.store(frames, std::memory_order_relaxed);
+  if (frames < kCatchUpFrames) {
+    if (frames >= kBackgroundFrames) checkpointer_->Wake();  // cheap: no syscall while it is busy copying
+    return;
+  }
   if (frames < kForceCatchUpFrames && PendingWrites() > 0) return;
   try {
     writer_conn_->CheckpointPassive();

@@ -137,6 +137,7 @@ class Database final {
   static constexpr int kForceCatchUpFrames = 16384;  // 64 MiB
   void Checkpoint();
   void CatchUpCheckpoint();
+  std::atomic<int> wal_frames_{0};  // the WAL's length after the writer's last commit
   core::SystemClock clock_;  // the checkpoints' pace only: nothing stored depends on it
   std::unique_ptr<Connection> checkpoint_conn_;
   std::unique_ptr<core::Worker> checkpointer_;

@@ -38,6 +38,29 @@ TEST(SqliteDatabaseTest, AFailingJobRollsBackAloneInItsBatch) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
 }
 
+// The store checkpoints through a connection of its own that reads nothing else. A connection opens
+// the WAL only at its first read, and until then SQLite answers a checkpoint OK without doing one: the
+// background checkpointer did nothing for that reason, unnoticed (bench/README.md, sixth pass).
+TEST(SqliteDatabaseTest, AConnectionThatReadNothingYetStillCheckpoints) {
+  std::string path = testing::TempDir() + "/wagate_checkpoint_test_" + std::to_string(::getpid()) + ".db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  {
+    Connection writer(path, false);
+    writer.Exec("PRAGMA journal_mode=WAL");
+    writer.Exec("CREATE TABLE rows (id INTEGER PRIMARY KEY, v TEXT NOT NULL)");
+    for (int i = 0; i < 100; ++i) writer.Exec("INSERT INTO rows(v) VALUES (hex(randomblob(200)))");
+    ASSERT_GT(writer.WalFrames(), 0);
+    auto db_size = std::filesystem::file_size(path);
+    Connection checkpointer(path, false);
+    EXPECT_TRUE(checkpointer.CheckpointPassive());  // every frame copied back
+    EXPECT_GT(std::filesystem::file_size(path), db_size);
+    // Copied, so the writer's next transaction writes the WAL from its beginning again.
+    writer.Exec("INSERT INTO rows(v) VALUES ('after')");
+    EXPECT_EQ(writer.WalFrames(), 1);
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+}
+
 // Under a steady stream of commits the WAL restarts from its beginning instead of growing without
 // bound (the background checkpointer alone never catches up with a busy writer).
 TEST(SqliteDatabaseTest, TheWalStaysBoundedUnderSteadyWrites) {

@@ -103,9 +103,16 @@ bool Connection::CheckpointPassive() {
   int log = 0;
   int copied = 0;
   int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  if (rc == SQLITE_OK && log < 0) {
+    // A connection learns that the database is in WAL mode, and opens the WAL, at its first read;
+    // until then a checkpoint through it does nothing and still answers OK (with -1 frames). The
+    // store's checkpoint connection reads nothing else, so its checkpoints never ran.
+    Exec("PRAGMA schema_version");
+    rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  }
   if (rc == SQLITE_BUSY) return false;
   if (rc != SQLITE_OK) Throw(db_, "checkpoint");
-  return log == copied;
+  return log >= 0 && log == copied;
 }
 
 Connection::~Connection() {

@@ -106,7 +106,8 @@ bool Connection::CheckpointPassive() {
   if (rc == SQLITE_OK && log < 0) {
     // A connection learns that the database is in WAL mode, and opens the WAL, at its first read;
     // until then a checkpoint through it does nothing and still answers OK (with -1 frames). The
-    // store's checkpoint connection reads nothing else, so its checkpoints never ran.
+    // store's checkpoint connection reads nothing else, so its checkpoints never ran (`PRAGMA
+    // wal_checkpoint` reads the schema first; this call does not).
     Exec("PRAGMA schema_version");
     rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
   }

@@ -138,7 +138,7 @@ class Database final {
   void Checkpoint();
   void CatchUpCheckpoint();
   std::atomic<int> wal_frames_{0};  // the WAL's length after the writer's last commit
-  core::SystemClock clock_;  // the checkpoints' pace only: nothing stored depends on it
+  core::SystemClock clock_;         // the checkpoints' pace only: nothing stored depends on it
   std::unique_ptr<Connection> checkpoint_conn_;
   std::unique_ptr<core::Worker> checkpointer_;
 };

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace wagate::store {
@@ -12,7 +13,7 @@ TEST(PruneInChunks, StopsAtTheFirstChunkThatForgetsNothing) {
   int64_t due = 2 * kPruneChunkRows + 7;
   bool finished = PruneInChunks([&](int64_t max_rows) {
     asked.push_back(max_rows);
-    int64_t forgot = due < max_rows ? due : max_rows;
+    int64_t forgot = std::min(due, max_rows);
     due -= forgot;
     return forgot;
   });
@@ -27,7 +28,7 @@ TEST(PruneInChunks, ABacklogLongerThanAStepIsLeftForTheNextStep) {
   int calls = 0;
   auto chunk = [&](int64_t max_rows) {
     ++calls;
-    int64_t forgot = due < max_rows ? due : max_rows;
+    int64_t forgot = std::min(due, max_rows);
     due -= forgot;
     return forgot;
   };
